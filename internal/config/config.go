@@ -1,0 +1,223 @@
+// Package config reads /etc/jailme.conf: which jail a host user lands in.
+//
+// The configuration is the authority for a setuid-root program, so it is
+// trusted only when it and every directory above it are owned by root and
+// writable by nobody else (perm.go). The grammar lives in parse.go, the
+// choice of a rule for a user in assign.go.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// GroupPolicy says how a user's host groups must match the jail's groups.
+type GroupPolicy int
+
+const (
+	// Strict: host and jail group lists must be equal.
+	Strict GroupPolicy = iota
+	// Subset: the jail may lack host groups, but may never grant extra ones.
+	Subset
+)
+
+func (g GroupPolicy) String() string {
+	switch g {
+	case Strict:
+		return "strict"
+	case Subset:
+		return "subset"
+	}
+	return fmt.Sprintf("GroupPolicy(%d)", int(g))
+}
+
+// Pos is a place in a configuration file; Line and Col count from 1,
+// Col in bytes.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+func (p Pos) String() string {
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Jail is one `jail NAME { ... }` block. At most one of Pidfile, Machine,
+// Path and JID is set; none set means the FreeBSD jail called Name.
+type Jail struct {
+	Name        string
+	Pidfile     string // Linux: pidfile holding the pid of the jail's init
+	Machine     string // Linux: systemd-nspawn machine
+	Path        string // Linux: plain chroot directory (no namespaces)
+	JID         int    // FreeBSD: jid = N (0: by name)
+	Groups      GroupPolicy
+	AllowRoot   bool
+	AllowSetuid bool   // Linux: skip no_new_privs
+	Shell       string // overrides the jail passwd shell (absolute, inside the jail)
+	Pos         Pos
+}
+
+// RuleKind is the kind of an assignment rule.
+type RuleKind int
+
+const (
+	ByUser RuleKind = iota
+	ByGroup
+	ByDefault
+)
+
+func (k RuleKind) String() string {
+	switch k {
+	case ByUser:
+		return "user"
+	case ByGroup:
+		return "group"
+	case ByDefault:
+		return "default"
+	}
+	return fmt.Sprintf("RuleKind(%d)", int(k))
+}
+
+// deny is the reserved rule target that refuses the login.
+const deny = "deny"
+
+// Rule is one `user`, `group` or `default` line.
+type Rule struct {
+	Kind    RuleKind
+	Subject string // user or group name; "" for default
+	Target  string // jail name, or "deny"
+	Pos     Pos
+}
+
+// Assignment is the rule that matched and the jail it names.
+type Assignment struct {
+	Rule Rule
+	Jail *Jail // nil when Rule.Target == "deny"
+}
+
+// Config is a parsed configuration, includes expanded in place.
+type Config struct {
+	File  string
+	Rules []Rule // in file order (after includes), all kinds
+	Jails map[string]*Jail
+	Order []string // jail names in definition order
+}
+
+// maxIncludeDepth bounds nested .include directives (and include loops).
+const maxIncludeDepth = 8
+
+// Load reads the configuration at path and the files it includes, each
+// only after CheckOwnership accepts it.
+func Load(path string) (*Config, error) {
+	b := newBuilder(path)
+	b.include = b.loadInclude
+	if err := b.loadFile(path, 0); err != nil {
+		return nil, err
+	}
+	if err := b.validate(); err != nil {
+		return nil, err
+	}
+	return b.cfg, nil
+}
+
+// Parse parses one configuration file held in data. It touches no file
+// system, so .include is an error here.
+func Parse(file string, data []byte) (*Config, error) {
+	b := newBuilder(file)
+	if err := b.parse(file, data, 0); err != nil {
+		return nil, err
+	}
+	if err := b.validate(); err != nil {
+		return nil, err
+	}
+	return b.cfg, nil
+}
+
+func (b *builder) loadFile(path string, depth int) error {
+	data, err := checkAndRead(path)
+	if err != nil {
+		return err
+	}
+	return b.parse(path, data, depth)
+}
+
+func checkAndRead(path string) ([]byte, error) {
+	if err := CheckOwnership(path); err != nil {
+		return nil, err
+	}
+	return readConfig(path)
+}
+
+// includeFile reads one included file. Errors in its text name its own
+// file:line:col; errors reaching it name the .include line too.
+func (b *builder) includeFile(pos Pos, path string, depth int) error {
+	data, err := checkAndRead(path)
+	if err != nil {
+		return fmt.Errorf("%s: include: %w", pos, err)
+	}
+	return b.parse(path, data, depth)
+}
+
+// loadInclude expands `.include PATTERN` found at pos in a file at depth.
+// Wildcards are allowed in the last component only, so that the one
+// directory holding the drop-ins can be checked even when it matches
+// nothing: whoever can empty it can delete a deny rule.
+func (b *builder) loadInclude(pos Pos, pattern string, depth int) error {
+	if depth+1 > maxIncludeDepth {
+		return fmt.Errorf("%s: includes nested more than %d deep", pos, maxIncludeDepth)
+	}
+	if !filepath.IsAbs(pattern) {
+		return fmt.Errorf("%s: include path %q is not absolute", pos, pattern)
+	}
+	dir, base := filepath.Split(filepath.Clean(pattern))
+	if base == "" {
+		return fmt.Errorf("%s: include %q names no file", pos, pattern)
+	}
+	if strings.ContainsAny(dir, `*?[\`) {
+		return fmt.Errorf("%s: include %q: wildcards are allowed in the last component only", pos, pattern)
+	}
+	if _, err := filepath.Match(base, ""); err != nil {
+		return fmt.Errorf("%s: include %q: %w", pos, pattern, err)
+	}
+	if err := checkDirsMissingOK(filepath.Clean(dir)); err != nil {
+		return fmt.Errorf("%s: include %q: %w", pos, pattern, err)
+	}
+	if !strings.ContainsAny(base, `*?[`) {
+		// A literal path names one file; it must exist.
+		return b.includeFile(pos, filepath.Join(dir, base), depth+1)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("%s: include %q: %w", pos, pattern, err)
+	}
+	// os.ReadDir sorts by name: drop-ins apply in lexical order.
+	for _, e := range ents {
+		name := e.Name()
+		if name[0] == '.' && base[0] != '.' {
+			continue // like sh(1): * does not match dot files
+		}
+		if ok, _ := filepath.Match(base, name); !ok {
+			continue
+		}
+		if err := b.includeFile(pos, filepath.Join(dir, name), depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validate runs once everything, includes too, has been parsed: rules may
+// name jails defined further down or in another file.
+func (b *builder) validate() error {
+	for _, r := range b.cfg.Rules {
+		if r.Target == deny {
+			continue
+		}
+		if _, ok := b.cfg.Jails[r.Target]; !ok {
+			return fmt.Errorf("%s: %s rule names undefined jail %q", r.Pos, r.Kind, r.Target)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,223 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseGood(t *testing.T) {
+	const f = "t.conf"
+	tests := []struct {
+		name  string
+		in    string
+		rules []Rule
+		jails []Jail
+	}{
+		{name: "empty", in: ""},
+		{name: "comments only", in: "# nothing\n\n   # here\n"},
+		{
+			name: "full",
+			in: `# comment to end of line
+user  alice  web          # users first
+group devs   build
+default deny
+jail web   { pidfile = "/run/jails/web.pid"; groups = strict; }
+jail build { machine = "build"; groups = subset; allow_root = false; }
+jail ftp   { path = "/usr/jail/ftp"; }
+jail www   { }
+jail three { jid = 3; allow_setuid = yes; allow_root = true; shell = "/bin/ksh" }
+`,
+			rules: []Rule{
+				{ByUser, "alice", "web", Pos{f, 2, 1}},
+				{ByGroup, "devs", "build", Pos{f, 3, 1}},
+				{ByDefault, "", "deny", Pos{f, 4, 1}},
+			},
+			jails: []Jail{
+				{Name: "web", Pidfile: "/run/jails/web.pid", Groups: Strict, Pos: Pos{f, 5, 1}},
+				{Name: "build", Machine: "build", Groups: Subset, Pos: Pos{f, 6, 1}},
+				{Name: "ftp", Path: "/usr/jail/ftp", Pos: Pos{f, 7, 1}},
+				{Name: "www", Pos: Pos{f, 8, 1}},
+				{Name: "three", JID: 3, AllowSetuid: true, AllowRoot: true, Shell: "/bin/ksh", Pos: Pos{f, 9, 1}},
+			},
+		},
+		{
+			name: "rules before and after jails, body over lines, no trailing newline",
+			in:   "jail a\n{\n\tpath =\n\t\t\"/j/a\"\n\t;\n\tgroups = subset\n}\nuser bob.x@ad-1 a;\ngroup wheel b\njail b { machine = m_1; };\ndefault a",
+			rules: []Rule{
+				{ByUser, "bob.x@ad-1", "a", Pos{f, 8, 1}},
+				{ByGroup, "wheel", "b", Pos{f, 9, 1}},
+				{ByDefault, "", "a", Pos{f, 11, 1}},
+			},
+			jails: []Jail{
+				{Name: "a", Path: "/j/a", Groups: Subset, Pos: Pos{f, 1, 1}},
+				{Name: "b", Machine: "m_1", Pos: Pos{f, 10, 1}},
+			},
+		},
+		{
+			name:  "escapes, CRLF, cleaned path, quoted names",
+			in:    "jail \"q\" { path = \"/a b/\\\"c\\\\//\"; }\r\nuser \"u\" \"deny\"\r\n",
+			rules: []Rule{{ByUser, "u", "deny", Pos{f, 2, 1}}},
+			jails: []Jail{{Name: "q", Path: `/a b/"c\`, Pos: Pos{f, 1, 1}}},
+		},
+		{
+			name: "keywords as names",
+			in:   "user user default\ngroup group jail\njail default {}\njail jail {}\n",
+			rules: []Rule{
+				{ByUser, "user", "default", Pos{f, 1, 1}},
+				{ByGroup, "group", "jail", Pos{f, 2, 1}},
+			},
+			jails: []Jail{{Name: "default", Pos: Pos{f, 3, 1}}, {Name: "jail", Pos: Pos{f, 4, 1}}},
+		},
+		{
+			name: "user and group of the same name",
+			in:   "user x deny\ngroup x deny\n",
+			rules: []Rule{
+				{ByUser, "x", "deny", Pos{f, 1, 1}},
+				{ByGroup, "x", "deny", Pos{f, 2, 1}},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(f, []byte(tt.in))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if c.File != f {
+				t.Errorf("File = %q", c.File)
+			}
+			if len(c.Rules) != 0 || len(tt.rules) != 0 {
+				if !reflect.DeepEqual(c.Rules, tt.rules) {
+					t.Errorf("Rules:\n got %+v\nwant %+v", c.Rules, tt.rules)
+				}
+			}
+			var order []string
+			for _, j := range tt.jails {
+				order = append(order, j.Name)
+				got, ok := c.Jails[j.Name]
+				if !ok {
+					t.Errorf("jail %s missing", j.Name)
+					continue
+				}
+				if !reflect.DeepEqual(*got, j) {
+					t.Errorf("jail %s:\n got %+v\nwant %+v", j.Name, *got, j)
+				}
+			}
+			if len(c.Jails) != len(tt.jails) || !reflect.DeepEqual(c.Order, order) {
+				t.Errorf("Order = %v, want %v", c.Order, order)
+			}
+		})
+	}
+}
+
+func TestParseBad(t *testing.T) {
+	tests := []struct{ in, err string }{
+		// lexical
+		{"user alice web!\n", `t.conf:1:15: unexpected character "!"`},
+		{"user alice/x web\n", `t.conf:1:11: unexpected character "/"`},
+		{"jail a { path = \"/x\n\"; }", "t.conf:1:17: unterminated string"},
+		{"jail a { path = \"/x", "t.conf:1:17: unterminated string"},
+		{`jail a { path = "/x\n"; }`, `t.conf:1:20: invalid escape in string (only \" and \\)`},
+		{"jail a { path = \"/x\x01\"; }", `t.conf:1:20: control character "\x01" in string`},
+		{"jail a { path = \"/x\xff\"; }", "t.conf:1:17: string is not valid UTF-8"},
+		{"\x00", `t.conf:1:1: unexpected character "\x00"`},
+		// directives
+		{"users alice web\n", `t.conf:1:1: unknown directive "users"`},
+		{"\"user\" alice web\n", `t.conf:1:1: expected a directive, got string "user"`},
+		{"{\n", `t.conf:1:1: expected a directive, got "{"`},
+		{"user alice\n", "t.conf:1:11: expected a jail name or deny, got end of line"},
+		{"user\n", "t.conf:1:5: expected user name, got end of line"},
+		{"user alice web extra\n", `t.conf:1:16: expected end of line after user rule, got "extra"`},
+		{"default\n", "t.conf:1:8: expected a jail name or deny, got end of line"},
+		{"default deny deny\n", `t.conf:1:14: expected end of line after default rule, got "deny"`},
+		{"user -alice deny\n", `t.conf:1:6: invalid user name "-alice"`},
+		{"group .. deny\n", `t.conf:1:7: invalid group name ".."`},
+		{"user \"a b\" deny\n", `t.conf:1:6: invalid user name "a b"`},
+		{"user \"\" deny\n", `t.conf:1:6: invalid user name ""`},
+		{"user a \"x/y\"\n", `t.conf:1:8: invalid jail name "x/y"`},
+		{"user a " + strings.Repeat("x", 257) + "\n", `t.conf:1:8: invalid jail name "` + strings.Repeat("x", 257) + `"`},
+		{".include \"/etc/jailme.d/*.conf\"\n", "t.conf:1:1: include not allowed here"},
+		// duplicates and references
+		{"user alice deny\n\nuser alice deny\n", "t.conf:3:1: duplicate rule for user alice (first at t.conf:1:1)"},
+		{"group devs deny\n  group devs deny\n", "t.conf:2:3: duplicate rule for group devs (first at t.conf:1:1)"},
+		{"default deny\ndefault deny\n", "t.conf:2:1: duplicate default rule (first at t.conf:1:1)"},
+		{"jail a {}\njail a {}\n", "t.conf:2:1: duplicate jail a (first at t.conf:1:1)"},
+		{"jail a {}\nuser alice a\n group devs b\n", `t.conf:3:2: group rule names undefined jail "b"`},
+		{"user alice web\n", `t.conf:1:1: user rule names undefined jail "web"`},
+		{"default web\njail Web {}\n", `t.conf:1:1: default rule names undefined jail "web"`},
+		// jail blocks
+		{"jail deny {}\n", `t.conf:1:6: "deny" is reserved and cannot name a jail`},
+		{"jail -a {}\n", `t.conf:1:6: invalid jail name "-a"`},
+		{"jail a\n", "t.conf:2:1: expected { after jail a, got end of file"},
+		{"jail a path = \"/x\"\n", `t.conf:1:8: expected { after jail a, got "path"`},
+		{"jail a {\n", "t.conf:2:1: expected a key or }, got end of file"},
+		{"jail a { ; }\n", `t.conf:1:10: expected a key or }, got ";"`},
+		{"jail a { root = \"/x\"; }\n", `t.conf:1:10: unknown key "root" in jail a`},
+		{"jail a { path \"/x\"; }\n", `t.conf:1:15: expected = after path, got string "/x"`},
+		{"jail a { path = ; }\n", `t.conf:1:17: expected a value for path, got ";"`},
+		{"jail a { path = \"/x\" groups = strict; }\n", `t.conf:1:22: expected ; after path value, got "groups"`},
+		{"jail a { groups = strict; groups = subset; }\n", "t.conf:1:27: duplicate key groups in jail a (first at t.conf:1:10)"},
+		{"jail a {\n pidfile = \"/p\";\n path = \"/x\";\n}\n", "t.conf:3:2: jail a: path and pidfile (at t.conf:2:2) both locate the jail; use one of pidfile, machine, path, jid"},
+		{"jail a { jid = 3; machine = m; }\n", "t.conf:1:19: jail a: machine and jid (at t.conf:1:10) both locate the jail; use one of pidfile, machine, path, jid"},
+		{"jail a { path = \"x\"; }\n", `t.conf:1:17: path must be an absolute path, not "x"`},
+		{"jail a { pidfile = \"\"; }\n", `t.conf:1:20: pidfile must be an absolute path, not ""`},
+		{"jail a { shell = sh; }\n", `t.conf:1:18: shell must be an absolute path, not "sh"`},
+		{"jail a { path = \"/j/../etc\"; }\n", `t.conf:1:17: path must not contain "..": "/j/../etc"`},
+		{"jail a { machine = \"a/b\"; }\n", `t.conf:1:20: invalid machine name "a/b"`},
+		{"jail a { jid = 0; }\n", `t.conf:1:16: jid must be a positive integer, not "0"`},
+		{"jail a { jid = -1; }\n", `t.conf:1:16: jid must be a positive integer, not "-1"`},
+		{"jail a { jid = 03; }\n", `t.conf:1:16: jid must be a positive integer, not "03"`},
+		{"jail a { jid = 2147483648; }\n", `t.conf:1:16: jid must be a positive integer, not "2147483648"`},
+		{"jail a { jid = 1x; }\n", `t.conf:1:16: jid must be a positive integer, not "1x"`},
+		{"jail a { groups = loose; }\n", `t.conf:1:19: groups must be strict or subset, not "loose"`},
+		{"jail a { allow_root = 1; }\n", `t.conf:1:23: allow_root must be true, false, yes or no, not "1"`},
+		{"jail a { allow_setuid = on; }\n", `t.conf:1:25: allow_setuid must be true, false, yes or no, not "on"`},
+		{"jail a { } jail b { }\n", `t.conf:1:12: expected end of line after jail a, got "jail"`},
+	}
+	for _, tt := range tests {
+		c, err := Parse("t.conf", []byte(tt.in))
+		if err == nil {
+			t.Errorf("Parse(%q) = %+v, want error %q", tt.in, c, tt.err)
+			continue
+		}
+		if err.Error() != tt.err {
+			t.Errorf("Parse(%q):\n got %q\nwant %q", tt.in, err, tt.err)
+		}
+		if c != nil {
+			t.Errorf("Parse(%q) returned a config with its error", tt.in)
+		}
+	}
+}
+
+func TestStringers(t *testing.T) {
+	for _, tt := range []struct{ got, want string }{
+		{Strict.String(), "strict"},
+		{Subset.String(), "subset"},
+		{GroupPolicy(7).String(), "GroupPolicy(7)"},
+		{ByUser.String(), "user"},
+		{ByGroup.String(), "group"},
+		{ByDefault.String(), "default"},
+		{RuleKind(9).String(), "RuleKind(9)"},
+		{Pos{"/etc/jailme.conf", 3, 14}.String(), "/etc/jailme.conf:3:14"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
+
+func TestExampleConfig(t *testing.T) {
+	c, err := Parse("../../etc/jailme.conf", mustRead(t, "../../etc/jailme.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := c.find(func(r Rule) bool { return r.Kind == ByDefault }); !ok || r.Target != "deny" {
+		t.Errorf("example config should recommend default deny, has %+v", r)
+	}
+	for _, name := range []string{"web", "build", "ftp", "www"} {
+		if c.Jails[name] == nil {
+			t.Errorf("example config lacks jail %s", name)
+		}
+	}
+}

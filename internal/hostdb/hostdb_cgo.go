@@ -1,0 +1,203 @@
+//go:build cgo && (linux || freebsd)
+
+package hostdb
+
+/*
+#include <sys/types.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+// The result pointers stay in C: Go keeps only the structs, whose strings
+// point into the C buffer.
+static int jm_getpwuid(uid_t uid, struct passwd *pw, char *buf, size_t len, int *found) {
+	struct passwd *res = NULL;
+	int rc = getpwuid_r(uid, pw, buf, len, &res);
+	*found = res != NULL;
+	return rc;
+}
+
+static int jm_getpwnam(const char *name, struct passwd *pw, char *buf, size_t len, int *found) {
+	struct passwd *res = NULL;
+	int rc = getpwnam_r(name, pw, buf, len, &res);
+	*found = res != NULL;
+	return rc;
+}
+
+static int jm_getgrgid(gid_t gid, struct group *gr, char *buf, size_t len, int *found) {
+	struct group *res = NULL;
+	int rc = getgrgid_r(gid, gr, buf, len, &res);
+	*found = res != NULL;
+	return rc;
+}
+
+// glibc and FreeBSD (unistd.h) both declare gid_t *groups; macOS's int *
+// is not supported.
+static int jm_getgrouplist(const char *name, gid_t base, gid_t *groups, int *ngroups) {
+	return getgrouplist(name, base, groups, ngroups);
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"jailme.dev/jailme/internal/userdb"
+)
+
+const (
+	maxBuf    = 1 << 24 // getpw*_r, getgrgid_r buffer: a group may list many members
+	maxGroups = 65536   // NGROUPS_MAX on Linux
+)
+
+// firstBuf is the first buffer size tried; tests make it tiny to exercise
+// the ERANGE path.
+var firstBuf = 1024
+
+// ByUID looks a user up by uid with getpwuid_r(3).
+func ByUID(uid uint32) (*userdb.User, error) {
+	return lookupUser(fmt.Sprintf("getpwuid_r(%d)", uid), fmt.Sprintf("host user %d", uid),
+		func(pw *C.struct_passwd, buf *C.char, n C.size_t, found *C.int) C.int {
+			return C.jm_getpwuid(C.uid_t(uid), pw, buf, n, found)
+		})
+}
+
+// ByName looks a user up by name with getpwnam_r(3). The returned Name is
+// what NSS answers, which may differ from name (case-insensitive LDAP).
+func ByName(name string) (*userdb.User, error) {
+	if name == "" || strings.IndexByte(name, 0) >= 0 {
+		// C would see a shorter name, and find another user.
+		return nil, fmt.Errorf("host user %q: %w", name, ErrNotFound)
+	}
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	return lookupUser(fmt.Sprintf("getpwnam_r(%q)", name), fmt.Sprintf("host user %q", name),
+		func(pw *C.struct_passwd, buf *C.char, n C.size_t, found *C.int) C.int {
+			return C.jm_getpwnam(cname, pw, buf, n, found)
+		})
+}
+
+func lookupUser(call, who string, get func(*C.struct_passwd, *C.char, C.size_t, *C.int) C.int) (*userdb.User, error) {
+	for size := firstBuf; ; size *= 2 {
+		u, err := tryUser(size, get)
+		if err == syscall.ERANGE && size < maxBuf {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", call, err)
+		}
+		if u == nil {
+			return nil, fmt.Errorf("%s: %w", who, ErrNotFound)
+		}
+		if u.UID == reserved || u.GID == reserved {
+			return nil, fmt.Errorf("%s: uid or gid 4294967295 is reserved", who)
+		}
+		return u, nil
+	}
+}
+
+func tryUser(size int, get func(*C.struct_passwd, *C.char, C.size_t, *C.int) C.int) (*userdb.User, error) {
+	buf := C.malloc(C.size_t(size))
+	if buf == nil {
+		return nil, syscall.ENOMEM
+	}
+	defer C.free(buf)
+	var pw C.struct_passwd
+	var found C.int
+	if rc := get(&pw, (*C.char)(buf), C.size_t(size), &found); rc != 0 {
+		return nil, syscall.Errno(rc)
+	}
+	if found == 0 {
+		return nil, nil
+	}
+	return &userdb.User{
+		Name:  C.GoString(pw.pw_name),
+		UID:   uint32(pw.pw_uid),
+		GID:   uint32(pw.pw_gid),
+		Gecos: C.GoString(pw.pw_gecos),
+		Home:  C.GoString(pw.pw_dir),
+		Shell: C.GoString(pw.pw_shell),
+	}, nil
+}
+
+// Groups returns u's groups, primary first, then the others in
+// getgrouplist(3) order, each once, named by getgrgid_r(3). A gid without
+// a group entry is an error: the identity check compares names. Members are
+// left empty.
+func Groups(u *userdb.User) ([]userdb.Group, error) {
+	if u.Name == "" || strings.IndexByte(u.Name, 0) >= 0 {
+		return nil, fmt.Errorf("getgrouplist(%q): invalid name", u.Name)
+	}
+	cname := C.CString(u.Name)
+	defer C.free(unsafe.Pointer(cname))
+	var gids []C.gid_t
+	for n := 64; ; {
+		gids = make([]C.gid_t, n)
+		ng := C.int(n)
+		if C.jm_getgrouplist(cname, C.gid_t(u.GID), &gids[0], &ng) >= 0 {
+			if ng < 0 || int(ng) > n {
+				return nil, fmt.Errorf("getgrouplist(%q): bad count %d", u.Name, ng)
+			}
+			gids = gids[:ng]
+			break
+		}
+		// Too small: glibc says how many are needed, FreeBSD may not.
+		if n >= maxGroups {
+			return nil, fmt.Errorf("getgrouplist(%q): more than %d groups", u.Name, maxGroups)
+		}
+		n = min(max(2*n, int(ng)), maxGroups)
+	}
+
+	groups := make([]userdb.Group, 0, len(gids)+1)
+	seen := make(map[uint32]bool, len(gids)+1)
+	for _, gid := range append([]C.gid_t{C.gid_t(u.GID)}, gids...) {
+		if seen[uint32(gid)] {
+			continue
+		}
+		seen[uint32(gid)] = true
+		name, err := groupName(uint32(gid))
+		if err != nil {
+			return nil, fmt.Errorf("%w (group of host user %q)", err, u.Name)
+		}
+		groups = append(groups, userdb.Group{Name: name, GID: uint32(gid)})
+	}
+	return groups, nil
+}
+
+func groupName(gid uint32) (string, error) {
+	for size := firstBuf; ; size *= 2 {
+		name, found, err := tryGroup(gid, size)
+		if err == syscall.ERANGE && size < maxBuf {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("getgrgid_r(%d): %w", gid, err)
+		}
+		if !found {
+			return "", fmt.Errorf("getgrgid_r(%d): no group entry", gid)
+		}
+		return name, nil
+	}
+}
+
+func tryGroup(gid uint32, size int) (name string, found bool, err error) {
+	buf := C.malloc(C.size_t(size))
+	if buf == nil {
+		return "", false, syscall.ENOMEM
+	}
+	defer C.free(buf)
+	var gr C.struct_group
+	var ok C.int
+	if rc := C.jm_getgrgid(C.gid_t(gid), &gr, (*C.char)(buf), C.size_t(size), &ok); rc != 0 {
+		return "", false, syscall.Errno(rc)
+	}
+	if ok == 0 {
+		return "", false, nil
+	}
+	return C.GoString(gr.gr_name), true, nil
+}

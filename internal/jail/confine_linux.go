@@ -1,0 +1,392 @@
+package jail
+
+// A FreeBSD jail confines whatever enters it. A Linux container does not:
+// its limits were placed on its init by the runtime (bounding set,
+// no_new_privs, cgroups, LSM label, seccomp) and a process that merely joins
+// its namespaces inherits none of them. jailsh runs as host root until the
+// drop, so without this file a setuid-root program inside the jail would
+// give the session the host's full capability set in the jail's namespaces.
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// initState is the confinement of the jail's init, read at Locate time.
+type initState struct {
+	capBnd     uint64
+	lastCap    int
+	noNewPrivs bool
+	seccomp    int // 0 none, 1 strict, 2 filter
+	cgroups    []cgroupLine
+	label      string // LSM label of the init ("" when no LSM is active)
+	ourLabel   string
+}
+
+type cgroupLine struct {
+	id, controllers, path string
+}
+
+func readInit(procfd int, dir string) (*initState, error) {
+	st := &initState{}
+	status, err := readAt(procfd, "status")
+	if err != nil {
+		return nil, fmt.Errorf("read %s/status: %w", dir, err)
+	}
+	seen := 0
+	for _, line := range strings.Split(string(status), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch k {
+		case "CapBnd":
+			st.capBnd, err = strconv.ParseUint(v, 16, 64)
+			seen++
+		case "NoNewPrivs":
+			st.noNewPrivs = v == "1"
+			seen++
+		case "Seccomp":
+			st.seccomp, err = strconv.Atoi(v)
+			seen++
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s/status: %s: %w", dir, k, err)
+		}
+	}
+	if seen != 3 {
+		return nil, fmt.Errorf("%s/status: no CapBnd, NoNewPrivs or Seccomp line", dir)
+	}
+	last, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	if err != nil {
+		return nil, err
+	}
+	if st.lastCap, err = strconv.Atoi(strings.TrimSpace(string(last))); err != nil {
+		return nil, fmt.Errorf("/proc/sys/kernel/cap_last_cap: %w", err)
+	}
+	cg, err := readAt(procfd, "cgroup")
+	if err != nil {
+		return nil, fmt.Errorf("read %s/cgroup: %w", dir, err)
+	}
+	if st.cgroups, err = parseCgroups(string(cg)); err != nil {
+		return nil, fmt.Errorf("%s/cgroup: %w", dir, err)
+	}
+	st.label, err = lsmLabel(func() ([]byte, error) { return readAt(procfd, "attr/current") })
+	if err != nil {
+		return nil, fmt.Errorf("read %s/attr/current: %w", dir, err)
+	}
+	st.ourLabel, err = lsmLabel(func() ([]byte, error) { return os.ReadFile("/proc/self/attr/current") })
+	if err != nil {
+		return nil, fmt.Errorf("read /proc/self/attr/current: %w", err)
+	}
+	return st, nil
+}
+
+func readAt(dirfd int, name string) ([]byte, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	var b bytes.Buffer
+	_, err = b.ReadFrom(f)
+	return b.Bytes(), err
+}
+
+// lsmLabel returns "" when no LSM answers (EINVAL or ENOENT) or the task is
+// unconfined.
+func lsmLabel(read func() ([]byte, error)) (string, error) {
+	b, err := read()
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ENOPROTOOPT) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	l := strings.TrimRight(string(b), "\x00\n")
+	if l == "unconfined" || l == "" {
+		return "", nil
+	}
+	return l, nil
+}
+
+func parseCgroups(s string) ([]cgroupLine, error) {
+	var out []cgroupLine
+	for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
+		if line == "" {
+			continue
+		}
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 || !strings.HasPrefix(f[2], "/") {
+			return nil, fmt.Errorf("malformed line %q", line)
+		}
+		out = append(out, cgroupLine{f[0], f[1], f[2]})
+	}
+	return out, nil
+}
+
+// Step is one line of the confinement plan: what the jail's init has and
+// what a session entered through jailsh gets.
+type Step struct {
+	What, Jail, Session string
+}
+
+// Confinement is the plan Run applies, for jailsh -n. It fails where Run
+// would refuse.
+func (j *Jail) Confinement() ([]Step, error) {
+	if j.init == nil {
+		nnp := "yes"
+		return []Step{{"no_new_privs", "-", nnp}, {"namespaces", "none (chroot)", "none (chroot)"}}, nil
+	}
+	in := j.init
+	var steps []Step
+	yn := map[bool]string{true: "yes", false: "no"}
+	steps = append(steps, Step{"no_new_privs", yn[in.noNewPrivs], yn[j.noNewPrivs()]})
+	steps = append(steps, Step{"bounding set", fmt.Sprintf("%#x", in.capBnd), fmt.Sprintf("%#x (caps not in the jail's dropped)", in.capBnd)})
+	steps = append(steps, Step{"inheritable/ambient", "-", "empty"})
+	for _, c := range in.cgroups {
+		steps = append(steps, Step{"cgroup " + c.id + ":" + c.controllers, c.path, c.path})
+	}
+	label := in.label
+	if label == "" {
+		label = "none"
+	}
+	steps = append(steps, Step{"LSM label", label, label})
+	sc := map[int]string{0: "none", 1: "strict", 2: "filter"}[in.seccomp]
+	sess := "none"
+	if in.seccomp != 0 {
+		sess = "none (not copied; no_new_privs keeps the user from gaining privilege)"
+	}
+	steps = append(steps, Step{"seccomp", sc, sess})
+	return steps, j.checkConfinable()
+}
+
+func (j *Jail) noNewPrivs() bool {
+	return !j.cfg.AllowSetuid || (j.init != nil && j.init.noNewPrivs)
+}
+
+// checkConfinable refuses what cannot be made as strong as the jail.
+func (j *Jail) checkConfinable() error {
+	if j.init != nil && j.init.seccomp != 0 && !j.noNewPrivs() {
+		return fmt.Errorf("allow_setuid: the jail's init runs under a seccomp filter (Seccomp: %d) that jailme cannot copy: a session's root would escape it", j.init.seccomp)
+	}
+	return nil
+}
+
+// joinCgroups moves the whole jailsh process, before it forks the session,
+// into the init's cgroup in every hierarchy, so the container's limits and
+// accounting apply from the session's first instruction. Nothing is
+// created, so nothing is left behind.
+func (j *Jail) joinCgroups() error {
+	if j.init == nil {
+		return nil
+	}
+	mounts, err := cgroupMounts()
+	if err != nil {
+		return err
+	}
+	mine, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return err
+	}
+	ours, err := parseCgroups(string(mine))
+	if err != nil {
+		return fmt.Errorf("/proc/self/cgroup: %w", err)
+	}
+	pid := []byte(strconv.Itoa(os.Getpid()))
+	for _, c := range j.init.cgroups {
+		if slicesContains(ours, c) {
+			continue
+		}
+		dir, ok := mounts.dir(c)
+		if !ok {
+			if c.id == "0" && c.path == "/" {
+				continue // cgroup2 not mounted and the init is at its root
+			}
+			return fmt.Errorf("join cgroup %s:%s: hierarchy not mounted", c.controllers, c.path)
+		}
+		procs := path.Join(dir, "cgroup.procs")
+		if err := os.WriteFile(procs, pid, 0); err != nil {
+			return fmt.Errorf("join the jail's cgroup %s:%s: %w", c.controllers, c.path, err)
+		}
+	}
+	return nil
+}
+
+func slicesContains(ls []cgroupLine, c cgroupLine) bool {
+	for _, l := range ls {
+		if l == c {
+			return true
+		}
+	}
+	return false
+}
+
+type cgroupMount struct {
+	mountpoint, root string
+	v2               bool
+	options          []string
+}
+
+type mountTable []cgroupMount
+
+// dir maps a /proc/PID/cgroup line to the directory in our mount namespace.
+func (m mountTable) dir(c cgroupLine) (string, bool) {
+	for _, mt := range m {
+		if c.id == "0" && c.controllers == "" {
+			if !mt.v2 {
+				continue
+			}
+		} else if mt.v2 || !hasAll(mt.options, strings.Split(c.controllers, ",")) {
+			continue
+		}
+		rel := c.path
+		if mt.root != "/" {
+			if !strings.HasPrefix(c.path, mt.root) {
+				continue
+			}
+			rel = strings.TrimPrefix(c.path, mt.root)
+		}
+		return path.Join(mt.mountpoint, rel), true
+	}
+	return "", false
+}
+
+func hasAll(opts, want []string) bool {
+	for _, w := range want {
+		found := false
+		for _, o := range opts {
+			if o == w {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func cgroupMounts() (mountTable, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out mountTable
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// id parent major:minor root mountpoint opts [optional...] - fstype source superopts
+		pre, post, ok := strings.Cut(sc.Text(), " - ")
+		if !ok {
+			continue
+		}
+		pf, sf := strings.Fields(pre), strings.Fields(post)
+		if len(pf) < 5 || len(sf) < 3 {
+			continue
+		}
+		switch sf[0] {
+		case "cgroup2":
+			out = append(out, cgroupMount{unescape(pf[4]), unescape(pf[3]), true, nil})
+		case "cgroup":
+			out = append(out, cgroupMount{unescape(pf[4]), unescape(pf[3]), false, strings.Split(sf[2], ",")})
+		}
+	}
+	return out, sc.Err()
+}
+
+// unescape undoes mountinfo's octal escapes (\040 for a space).
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// setExecLabel makes the session exec under the init's LSM label. It runs on
+// the locked thread before setns: the label is a property of the task, and
+// /proc/thread-self still names this thread in the host's proc.
+func (j *Jail) setExecLabel() error {
+	if j.init == nil || j.init.label == "" || j.init.label == j.init.ourLabel {
+		return nil
+	}
+	label := j.init.label
+	var file, value string
+	switch {
+	case exists("/proc/thread-self/attr/apparmor/exec"):
+		// AppArmor shows "profile (mode)"; exec takes "exec profile".
+		profile, _, _ := strings.Cut(label, " (")
+		file, value = "/proc/thread-self/attr/apparmor/exec", "exec "+profile
+	case exists("/sys/fs/selinux/enforce"):
+		file, value = "/proc/thread-self/attr/exec", label
+	default:
+		return fmt.Errorf("the jail's init runs under LSM label %q and jailme cannot apply it here", label)
+	}
+	if err := os.WriteFile(file, []byte(value), 0); err != nil {
+		return fmt.Errorf("set exec label %q (%s): %w", label, file, err)
+	}
+	return nil
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// confine runs on the locked thread after chroot and before the drop: the
+// bounding set and capability sets, then no_new_privs. All of these are
+// per thread and inherited by the forked session.
+func (j *Jail) confine() error {
+	if err := j.checkConfinable(); err != nil {
+		return err
+	}
+	if in := j.init; in != nil {
+		for c := 0; c <= in.lastCap; c++ {
+			if in.capBnd&(1<<uint(c)) != 0 {
+				continue
+			}
+			if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
+				return fmt.Errorf("prctl(PR_CAPBSET_DROP, %d): %w", c, err)
+			}
+		}
+	}
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("prctl(PR_CAP_AMBIENT_CLEAR_ALL): %w", err)
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capget: %w", err)
+	}
+	data[0].Inheritable, data[1].Inheritable = 0, 0
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capset(inheritable=0): %w", err)
+	}
+	if j.noNewPrivs() {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+		}
+	}
+	return nil
+}

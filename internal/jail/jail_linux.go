@@ -1,0 +1,295 @@
+package jail
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"jailme.dev/jailme/internal/config"
+)
+
+// A Linux jail is a running container: a process (its init) whose
+// namespaces and root directory we join. A "path" jail is a plain chroot
+// directory with no process and no namespaces (jailkit-like, weaker).
+type Jail struct {
+	name   string
+	cfg    *config.Jail
+	pid    int    // host pid of the jail's init; 0 for a path jail
+	source string // the root-owned file the pid came from
+	pidfd  int    // pins the init: -1 for a path jail
+	root   *os.File
+	ns     []nsFile // in setns order
+	init   *initState
+}
+
+type nsFile struct {
+	name string
+	flag int
+	fd   int
+}
+
+// The namespaces a session joins, in the order nsenter(1) joins them: the
+// mount namespace last, because entering it changes what paths mean.
+var namespaces = []struct {
+	name string
+	flag int
+}{
+	{"cgroup", unix.CLONE_NEWCGROUP},
+	{"ipc", unix.CLONE_NEWIPC},
+	{"uts", unix.CLONE_NEWUTS},
+	{"net", unix.CLONE_NEWNET},
+	{"pid", unix.CLONE_NEWPID},
+	{"mnt", unix.CLONE_NEWNS},
+}
+
+const (
+	machinesDir = "/run/systemd/machines"
+	maxPidfile  = 4096
+)
+
+// Locate finds the jail c names and opens, without entering it, everything
+// Run needs: the init pinned with a pidfd, its root and namespaces as fds.
+func Locate(c *config.Jail) (*Jail, error) {
+	switch {
+	case c.JID != 0:
+		return nil, errorf(c.Name, "%s: jid is for FreeBSD jails; on Linux use pidfile, machine or path", c.Pos)
+	case c.Path != "":
+		return locatePath(c)
+	case c.Pidfile != "":
+		pid, err := readPidfile(c.Pidfile)
+		if err != nil {
+			return nil, &Error{Jail: c.Name, Err: err}
+		}
+		return pin(c, pid, c.Pidfile)
+	case c.Machine != "":
+		file, pid, err := readMachine(c.Machine)
+		if err != nil {
+			return nil, &Error{Jail: c.Name, Err: err}
+		}
+		return pin(c, pid, file)
+	}
+	return nil, errorf(c.Name, "%s: no pidfile, machine or path: Linux cannot locate it", c.Pos)
+}
+
+// locatePath opens a chroot directory. It must be root-owned and not
+// writable by others all the way up: whoever can write it writes the
+// passwd file we are about to trust.
+func locatePath(c *config.Jail) (*Jail, error) {
+	if c.AllowSetuid {
+		return nil, errorf(c.Name, "%s: allow_setuid with a path jail: a chroot does not confine root", c.Pos)
+	}
+	if err := config.CheckDirOwnership(c.Path); err != nil {
+		return nil, &Error{Jail: c.Name, Err: err}
+	}
+	fd, err := unix.Open(c.Path, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, errorf(c.Name, "open %s: %w", c.Path, err)
+	}
+	return &Jail{name: c.Name, cfg: c, pidfd: -1, source: c.Path, root: os.NewFile(uintptr(fd), c.Path)}, nil
+}
+
+// readPidfile returns the pid in a root-owned pidfile (firejail
+// CVE-2022-31214: a pid from user-writable state redirects the attach).
+func readPidfile(path string) (int, error) {
+	data, err := readRootFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return parsePid(path, string(bytes.TrimSpace(data)))
+}
+
+// readMachine returns the leader of a systemd-nspawn machine from machined's
+// state file.
+func readMachine(name string) (string, int, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/') {
+		return "", 0, fmt.Errorf("machine name %q is not a plain name", name)
+	}
+	path := machinesDir + "/" + name
+	data, err := readRootFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", 0, fmt.Errorf("%s: %w (no such machine)", path, ErrNotRunning)
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "LEADER="); ok {
+			pid, err := parsePid(path, v)
+			return path, pid, err
+		}
+	}
+	return "", 0, fmt.Errorf("%s: no LEADER= line", path)
+}
+
+func readRootFile(path string) ([]byte, error) {
+	if err := config.CheckOwnership(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w (%v)", path, ErrNotRunning, err)
+		}
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, maxPidfile+1)
+	n, err := f.Read(buf)
+	if err != nil && n == 0 {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if n > maxPidfile {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxPidfile)
+	}
+	return buf[:n], nil
+}
+
+func parsePid(file, s string) (int, error) {
+	pid, err := strconv.Atoi(s)
+	if err != nil || s == "" || s[0] < '0' || s[0] > '9' {
+		return 0, fmt.Errorf("%s: %q is not a pid", file, s)
+	}
+	if pid <= 1 {
+		return 0, fmt.Errorf("%s: pid %d is the host's init, not a jail", file, pid)
+	}
+	return pid, nil
+}
+
+// pin opens the init with a pidfd, then its /proc directory, root and
+// namespaces, and checks the pidfd is still alive: if it is, the files we
+// opened belong to the same process, because a pid is not reused while its
+// process lives. A restart or pid reuse between check and attach cannot
+// redirect us.
+func pin(c *config.Jail, pid int, source string) (*Jail, error) {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ESRCH) {
+		return nil, errorf(c.Name, "pid %d from %s: %w", pid, source, ErrNotRunning)
+	}
+	if err != nil {
+		return nil, errorf(c.Name, "pidfd_open(%d): %w", pid, err)
+	}
+	j := &Jail{name: c.Name, cfg: c, pid: pid, source: source, pidfd: pidfd}
+	if err := j.open(); err != nil {
+		j.Close()
+		if errors.Is(err, unix.ESRCH) || errors.Is(err, unix.ENOENT) {
+			return nil, errorf(c.Name, "pid %d from %s: %w (%v)", pid, source, ErrNotRunning, err)
+		}
+		return nil, &Error{Jail: c.Name, Err: err}
+	}
+	if err := j.alive(); err != nil {
+		j.Close()
+		return nil, &Error{Jail: c.Name, Err: err}
+	}
+	return j, nil
+}
+
+func (j *Jail) open() error {
+	dir := "/proc/" + strconv.Itoa(j.pid)
+	procfd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", dir, err)
+	}
+	defer unix.Close(procfd)
+
+	rootfd, err := unix.Openat(procfd, "root", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s/root: %w", dir, err)
+	}
+	j.root = os.NewFile(uintptr(rootfd), dir+"/root")
+
+	// A jail with its own user namespace maps ids differently from the
+	// host: the identity check would compare numbers that mean other
+	// things. Compare with our own namespace, not /proc/1's, which a
+	// setuid process cannot always read.
+	same, err := sameNS(procfd, "user")
+	if err != nil {
+		return err
+	}
+	if !same {
+		return fmt.Errorf("pid %d runs in its own user namespace: not supported (ids inside are not the host's)", j.pid)
+	}
+	if same, err := sameNS(procfd, "time"); err == nil && !same {
+		return fmt.Errorf("pid %d runs in its own time namespace: not supported", j.pid)
+	}
+	for _, n := range namespaces {
+		same, err := sameNS(procfd, n.name)
+		if err != nil {
+			return err
+		}
+		if same {
+			if n.flag == unix.CLONE_NEWNS {
+				return fmt.Errorf("pid %d (from %s) shares the host's mount namespace: it is not a jail", j.pid, j.source)
+			}
+			continue // the jail shares it with the host: nothing to join
+		}
+		fd, err := unix.Openat(procfd, "ns/"+n.name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("open %s/ns/%s: %w", dir, n.name, err)
+		}
+		j.ns = append(j.ns, nsFile{n.name, n.flag, fd})
+	}
+	j.init, err = readInit(procfd, dir)
+	return err
+}
+
+func sameNS(procfd int, name string) (bool, error) {
+	var theirs, ours unix.Stat_t
+	if err := unix.Fstatat(procfd, "ns/"+name, &theirs, 0); err != nil {
+		return false, fmt.Errorf("stat ns/%s of the jail: %w", name, err)
+	}
+	if err := unix.Stat("/proc/self/ns/"+name, &ours); err != nil {
+		return false, fmt.Errorf("stat /proc/self/ns/%s: %w", name, err)
+	}
+	return theirs.Dev == ours.Dev && theirs.Ino == ours.Ino, nil
+}
+
+// alive reports ErrNotRunning once the pinned init has exited.
+func (j *Jail) alive() error {
+	if j.pidfd < 0 {
+		return nil
+	}
+	if err := unix.PidfdSendSignal(j.pidfd, 0, nil, 0); err != nil {
+		return fmt.Errorf("pid %d from %s exited: %w", j.pid, j.source, ErrNotRunning)
+	}
+	return nil
+}
+
+// Root is the jail's root directory, for reading its files by fd.
+func (j *Jail) Root() *os.File { return j.root }
+
+func (j *Jail) String() string {
+	if j.pid == 0 {
+		return fmt.Sprintf("%s (path %s)", j.name, j.source)
+	}
+	return fmt.Sprintf("%s (pid %d from %s)", j.name, j.pid, j.source)
+}
+
+// Where is the short form for the audit line.
+func (j *Jail) Where() string {
+	if j.pid == 0 {
+		return "path:" + j.source
+	}
+	return "pid:" + strconv.Itoa(j.pid)
+}
+
+// Close releases the fds Locate opened.
+func (j *Jail) Close() error {
+	for _, n := range j.ns {
+		unix.Close(n.fd)
+	}
+	j.ns = nil
+	if j.pidfd >= 0 {
+		unix.Close(j.pidfd)
+		j.pidfd = -1
+	}
+	if j.root != nil {
+		j.root.Close()
+		j.root = nil
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+package jail
+
+// The FreeBSD system calls jail_freebsd.go makes, one wrapper each, with no
+// libc and no NSS behind them. golang.org/x/sys/unix lacks the jail calls
+// and getresuid/getresgid, and its group calls convert through []int; here
+// every id stays a uint32 (uid_t, gid_t) from the identity check to the
+// kernel.
+
+import (
+	"encoding/binary"
+	"runtime"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Buffer sizes from the kernel's headers: a jail's name is at most
+// MAXHOSTNAMELEN bytes with its NUL (sys/param.h), its path MAXPATHLEN
+// (sys/syslimits.h), an error from jail_get JAIL_ERRMSGLEN (jail.h).
+const (
+	maxHostNameLen = 256
+	maxPathLen     = 1024
+	jailErrmsgLen  = 1024
+)
+
+// param is one name/value pair of a jail_get(2) request. The kernel reads
+// the value as input (jid, name) and writes the jail's values back into the
+// same buffer, so a value buffer must be large enough for the answer.
+type param struct {
+	key string
+	val []byte
+}
+
+// buildIovec lays params out as jail_get(2) wants them: an even number of
+// iovecs, each name a NUL-terminated string (vfs_buildopts refuses a name
+// whose last byte is not NUL), each value the caller's buffer.
+func buildIovec(params []param) []unix.Iovec {
+	iov := make([]unix.Iovec, 0, 2*len(params))
+	for _, p := range params {
+		key := append([]byte(p.key), 0)
+		var k, v unix.Iovec
+		k.Base = &key[0]
+		k.SetLen(len(key))
+		if len(p.val) > 0 {
+			v.Base = &p.val[0]
+		}
+		v.SetLen(len(p.val))
+		iov = append(iov, k, v)
+	}
+	return iov
+}
+
+// jailGet calls jail_get(2) with flags 0, so a dying jail is not found.
+// It returns the jid the kernel found.
+func jailGet(params []param) (int, error) {
+	iov := buildIovec(params)
+	r, _, e := unix.Syscall(unix.SYS_JAIL_GET, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)), 0)
+	runtime.KeepAlive(iov)
+	runtime.KeepAlive(params)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+// jailAttach calls jail_attach(2): the whole process enters the jail, its
+// root and current directory become the jail's root.
+func jailAttach(jid int) error {
+	if _, _, e := unix.Syscall(unix.SYS_JAIL_ATTACH, uintptr(jid), 0, 0); e != 0 {
+		return e
+	}
+	return nil
+}
+
+// setgroups and getgroups use the historical system calls (79, 80): before
+// FreeBSD 15 the only ones, since 15 freebsd14_setgroups/getgroups under
+// COMPAT_FREEBSD14 (in GENERIC). Their list starts with the effective gid;
+// the supplementary groups follow.
+func setgroups(gids []uint32) error {
+	var p unsafe.Pointer
+	if len(gids) > 0 {
+		p = unsafe.Pointer(&gids[0])
+	}
+	_, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(gids)), uintptr(p), 0)
+	runtime.KeepAlive(gids)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func getgroups() ([]uint32, error) {
+	n, _, e := unix.RawSyscall(unix.SYS_GETGROUPS, 0, 0, 0)
+	if e != 0 {
+		return nil, e
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	gids := make([]uint32, n)
+	m, _, e := unix.RawSyscall(unix.SYS_GETGROUPS, n, uintptr(unsafe.Pointer(&gids[0])), 0)
+	runtime.KeepAlive(gids)
+	if e != 0 {
+		return nil, e
+	}
+	return gids[:m], nil
+}
+
+func setresgid(r, e, s uint32) error {
+	if _, _, errno := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(r), uintptr(e), uintptr(s)); errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+func setresuid(r, e, s uint32) error {
+	if _, _, errno := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(r), uintptr(e), uintptr(s)); errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+func getresuid() (r, e, s uint32, err error) {
+	_, _, errno := unix.RawSyscall(unix.SYS_GETRESUID,
+		uintptr(unsafe.Pointer(&r)), uintptr(unsafe.Pointer(&e)), uintptr(unsafe.Pointer(&s)))
+	if errno != 0 {
+		return 0, 0, 0, errno
+	}
+	return r, e, s, nil
+}
+
+func getresgid() (r, e, s uint32, err error) {
+	_, _, errno := unix.RawSyscall(unix.SYS_GETRESGID,
+		uintptr(unsafe.Pointer(&r)), uintptr(unsafe.Pointer(&e)), uintptr(unsafe.Pointer(&s)))
+	if errno != 0 {
+		return 0, 0, 0, errno
+	}
+	return r, e, s, nil
+}
+
+// intParam is a C int jail parameter (jid) in the machine's byte order.
+func intParam(v int32) []byte {
+	b := make([]byte, 4)
+	binary.NativeEndian.PutUint32(b, uint32(v))
+	return b
+}
+
+func intValue(b []byte) int32 {
+	return int32(binary.NativeEndian.Uint32(b))
+}

@@ -1,0 +1,115 @@
+//go:build linux || freebsd
+
+package userdb
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+)
+
+// Want is what the identity check needs from a jail: the host user's name,
+// uid and group ids.
+type Want struct {
+	Name string
+	UID  uint32
+	GIDs []uint32
+}
+
+// JailDB is what a jail's own files say about the wanted user.
+type JailDB struct {
+	PasswdFile, GroupFile string // "/etc/passwd" etc., as seen inside the jail, for file:line
+
+	// User is the first entry named Want.Name (getpwnam(3) returns the
+	// first one too), nil if there is none.
+	User *User
+
+	// Aliases are all other kept passwd entries, in file order: entries
+	// whose UID is Want.UID or User.UID under another name, and every
+	// later entry named Want.Name whatever its UID. A name or uid that
+	// means two entries is ambiguous; the identity check decides.
+	Aliases []User
+
+	// Groups are the groups that list Want.Name as member, or whose GID is
+	// in Want.GIDs or is User.GID, in file order, duplicates included.
+	Groups []Group
+
+	Notices []Notice
+}
+
+const (
+	jailPasswd = "/etc/passwd"
+	jailGroup  = "/etc/group"
+)
+
+// ReadJail reads the jail's /etc/passwd and /etc/group through OpenInRoot
+// and our own parsers: nothing from the jail runs, no NSS module, no libc
+// lookup (sudo CVE-2025-32463). Any error, a malformed line anywhere
+// included, means the caller must deny.
+func ReadJail(root *os.File, w Want) (*JailDB, error) {
+	if w.Name == "" {
+		return nil, errors.New("read jail databases: empty user name")
+	}
+	db := &JailDB{PasswdFile: jailPasswd, GroupFile: jailGroup}
+
+	f, err := OpenInRoot(root, jailPasswd)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	users, notices, err := ParsePasswd(jailPasswd, f, func(u *User) bool {
+		return u.Name == w.Name || u.UID == w.UID
+	})
+	if err != nil {
+		return nil, err
+	}
+	if i := slices.IndexFunc(users, func(u User) bool { return u.Name == w.Name }); i >= 0 && users[i].UID != w.UID {
+		// The name has another uid in the jail (a mismatch the identity
+		// check will deny): entries sharing that uid may come before it,
+		// so read again. The second pass must find the same entry, or
+		// the jail rewrote the file meanwhile.
+		first := users[i]
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("read %s in jail: %w", jailPasswd, err)
+		}
+		users, _, err = ParsePasswd(jailPasswd, f, func(u *User) bool {
+			return u.Name == w.Name || u.UID == w.UID || u.UID == first.UID
+		})
+		if err != nil {
+			return nil, err
+		}
+		if i := slices.IndexFunc(users, func(u User) bool { return u.Name == w.Name }); i < 0 || users[i] != first {
+			return nil, fmt.Errorf("read %s in jail: changed while reading", jailPasswd)
+		}
+	}
+	db.Notices = append(db.Notices, notices...)
+	for i := range users {
+		if db.User == nil && users[i].Name == w.Name {
+			db.User = &users[i]
+			continue
+		}
+		db.Aliases = append(db.Aliases, users[i])
+	}
+
+	gf, err := OpenInRoot(root, jailGroup)
+	if err != nil {
+		return nil, err
+	}
+	defer gf.Close()
+	gids := slices.Clone(w.GIDs)
+	slices.Sort(gids)
+	groups, notices, err := ParseGroup(jailGroup, gf, func(g *Group) bool {
+		if _, found := slices.BinarySearch(gids, g.GID); found {
+			return true
+		}
+		return (db.User != nil && g.GID == db.User.GID) || slices.Contains(g.Members, w.Name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	db.Groups = groups
+	db.Notices = append(db.Notices, notices...)
+	return db, nil
+}

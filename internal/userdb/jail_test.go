@@ -1,0 +1,152 @@
+//go:build linux || freebsd
+
+package userdb
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func names(us []User) string {
+	var s []string
+	for _, u := range us {
+		s = append(s, fmt.Sprintf("%s:%d@%d", u.Name, u.UID, u.Line))
+	}
+	return strings.Join(s, " ")
+}
+
+func gnames(gs []Group) string {
+	var s []string
+	for _, g := range gs {
+		s = append(s, fmt.Sprintf("%s:%d@%d", g.Name, g.GID, g.Line))
+	}
+	return strings.Join(s, " ")
+}
+
+func TestReadJail(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		passwd, group string
+		want          Want
+		user          string // name:uid@line, "" for nil
+		aliases       string
+		groups        string
+		notices       int
+	}{{
+		name:   "plain",
+		passwd: "root:x:0:0::/root:/bin/sh\n+\nalice:x:1000:1000::/home/alice:/bin/sh\nbob:x:1001:1001::/:\n",
+		group:  "root:x:0:\nalice:x:1000:\nwheel:x:10:root,alice\nstaff:x:50:\ndocker:x:999:bob\n-x\n",
+		want:   Want{Name: "alice", UID: 1000, GIDs: []uint32{1000, 50}},
+		user:   "alice:1000@3", groups: "alice:1000@2 wheel:10@3 staff:50@4", notices: 2,
+	}, {
+		name:   "another name shares the uid",
+		passwd: "toor:x:1000:0::/:\nalice:x:1000:1000::/:\nalice2:x:1000:1000::/:\n",
+		group:  "alice:x:1000:\n",
+		want:   Want{Name: "alice", UID: 1000},
+		user:   "alice:1000@2", aliases: "toor:1000@1 alice2:1000@3", groups: "alice:1000@1",
+	}, {
+		// A later entry with the same name is an alias whatever its uid:
+		// getpwnam finds the first, getpwuid(0) might find the second.
+		name:   "duplicate name",
+		passwd: "alice:x:1000:1000::/:\nroot:x:0:0::/:\nalice:x:0:0::/:\nalice:x:1000:1000::/:\n",
+		group:  "root:x:0:\nalice:x:1000:\n",
+		want:   Want{Name: "alice", UID: 1000, GIDs: []uint32{1000}},
+		user:   "alice:1000@1", aliases: "alice:0@3 alice:1000@4", groups: "alice:1000@2",
+	}, {
+		// The jail gives the name another uid: entries sharing that uid
+		// are aliases even when they come first (second pass).
+		name:   "uid differs in jail",
+		passwd: "carol:x:1001:1001::/:\nmallory:x:1000:1000::/:\nalice:x:1001:1002::/:\nbob:x:1003:1:::\n",
+		group:  "carol:x:1001:\nali:x:1002:\nhost:x:1000:\n",
+		want:   Want{Name: "alice", UID: 1000, GIDs: []uint32{1000}},
+		user:   "alice:1001@3", aliases: "carol:1001@1 mallory:1000@2", groups: "ali:1002@2 host:1000@3",
+	}, {
+		name:    "user absent",
+		passwd:  "root:x:0:0::/:\nother:x:1000:1000::/:\n",
+		group:   "root:x:0:alice\nstaff:x:50:\nusers:x:100:\n",
+		want:    Want{Name: "alice", UID: 1000, GIDs: []uint32{1000, 100}},
+		aliases: "other:1000@2", groups: "root:0@1 users:100@3",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, root := jailTree(t, map[string]string{"etc/passwd": tc.passwd, "etc/group": tc.group})
+			db, err := ReadJail(root, tc.want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var user string
+			if db.User != nil {
+				user = names([]User{*db.User})
+			}
+			if user != tc.user || names(db.Aliases) != tc.aliases || gnames(db.Groups) != tc.groups {
+				t.Errorf("got user %q aliases %q groups %q\nwant user %q aliases %q groups %q",
+					user, names(db.Aliases), gnames(db.Groups), tc.user, tc.aliases, tc.groups)
+			}
+			if len(db.Notices) != tc.notices {
+				t.Errorf("notices: %+v", db.Notices)
+			}
+			if db.PasswdFile != "/etc/passwd" || db.GroupFile != "/etc/group" {
+				t.Errorf("files %q %q", db.PasswdFile, db.GroupFile)
+			}
+		})
+	}
+}
+
+func TestReadJailFull(t *testing.T) {
+	_, root := jailTree(t, map[string]string{
+		"etc/passwd": "alice:x:1000:100:Alice:/home/alice:/bin/zsh\n",
+		"etc/group":  "users:x:100:alice,bob\n",
+	})
+	db, err := ReadJail(root, Want{Name: "alice", UID: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &JailDB{
+		PasswdFile: "/etc/passwd", GroupFile: "/etc/group",
+		User:   &User{Name: "alice", UID: 1000, GID: 100, Gecos: "Alice", Home: "/home/alice", Shell: "/bin/zsh", Line: 1},
+		Groups: []Group{{Name: "users", GID: 100, Members: []string{"alice", "bob"}, Line: 1}},
+	}
+	if !reflect.DeepEqual(db, want) {
+		t.Errorf("got %+v\nwant %+v", db, want)
+	}
+}
+
+func TestReadJailErrors(t *testing.T) {
+	for _, tc := range []struct {
+		files map[string]string
+		want  Want
+		err   string
+	}{
+		{map[string]string{"etc/passwd": "a:x:1:1::/:\n"}, Want{Name: "a"},
+			"open /etc/group in jail: openat2: no such file or directory"},
+		{map[string]string{"etc/group": ""}, Want{Name: "a"},
+			"open /etc/passwd in jail: openat2: no such file or directory"},
+		{map[string]string{"etc/passwd": "a:x:1:1::/:\nb:x:1:1::/\n", "etc/group": ""}, Want{Name: "a"},
+			"/etc/passwd:2: 6 fields, want 7"},
+		{map[string]string{"etc/passwd": "a:x:1:1::/:\n", "etc/group": "g:x:1:a,,b\n"}, Want{Name: "a"},
+			"/etc/group:1: empty member name"},
+		{map[string]string{"etc/passwd": "", "etc/group": ""}, Want{}, "read jail databases: empty user name"},
+	} {
+		_, root := jailTree(t, tc.files)
+		_, err := ReadJail(root, tc.want)
+		if err == nil || strings.Replace(err.Error(), "openat:", "openat2:", 1) != tc.err {
+			t.Errorf("got %v, want %s", err, tc.err)
+		}
+	}
+}
+
+func BenchmarkReadJail(b *testing.B) {
+	for _, n := range sizes {
+		_, root := jailTree(b, map[string]string{"etc/passwd": genPasswd(n), "etc/group": genGroup(n)})
+		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				db, err := ReadJail(root, Want{Name: "alice", UID: 1000, GIDs: []uint32{1000, 10005}})
+				if err != nil || db.User == nil || len(db.Groups) != 2 {
+					b.Fatal(db, err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,30 @@
+package userdb
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+func openInRoot(root *os.File, path string) (int, error) {
+	how := unix.OpenHow{
+		Flags:   unix.O_RDONLY | unix.O_NONBLOCK | unix.O_CLOEXEC | unix.O_NOCTTY,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
+	}
+	defer runtime.KeepAlive(root)
+	// EAGAIN: a rename or mount raced the ".." resolution; a jail admin
+	// can keep that up, so retry a few times and then give up.
+	for try := 0; ; try++ {
+		fd, err := unix.Openat2(int(root.Fd()), path, &how)
+		if errors.Is(err, unix.EAGAIN) && try < 3 {
+			continue
+		}
+		if err != nil {
+			return -1, fmt.Errorf("openat2: %w", err)
+		}
+		return fd, nil
+	}
+}

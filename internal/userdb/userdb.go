@@ -1,0 +1,43 @@
+// Package userdb reads passwd(5) and group(5) files with its own parser.
+//
+// A jail's /etc/passwd and /etc/group belong to whoever is root in the jail.
+// Since sudo CVE-2025-32463 (chroot + NSS loading a library from the
+// attacker's tree) the rule is: no NSS, no libc and no code from the jail
+// touches the jail's databases. This package parses them in pure Go, and
+// opens them by descriptor relative to the jail root (OpenInRoot), regular
+// files only, size-capped, without blocking.
+package userdb
+
+// User is one passwd(5) entry. Line is its line number in the file (0 when
+// the entry did not come from a file, e.g. from NSS).
+type User struct {
+	Name     string
+	UID, GID uint32
+	Gecos    string
+	Home     string
+	Shell    string
+	Line     int
+}
+
+// Group is one group(5) entry.
+type Group struct {
+	Name    string
+	GID     uint32
+	Members []string
+	Line    int
+}
+
+// Notice reports a line skipped on purpose (NIS compat "+" / "-" lines);
+// the caller logs it.
+type Notice struct {
+	File string
+	Line int
+	Text string
+}
+
+// MaxFileSize caps what we read from a jail: a hostile jail must not make a
+// setuid program allocate without bound.
+const MaxFileSize = 32 << 20
+
+// MaxLineLen is the longest line (without its newline) the parsers accept.
+const MaxLineLen = 64 << 10
