@@ -105,7 +105,13 @@ func Check(h Host, j *userdb.JailDB, p Policy) Verdict {
 			pw, ju.Line, hu.Name, ju.UID, hu.UID)
 	}
 	for _, a := range j.Aliases {
-		if a.Name != hu.Name && (a.UID == hu.UID || a.UID == ju.UID) {
+		switch {
+		case a.Name == hu.Name && a.UID != ju.UID:
+			// Which entry a program in the jail sees depends on whether it
+			// looks up the name or the uid.
+			deny(UIDAlias, "%s:%d: a second entry for %s has uid %d (the first, line %d, has %d)",
+				pw, a.Line, hu.Name, a.UID, ju.Line, ju.UID)
+		case a.Name != hu.Name && (a.UID == hu.UID || a.UID == ju.UID):
 			deny(UIDAlias, "%s:%d: jail account %s has uid %d too (an alias of %s)",
 				pw, a.Line, a.Name, a.UID, hu.Name)
 		}

@@ -171,18 +171,19 @@ func TestAllowRoot(t *testing.T) {
 	}
 }
 
-// An alias under the same name (a duplicate line) is not an alias; and a
-// jail account sharing the jail-side uid is reported even when the uids differ.
+// A second entry under the same name with another uid is ambiguous, and a
+// jail account sharing the jail-side uid is reported even when the uids
+// differ. A duplicate line identical in uid is harmless.
 func TestAliasOfJailUID(t *testing.T) {
 	h, j := hostAlice(), jailAlice()
 	j.User.UID = 4000
-	j.Aliases = []userdb.User{{Name: "alice", UID: 2001, Line: 7}, {Name: "mallory", UID: 4000, Line: 8}}
+	j.Aliases = []userdb.User{{Name: "alice", UID: 2001, Line: 7}, {Name: "mallory", UID: 4000, Line: 8}, {Name: "alice", UID: 4000, Line: 9}}
 	v := Check(h, j, Policy{Strict: true})
 	var codes []Code
 	for _, d := range v.Denials {
 		codes = append(codes, d.Code)
 	}
-	if want := []Code{UIDMismatch, UIDAlias}; !reflect.DeepEqual(codes, want) {
+	if want := []Code{UIDMismatch, UIDAlias, UIDAlias}; !reflect.DeepEqual(codes, want) {
 		t.Fatalf("codes = %v, want %v (%v)", codes, want, v.Denials)
 	}
 }
