@@ -13,8 +13,14 @@ all: jailsh pam
 jailsh:
 	$(GO) build $(GOFLAGS_BUILD) -o $(BUILD)/jailsh ./jailsh
 
+# c-shared Go behind hand-written C glue (pam_jailme/glue.c); Go links it
+# -z nodelete already, said again here because it is load-bearing: the Go
+# runtime cannot be unloaded.
 pam:
-	@echo "pam_jailme.so: not yet"
+	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath \
+		-ldflags "-s -w -extldflags '-Wl,-soname,pam_jailme.so -Wl,-z,nodelete'" \
+		-o $(BUILD)/pam_jailme.so ./pam_jailme
+	rm -f $(BUILD)/pam_jailme.h
 
 cross:
 	GOOS=freebsd GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -o $(BUILD)/freebsd-amd64/jailsh ./jailsh

@@ -1,0 +1,231 @@
+/*
+ * glue.c: the PAM entry points of pam_jailme, in C.
+ *
+ * pam_jailme.so is a Go c-shared object. Loading it starts a Go runtime
+ * inside sshd, login or su, and those programs fork afterwards. A forked
+ * child has one thread and a copy of a runtime whose other threads are gone:
+ * any call into Go there can deadlock (sshd hung at 100% CPU when
+ * pam_setcred, which sshd calls again in a forked child, entered Go). So:
+ *
+ *   - Every entry point is C. Only open_session and close_session call Go,
+ *     and only in the process that loaded the module (fork guard below).
+ *     authenticate, setcred, acct_mgmt and chauthtok return PAM_IGNORE
+ *     without touching Go.
+ *   - Go gets plain C values (flags, argv) and the handle as void *, used
+ *     only through jm_get_item, jm_conv_error and jm_log (glue.h).
+ *   - Go's threads are created with host signals blocked (constructors
+ *     below), so sshd's SIGTERM/SIGHUP/... handlers do not run on them
+ *     (SIGCHLD excepted: the Go runtime unblocks it, see below).
+ *
+ * Linux-PAM vs OpenPAM: pam_syslog(3) exists only in Linux-PAM
+ * (__LINUX_PAM__); elsewhere jm_log uses syslog(3). The conversation is
+ * called directly (what pam_error(3) does), which works on both. FreeBSD
+ * (OpenPAM) needs a FreeBSD host with cgo to build: the same go build line,
+ * -lpam from base; it has not been built or tested here.
+ */
+
+#include <sys/types.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_appl.h>
+#include <security/pam_modules.h>
+#ifdef __LINUX_PAM__
+#include <security/pam_ext.h>
+#endif
+
+#include "glue.h"
+#include "_cgo_export.h"
+
+/*
+ * Signals that the host program handles and that must not be delivered to
+ * a Go thread. Process-directed signals go to any thread that does not
+ * block them; with these blocked in every Go thread they reach the host's
+ * own thread(s), as they did before the module was loaded.
+ */
+static const int jm_host_signals[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGCHLD,
+	SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE,
+};
+
+static pid_t	jm_load_pid;		/* process that ran our constructors */
+static sigset_t	jm_saved_mask;		/* loading thread's mask before us */
+static int	jm_mask_saved;
+
+/*
+ * Why two constructors and why these priorities (read with the Go sources
+ * runtime/rt0_linux_amd64.s, runtime/asm_amd64.s (_rt0_amd64_lib),
+ * runtime/cgo/gcc_libinit.c and runtime/proc.go (schedinit)):
+ *
+ * In c-shared mode the Go linker puts _rt0_amd64_linux_lib into go.o's
+ * .init_array (no priority). When the dynamic loader runs it, it calls
+ * _cgo_sys_thread_create = x_cgo_sys_thread_create, which pthread_create()s
+ * the thread that runs rt0_go, and returns at once: the runtime initialises
+ * asynchronously on that thread (an exported Go function called later
+ * waits for it in _cgo_wait_runtime_init_done). pthread_create gives the
+ * new thread the creating thread's signal mask at that moment. That thread
+ * becomes m0; schedinit saves its mask as initSigmask, every later Go
+ * thread starts with initSigmask (newm: mp.sigmask = initSigmask, applied
+ * by minitSignalMask, which only unblocks the synchronous signals such as
+ * SIGSEGV). So what matters is the loading thread's mask while Go's
+ * constructor runs, not afterwards.
+ *
+ * The linker (SORT_BY_INIT_PRIORITY) places .init_array.NNNNN sections in
+ * priority order before plain .init_array sections, and ld.so runs
+ * .init_array front to back. Hence:
+ *   jm_block_signals   constructor(101): .init_array.00101, runs before Go's
+ *                      entry; blocks jm_host_signals in the loading thread.
+ *   Go's _rt0 entry:   plain .init_array of go.o; creates m0 with our mask.
+ *   jm_restore_signals constructor without priority: plain .init_array of
+ *                      glue.o, which the Go linker passes after go.o, so it
+ *                      runs after Go's entry and gives the loading (host)
+ *                      thread its own mask back.
+ * The test (TestPAM/signal-mask) checks the result in a running host
+ * (/proc/self/task/N/status SigBlk), so a change of that order is caught.
+ * Calls into Go from the host thread later run on that thread with the
+ * host's mask (needm saves and restores it): that is the host's own thread.
+ * FreeBSD's rt0 (_rt0_amd64_freebsd_lib) is the same code; untested there.
+ *
+ * The exception is SIGCHLD. minitSignalMask always unblocks the signals
+ * the runtime's sigtable marks _SigUnblock, and on Linux that includes
+ * SIGCHLD (and SIGPROF and the synchronous ones), whatever mask the thread
+ * inherited. So the host's SIGCHLD handler can still run on a Go thread.
+ * Go installs no SIGCHLD handler in c-shared mode: the host's own handler
+ * runs, on that thread's stack. Nothing here can change that.
+ */
+__attribute__((constructor(101))) static void
+jm_block_signals(void)
+{
+	sigset_t set;
+	size_t i;
+
+	jm_load_pid = getpid();
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(jm_host_signals) / sizeof(jm_host_signals[0]); i++)
+		sigaddset(&set, jm_host_signals[i]);
+	if (pthread_sigmask(SIG_BLOCK, &set, &jm_saved_mask) == 0)
+		jm_mask_saved = 1;
+}
+
+__attribute__((constructor)) static void
+jm_restore_signals(void)
+{
+	if (jm_mask_saved) {
+		pthread_sigmask(SIG_SETMASK, &jm_saved_mask, NULL);
+		jm_mask_saved = 0;
+	}
+}
+
+/*
+ * forked reports whether we run in a child of the process that loaded the
+ * module. There the Go runtime has lost its threads: never enter Go.
+ */
+static int
+forked(void)
+{
+	return getpid() != jm_load_pid;
+}
+
+int
+jm_get_item(void *pamh, int item, const char **out)
+{
+	const void *p = NULL;
+	int r;
+
+	*out = NULL;
+	r = pam_get_item((pam_handle_t *)pamh, item, &p);
+	if (r == PAM_SUCCESS)
+		*out = p;
+	return r;
+}
+
+int
+jm_conv_error(void *pamh, const char *msg)
+{
+	const struct pam_conv *conv = NULL;
+	struct pam_message m;
+	const struct pam_message *mp = &m;
+	struct pam_response *resp = NULL;
+	int r;
+
+	r = pam_get_item((pam_handle_t *)pamh, PAM_CONV, (const void **)&conv);
+	if (r != PAM_SUCCESS)
+		return r;
+	if (conv == NULL || conv->conv == NULL)
+		return PAM_CONV_ERR;
+	m.msg_style = PAM_ERROR_MSG;
+	m.msg = (char *)msg;
+	/* Linux-PAM and OpenPAM both take (const struct pam_message **). */
+	r = conv->conv(1, (void *)&mp, &resp, conv->appdata_ptr);
+	if (resp != NULL) {
+		free(resp->resp);
+		free(resp);
+	}
+	return r;
+}
+
+void
+jm_log(void *pamh, int prio, const char *msg)
+{
+#ifdef __LINUX_PAM__
+	pam_syslog((pam_handle_t *)pamh, prio, "%s", msg);
+#else
+	(void)pamh;
+	syslog(LOG_AUTHPRIV | prio, "pam_jailme: %s", msg);
+#endif
+}
+
+int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	if (forked()) {
+		syslog(LOG_AUTHPRIV | LOG_ERR,
+		    "pam_jailme: open_session in pid %ld, module loaded in "
+		    "pid %ld: a forked child cannot run the check; refusing",
+		    (long)getpid(), (long)jm_load_pid);
+		return PAM_SESSION_ERR;
+	}
+	return jm_go_open_session(pamh, flags, argc, (char **)argv);
+}
+
+int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	if (forked())
+		return PAM_SUCCESS;
+	return jm_go_close_session(pamh, flags, argc, (char **)argv);
+}
+
+int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	(void)pamh; (void)flags; (void)argc; (void)argv;
+	return PAM_IGNORE;
+}
+
+int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh; (void)flags; (void)argc; (void)argv;
+	return PAM_IGNORE;
+}
+
+int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh; (void)flags; (void)argc; (void)argv;
+	return PAM_IGNORE;
+}
+
+int
+pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh; (void)flags; (void)argc; (void)argv;
+	return PAM_IGNORE;
+}

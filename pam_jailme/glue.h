@@ -1,0 +1,22 @@
+/*
+ * glue.h: the C side of pam_jailme that Go may call.
+ *
+ * Go never sees a pam_handle_t: it holds the handle as void * and uses it
+ * only through these helpers, which are plain C (glue.c).
+ */
+#ifndef JAILME_GLUE_H
+#define JAILME_GLUE_H
+
+/* jm_get_item stores a pointer to the string item (PAM_USER, PAM_SERVICE,
+ * PAM_RHOST) in *out, or NULL if it is not set; returns the PAM status. */
+int	jm_get_item(void *pamh, int item, const char **out);
+
+/* jm_conv_error sends msg to the user as one PAM_ERROR_MSG through the
+ * application's conversation function, like Linux-PAM's pam_error(3). */
+int	jm_conv_error(void *pamh, const char *msg);
+
+/* jm_log writes one line to syslog (LOG_AUTHPRIV) tagged with the module
+ * and service name; prio is a syslog priority (LOG_ERR, LOG_DEBUG, ...). */
+void	jm_log(void *pamh, int prio, const char *msg);
+
+#endif

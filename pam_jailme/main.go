@@ -1,0 +1,88 @@
+// Command pam_jailme is the PAM session module: built with
+// -buildmode=c-shared it becomes pam_jailme.so. At open_session it runs the
+// check jailsh runs (package gate) and refuses a session that jailsh would
+// refuse, before the host starts a shell, with the same words.
+//
+// The PAM entry points are C (glue.c). Only open_session and close_session
+// reach Go, through the two exported functions below, and only in the
+// process that loaded the module. Go code here must not write to stdout or
+// stderr, install signal handlers (os/signal), start goroutines that
+// outlive a call, or use log/syslog or net: the host process forks after
+// this returns.
+package main
+
+/*
+#cgo LDFLAGS: -lpam
+#include <stdlib.h>
+#include <syslog.h>
+#include <security/pam_appl.h>
+#include "glue.h"
+*/
+import "C"
+
+import "unsafe"
+
+func main() {}
+
+//export jm_go_open_session
+func jm_go_open_session(pamh unsafe.Pointer, flags C.int, argc C.int, argv **C.char) C.int {
+	return C.int(openSession(cHandle{pamh}, int(flags), goArgs(argc, argv)))
+}
+
+//export jm_go_close_session
+func jm_go_close_session(pamh unsafe.Pointer, flags C.int, argc C.int, argv **C.char) C.int {
+	return C.int(closeSession(cHandle{pamh}, int(flags), goArgs(argc, argv)))
+}
+
+// goArgs copies the module arguments into Go strings; PAM owns argv.
+func goArgs(argc C.int, argv **C.char) []string {
+	if argc <= 0 || argv == nil {
+		return nil
+	}
+	cs := unsafe.Slice(argv, int(argc))
+	args := make([]string, 0, len(cs))
+	for _, c := range cs {
+		if c != nil {
+			args = append(args, C.GoString(c))
+		}
+	}
+	return args
+}
+
+// PAM and syslog constants the Go side needs, from the system headers.
+const (
+	pamSuccess     = int(C.PAM_SUCCESS)
+	pamIgnore      = int(C.PAM_IGNORE)
+	pamPermDenied  = int(C.PAM_PERM_DENIED)
+	pamSessionErr  = int(C.PAM_SESSION_ERR)
+	pamSilent      = int(C.PAM_SILENT)
+	pamItemUser    = int(C.PAM_USER)
+	pamItemService = int(C.PAM_SERVICE)
+	pamItemRHost   = int(C.PAM_RHOST)
+	logErr         = int(C.LOG_ERR)
+	logWarning     = int(C.LOG_WARNING)
+	logDebug       = int(C.LOG_DEBUG)
+)
+
+// cHandle is the PAM handle, reached only through the C helpers in glue.c.
+type cHandle struct{ p unsafe.Pointer }
+
+func (h cHandle) item(item int) (string, bool) {
+	var s *C.char
+	if C.jm_get_item(h.p, C.int(item), &s) != C.PAM_SUCCESS || s == nil {
+		return "", false
+	}
+	return C.GoString(s), true
+}
+
+func (h cHandle) message(msg string) {
+	c := C.CString(msg)
+	defer C.free(unsafe.Pointer(c))
+	C.jm_conv_error(h.p, c)
+}
+
+func (h cHandle) log(prio int, msg string) {
+	c := C.CString(msg)
+	defer C.free(unsafe.Pointer(c))
+	C.jm_log(h.p, C.int(prio), c)
+}
