@@ -13,6 +13,7 @@ const oPath = 0x00400000
 const (
 	sysCloseRange     = 575    // close_range(2), FreeBSD 13+
 	closeRangeCloexec = 1 << 2 // CLOSE_RANGE_CLOEXEC, FreeBSD 13.1+
+	maxFallbackFD     = 1 << 22
 )
 
 // cloexecFrom marks every fd from lowfd up close-on-exec: whatever the
@@ -27,7 +28,10 @@ func cloexecFrom(lowfd int) error {
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
 		return fmt.Errorf("getrlimit(RLIMIT_NOFILE): %w", err)
 	}
-	for fd := lowfd; uint64(fd) < rl.Cur; fd++ {
+	// The descriptor table cannot be larger than the limit; an infinite
+	// limit is bounded by kern.maxfilesperproc, far below maxFallbackFD.
+	limit := min(rl.Cur, maxFallbackFD)
+	for fd := lowfd; int64(fd) < limit; fd++ {
 		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC); err != nil && !errors.Is(err, unix.EBADF) {
 			return fmt.Errorf("fcntl(%d, F_SETFD, FD_CLOEXEC): %w", fd, err)
 		}

@@ -113,10 +113,21 @@ func checkDirsMissingOK(dir string) error {
 	return checkDirs(resolved)
 }
 
+// ReadOwned reads a file whose contents carry authority (the config, a
+// jail's pidfile, machined's state): CheckOwnership, then readConfig.
+func ReadOwned(path string) ([]byte, error) {
+	if err := CheckOwnership(path); err != nil {
+		return nil, err
+	}
+	return readConfig(path)
+}
+
 // readConfig reads a configuration file already passed by CheckOwnership.
 // O_NOFOLLOW and the checks on the open descriptor close the window
 // between that check and this open; O_NONBLOCK keeps a FIFO from hanging
-// us before fstat can refuse it.
+// us before fstat can refuse it. It is cleared before the descriptor
+// becomes an *os.File, which would otherwise register it with Go's
+// poller: inside sshd (pam_jailme) that would leave an epoll fd behind.
 func readConfig(path string) ([]byte, error) {
 	var fd int
 	var err error
@@ -129,6 +140,17 @@ func readConfig(path string) ([]byte, error) {
 	}
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		syscall.Close(fd)
+		return nil, &os.PathError{Op: "fstat", Path: path, Err: err}
+	}
+	if st.Mode&syscall.S_IFMT == syscall.S_IFREG {
+		if err := syscall.SetNonblock(fd, false); err != nil {
+			syscall.Close(fd)
+			return nil, &os.PathError{Op: "fcntl", Path: path, Err: err}
+		}
 	}
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close()

@@ -49,7 +49,6 @@ var namespaces = []struct {
 
 const (
 	machinesDir = "/run/systemd/machines"
-	maxPidfile  = 4096
 )
 
 // Locate finds the jail c names and opens, without entering it, everything
@@ -111,9 +110,6 @@ func readMachine(name string) (string, int, error) {
 	}
 	path := machinesDir + "/" + name
 	data, err := readRootFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", 0, fmt.Errorf("%s: %w (no such machine)", path, ErrNotRunning)
-	}
 	if err != nil {
 		return "", 0, err
 	}
@@ -126,27 +122,14 @@ func readMachine(name string) (string, int, error) {
 	return "", 0, fmt.Errorf("%s: no LEADER= line", path)
 }
 
+// readRootFile reads root-owned state; a missing file means the jail is
+// not running.
 func readRootFile(path string) ([]byte, error) {
-	if err := config.CheckOwnership(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: %w (%v)", path, ErrNotRunning, err)
-		}
-		return nil, err
+	data, err := config.ReadOwned(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w (%v)", path, ErrNotRunning, err)
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	buf := make([]byte, maxPidfile+1)
-	n, err := f.Read(buf)
-	if err != nil && n == 0 {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if n > maxPidfile {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxPidfile)
-	}
-	return buf[:n], nil
+	return data, err
 }
 
 func parsePid(file, s string) (int, error) {
