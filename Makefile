@@ -6,7 +6,7 @@ BUILD    ?= build
 FUZZTIME ?= 20s
 GOFLAGS_BUILD = -trimpath -ldflags "-s -w"
 
-.PHONY: all jailsh pam cross vet unit fuzz integration e2e test clean deps
+.PHONY: all jailsh pam cross vet unit fuzz integration e2e installcheck manlint test clean deps
 
 all: jailsh pam
 
@@ -46,7 +46,13 @@ integration: all
 e2e: all
 	bash tests/e2e.sh
 
-test: deps vet unit fuzz integration e2e
+test: deps vet unit fuzz integration e2e installcheck manlint
+
+installcheck: all
+	JAILME_BUILD=$(CURDIR)/$(BUILD) bash tests/install.sh
+
+manlint:
+	bash tests/manlint.sh
 
 clean:
 	rm -rf $(BUILD)

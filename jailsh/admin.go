@@ -1,0 +1,245 @@
+package main
+
+// The admin's forms: -t checks the config, -n USER shows one user's
+// evaluation, --audit evaluates every user the config reaches. They are
+// root-only (main routes them only for real uid 0; anyone else gets the
+// usage refusal: a login shell must not become an oracle about other users
+// and jails), read-only, and never attach: they run gate.Decide, the very
+// evaluation a login runs, and print it.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"jailme.dev/jailme/internal/config"
+	"jailme.dev/jailme/internal/gate"
+	"jailme.dev/jailme/internal/identity"
+)
+
+// Exit statuses of the admin forms.
+const (
+	exitOK     = 0 // allowed; audit clean
+	exitDenied = 1 // denied; audit found something
+	exitConfig = 2 // configuration error; usage error
+)
+
+const adminUsage = "usage: jailsh -t | -n user | --audit [--json]"
+
+// isAdminForm tells the root-only forms from a login shell invocation by
+// the first argument only; admin then parses the rest.
+func isAdminForm(args []string) bool {
+	if len(args) < 2 {
+		return false
+	}
+	switch args[1] {
+	case "-t", "--test-config", "-n", "--check", "--audit", "--json":
+		return true
+	}
+	return false
+}
+
+// adminCmd is a parsed admin form.
+type adminCmd struct {
+	form string // "test", "check", "audit"
+	user string // -n
+	json bool   // --audit --json
+}
+
+func parseAdmin(args []string) (adminCmd, error) {
+	var c adminCmd
+	switch {
+	case len(args) == 1 && (args[0] == "-t" || args[0] == "--test-config"):
+		c.form = "test"
+	case len(args) == 2 && (args[0] == "-n" || args[0] == "--check") && args[1] != "" && args[1][0] != '-':
+		c.form, c.user = "check", args[1]
+	case len(args) == 1 && args[0] == "--audit":
+		c.form = "audit"
+	case len(args) == 2 && (args[0] == "--audit" && args[1] == "--json" || args[0] == "--json" && args[1] == "--audit"):
+		c.form, c.json = "audit", true
+	default:
+		return c, errors.New(adminUsage)
+	}
+	return c, nil
+}
+
+// admin runs a root-only form and returns the exit status.
+func admin(args []string) int {
+	c, err := parseAdmin(args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "jailsh: %v\n", err)
+		return exitConfig
+	}
+	cfg, err := config.Load(confPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "jailsh: %v\n", err)
+		return exitConfig
+	}
+	switch c.form {
+	case "check":
+		return check(os.Stdout, cfg, c.user)
+	case "audit":
+		return runAudit(os.Stdout, cfg, c.json)
+	}
+	return exitOK // -t: nothing to say when the config is good, like sshd -t
+}
+
+// reason is one cause of a refusal, with its audit code.
+type reason struct {
+	Code, Msg string
+}
+
+// checkReport is what jailsh -n prints, gathered from a gate.Decision.
+type checkReport struct {
+	User       string
+	Known      bool // the host knows User: UID and LoginShell are set
+	UID        uint32
+	LoginShell string
+	Rule       string // "file:line:col: user alice web", or why none
+	Jail       string // how it was located, or "-"
+	Rows       []identity.Row
+	Shell      string // what would be executed, "" when denied
+	Plan       []planStep
+	PlanNote   string
+	Reasons    []reason
+}
+
+// check is jailsh -n USER: 0 allowed, 1 denied.
+func check(w io.Writer, cfg *config.Config, name string) int {
+	host, err := gate.HostByName(name)
+	if err != nil {
+		r := checkReport{User: name, Rule: "-", Jail: "-",
+			Reasons: []reason{{gate.CodeOf(err), err.Error()}}}
+		r.write(w)
+		return exitDenied
+	}
+	d, err := gate.Decide(cfg, host)
+	if d.Jail != nil {
+		defer d.Jail.Close()
+	}
+	r := report(d, err)
+	if d.Jail != nil {
+		r.Jail = d.Jail.String()
+		plan, note, perr := confinementPlan(d.Jail)
+		r.Plan, r.PlanNote = plan, note
+		if perr != nil {
+			r.Reasons = append(r.Reasons, reason{gate.CodeConfine, perr.Error()})
+		}
+	}
+	r.write(w)
+	if len(r.Reasons) > 0 {
+		return exitDenied
+	}
+	return exitOK
+}
+
+// report turns a decision and Decide's error into the printed facts, the
+// reasons worded and coded as jailsh's own refusal would be.
+func report(d *gate.Decision, err error) checkReport {
+	u := d.Host.User
+	r := checkReport{User: u.Name, Known: true, UID: u.UID, LoginShell: u.Shell, Jail: "-", Rows: d.Verdict.Rows}
+	rule := d.Assignment.Rule
+	switch {
+	case !d.Assigned:
+		r.Rule = "none: no user, group or default rule applies"
+		r.Reasons = append(r.Reasons, reason{gate.CodeNotAssigned,
+			fmt.Sprintf("%s is not assigned to any jail in %s", u.Name, confPath)})
+	default:
+		r.Rule = fmt.Sprintf("%s: %s", rule.Pos, ruleText(rule))
+	}
+	if d.Assigned && d.Assignment.Jail == nil {
+		r.Reasons = append(r.Reasons, reason{gate.CodeAssignedDeny,
+			fmt.Sprintf("%s: %s is denied by this rule", rule.Pos, u.Name)})
+	}
+	if err != nil {
+		r.Reasons = append(r.Reasons, reason{gate.CodeOf(err), err.Error()})
+	}
+	for _, dn := range d.Verdict.Denials {
+		r.Reasons = append(r.Reasons, reason{string(dn.Code), dn.Msg})
+	}
+	if len(r.Reasons) == 0 {
+		r.Shell = d.Verdict.Cred.Shell
+	}
+	return r
+}
+
+// ruleText is the rule as written in the config.
+func ruleText(r config.Rule) string {
+	if r.Kind == config.ByDefault {
+		return "default " + r.Target
+	}
+	return fmt.Sprintf("%s %s %s", r.Kind, r.Subject, r.Target)
+}
+
+// isJailsh reports whether a login shell is jailsh (any absolute path
+// named jailsh, as pam_jailme accepts).
+func isJailsh(shell string) bool {
+	return path.IsAbs(shell) && path.Base(shell) == "jailsh"
+}
+
+func (r checkReport) write(w io.Writer) {
+	fmt.Fprintf(w, "user:         %s", r.User)
+	if r.Known {
+		fmt.Fprintf(w, " (uid %d, login shell %s", r.UID, orDash(r.LoginShell))
+		if !isJailsh(r.LoginShell) {
+			fmt.Fprint(w, ": not jailsh, a login would stay on the host")
+		}
+		fmt.Fprint(w, ")")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "rule:         %s\n", r.Rule)
+	fmt.Fprintf(w, "jail:         %s\n", r.Jail)
+	if len(r.Rows) > 0 {
+		fmt.Fprintln(w, "identity:")
+		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "\tWHAT\tHOST\tJAIL\tAPPLIED")
+		for _, row := range r.Rows {
+			fmt.Fprintf(tw, "\t%s\t%s\t%s\t%s\n", row.What, orDash(row.Host), orDash(row.Jail), orDash(row.Applied))
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(w, "shell:        %s\n", orDash(r.Shell))
+	if len(r.Plan) > 0 || r.PlanNote != "" {
+		fmt.Fprintln(w, "confinement:")
+		if r.PlanNote != "" {
+			fmt.Fprintf(w, "  %s\n", r.PlanNote)
+		}
+		if len(r.Plan) > 0 {
+			tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+			fmt.Fprintln(tw, "\tWHAT\tJAIL INIT\tSESSION")
+			for _, s := range r.Plan {
+				fmt.Fprintf(tw, "\t%s\t%s\t%s\n", s.What, orDash(s.Jail), orDash(s.Session))
+			}
+			tw.Flush()
+		}
+	}
+	if len(r.Reasons) == 0 {
+		fmt.Fprintln(w, "verdict:      allowed")
+		return
+	}
+	fmt.Fprintln(w, "verdict:      denied")
+	for _, rs := range r.Reasons {
+		fmt.Fprintf(w, "  code=%s: %s\n", rs.Code, rs.Msg)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// quote keeps a key=value field on one line and unambiguous, as the audit
+// lines in syslog do.
+func quote(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \"'=\\") && strconv.CanBackquote(v) {
+		return v
+	}
+	return strconv.Quote(v)
+}

@@ -1,0 +1,372 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"jailme.dev/jailme/internal/config"
+	"jailme.dev/jailme/internal/gate"
+	"jailme.dev/jailme/internal/hostdb"
+	"jailme.dev/jailme/internal/identity"
+	"jailme.dev/jailme/internal/userdb"
+)
+
+func TestIsAdminForm(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"jailsh", "-t"}, true},
+		{[]string{"jailsh", "--test-config"}, true},
+		{[]string{"jailsh", "-n", "alice"}, true},
+		{[]string{"jailsh", "--check", "alice"}, true},
+		{[]string{"jailsh", "--audit"}, true},
+		{[]string{"jailsh", "--audit", "--json"}, true},
+		{[]string{"jailsh", "--json", "--audit"}, true},
+		{[]string{"-jailsh", "-n", "alice"}, true},
+		{[]string{"jailsh"}, false},
+		{[]string{"-jailsh"}, false},
+		{[]string{"jailsh", "-c", "-n"}, false},
+		{[]string{"jailsh", "-c", "jailsh --audit"}, false},
+		{[]string{"jailsh", "-x"}, false},
+		{nil, false},
+	} {
+		if got := isAdminForm(tt.args); got != tt.want {
+			t.Errorf("isAdminForm(%q) = %v, want %v", tt.args, got, tt.want)
+		}
+	}
+}
+
+func TestParseAdmin(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want adminCmd
+		err  bool
+	}{
+		{[]string{"-t"}, adminCmd{form: "test"}, false},
+		{[]string{"--test-config"}, adminCmd{form: "test"}, false},
+		{[]string{"-n", "alice"}, adminCmd{form: "check", user: "alice"}, false},
+		{[]string{"--check", "root"}, adminCmd{form: "check", user: "root"}, false},
+		{[]string{"--audit"}, adminCmd{form: "audit"}, false},
+		{[]string{"--audit", "--json"}, adminCmd{form: "audit", json: true}, false},
+		{[]string{"--json", "--audit"}, adminCmd{form: "audit", json: true}, false},
+		{[]string{"-t", "x"}, adminCmd{}, true},
+		{[]string{"-n"}, adminCmd{}, true},
+		{[]string{"-n", ""}, adminCmd{}, true},
+		{[]string{"-n", "-t"}, adminCmd{}, true},
+		{[]string{"-n", "a", "b"}, adminCmd{}, true},
+		{[]string{"--audit", "alice"}, adminCmd{}, true},
+		{[]string{"--json"}, adminCmd{}, true},
+		{[]string{"--json", "-n", "alice"}, adminCmd{}, true},
+	} {
+		got, err := parseAdmin(tt.args)
+		if (err != nil) != tt.err {
+			t.Errorf("parseAdmin(%q) err = %v", tt.args, err)
+			continue
+		}
+		if !tt.err && got != tt.want {
+			t.Errorf("parseAdmin(%q) = %+v, want %+v", tt.args, got, tt.want)
+		}
+	}
+}
+
+// main sends the admin forms to admin only for real uid 0; anyone else
+// parses them as a login shell invocation, which must refuse them (exit 1,
+// code=usage) so that a login shell is no oracle about other users.
+func TestAdminFormsRefusedForNonRoot(t *testing.T) {
+	for _, args := range [][]string{
+		{"jailsh", "-n", "root"}, {"jailsh", "--check", "root"}, {"jailsh", "--audit"},
+		{"jailsh", "--audit", "--json"}, {"jailsh", "--json", "--audit"}, {"jailsh", "-t"},
+		{"jailsh", "--test-config"}, {"-jailsh", "-n", "root"},
+	} {
+		if !isAdminForm(args) {
+			t.Errorf("isAdminForm(%q) = false", args)
+		}
+		if _, err := parseArgs(args); err == nil {
+			t.Errorf("parseArgs(%q) accepted an admin form: a non-root caller would get an answer", args)
+		}
+	}
+}
+
+var rulePos = config.Pos{File: "/etc/jailme.conf", Line: 3, Col: 1}
+
+func alice() identity.Host {
+	return identity.Host{
+		User:   userdb.User{Name: "alice", UID: 2001, GID: 2001, Home: "/home/alice", Shell: "/usr/local/sbin/jailsh"},
+		Groups: []userdb.Group{{Name: "alice", GID: 2001}},
+	}
+}
+
+func assigned(h identity.Host, jail string) *gate.Decision {
+	jc := &config.Jail{Name: jail}
+	return &gate.Decision{
+		Host:       h,
+		Assigned:   true,
+		Assignment: config.Assignment{Rule: config.Rule{Kind: config.ByUser, Subject: h.User.Name, Target: jail, Pos: rulePos}, Jail: jc},
+	}
+}
+
+func TestReportAllowed(t *testing.T) {
+	d := assigned(alice(), "web")
+	d.Verdict = identity.Verdict{
+		Cred: identity.Cred{Name: "alice", UID: 2001, GID: 2001, Home: "/home/alice", Shell: "/bin/zsh"},
+		Rows: []identity.Row{
+			{What: "user", Host: "alice", Jail: "alice (/etc/passwd:12)", Applied: "alice"},
+			{What: "uid", Host: "2001", Jail: "2001", Applied: "2001"},
+			{What: "group", Host: "alice (2001)", Jail: "alice (2001) /etc/group:9", Applied: "yes"},
+		},
+	}
+	r := report(d, nil)
+	r.Jail = "web (pid 4711 from /run/jails/web.pid)"
+	r.Plan = []planStep{{"no_new_privs", "no", "yes"}, {"seccomp", "none", "none"}}
+	var b bytes.Buffer
+	r.write(&b)
+	out := b.String()
+	for _, want := range []string{
+		"user:         alice (uid 2001, login shell /usr/local/sbin/jailsh)\n",
+		"rule:         /etc/jailme.conf:3:1: user alice web\n",
+		"jail:         web (pid 4711 from /run/jails/web.pid)\n",
+		"identity:\n",
+		"alice (/etc/passwd:12)",
+		"shell:        /bin/zsh\n",
+		"confinement:\n",
+		"no_new_privs",
+		"verdict:      allowed\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "code=") {
+		t.Errorf("allowed output names a code:\n%s", out)
+	}
+}
+
+func TestReportDenied(t *testing.T) {
+	notRunning := &gate.Error{Code: gate.CodeJail, Err: errors.New("jail web: pid 4711 from /run/jails/web.pid: jail is not running")}
+	deny := assigned(alice(), "web")
+	deny.Assignment.Jail = nil
+	deny.Assignment.Rule.Target = "deny"
+	ids := assigned(alice(), "web")
+	ids.Verdict.Denials = []identity.Denial{
+		{Code: identity.ExtraGroup, Msg: `/etc/group:7: the jail makes alice a member of group "wheel" (gid 10) but the host does not`},
+		{Code: identity.UIDAlias, Msg: "/etc/passwd:3: jail account toor has uid 2001 too (an alias of alice)"},
+	}
+	ids.Verdict.Cred.Shell = "/bin/sh" // never printed for a denial
+	for _, tt := range []struct {
+		name  string
+		d     *gate.Decision
+		err   error
+		codes []string
+	}{
+		{"not assigned", &gate.Decision{Host: alice()}, nil, []string{gate.CodeNotAssigned}},
+		{"deny rule", deny, nil, []string{gate.CodeAssignedDeny}},
+		{"jail", assigned(alice(), "web"), notRunning, []string{gate.CodeJail}},
+		{"identity", ids, nil, []string{"extra-group", "uid-alias"}},
+	} {
+		r := report(tt.d, tt.err)
+		var codes []string
+		for _, rs := range r.Reasons {
+			codes = append(codes, rs.Code)
+		}
+		if !reflect.DeepEqual(codes, tt.codes) {
+			t.Errorf("%s: codes %q, want %q", tt.name, codes, tt.codes)
+		}
+		var b bytes.Buffer
+		r.write(&b)
+		out := b.String()
+		if !strings.Contains(out, "verdict:      denied\n") || !strings.Contains(out, "shell:        -\n") {
+			t.Errorf("%s: output:\n%s", tt.name, out)
+		}
+		for _, rs := range r.Reasons {
+			if line := fmt.Sprintf("  code=%s: %s\n", rs.Code, rs.Msg); !strings.Contains(out, line) {
+				t.Errorf("%s: output lacks %q:\n%s", tt.name, line, out)
+			}
+		}
+	}
+}
+
+func TestReportLoginShellNotJailsh(t *testing.T) {
+	h := alice()
+	h.User.Shell = "/bin/bash"
+	var b bytes.Buffer
+	report(assigned(h, "web"), nil).write(&b)
+	if !strings.Contains(b.String(), "login shell /bin/bash: not jailsh, a login would stay on the host)") {
+		t.Errorf("output:\n%s", b.String())
+	}
+}
+
+func TestIsJailsh(t *testing.T) {
+	for shell, want := range map[string]bool{
+		"/usr/local/sbin/jailsh": true, "/usr/sbin/jailsh": true, "jailsh": false,
+		"/bin/bash": false, "": false, "/usr/local/sbin/jailsh.old": false,
+	} {
+		if got := isJailsh(shell); got != want {
+			t.Errorf("isJailsh(%q) = %v", shell, got)
+		}
+	}
+}
+
+func kinds(fs []finding) []string {
+	var ks []string
+	for _, f := range fs {
+		ks = append(ks, f.Kind+"/"+f.Code)
+	}
+	return ks
+}
+
+func TestUserFindings(t *testing.T) {
+	onHost := alice()
+	onHost.User.Shell = "/bin/bash"
+	ok := assigned(alice(), "web")
+	ok.Verdict.Cred.Shell = "/bin/sh"
+	shellOnly := assigned(onHost, "web")
+	denied := assigned(onHost, "web")
+	denied.Verdict.Denials = []identity.Denial{{Code: identity.MissingGroup, Msg: "m1"}, {Code: identity.GIDMismatch, Msg: "m2"}}
+	deny := assigned(alice(), "web")
+	deny.Assignment.Jail = nil
+	deny.Assignment.Rule.Target = "deny"
+	denyOnHost := assigned(onHost, "web")
+	denyOnHost.Assignment.Jail = nil
+	dbErr := &gate.Error{Code: gate.CodeJailDB, Err: errors.New("jail web: /etc/passwd:3: 6 fields, want 7")}
+	jailErr := &gate.Error{Code: gate.CodeJail, Err: errors.New("jail web: not running")}
+	for _, tt := range []struct {
+		name string
+		d    *gate.Decision
+		err  error
+		bad  map[string]bool
+		want []string
+	}{
+		{"allowed", ok, nil, nil, []string{"allow/"}},
+		{"shell", shellOnly, nil, nil, []string{"shell/shell"}},
+		{"denials", denied, nil, nil, []string{"shell/shell", "deny/missing-group", "deny/gid-mismatch"}},
+		{"jailsh, no rule", &gate.Decision{Host: alice()}, nil, nil, []string{"unassigned/not-assigned"}},
+		{"host shell, no rule", &gate.Decision{Host: onHost}, nil, nil, nil},
+		{"jailsh, deny rule", deny, nil, nil, []string{"unassigned/assigned-deny"}},
+		{"host shell, deny rule", denyOnHost, nil, nil, nil},
+		{"jail-db", assigned(alice(), "web"), dbErr, nil, []string{"deny/jail-db"}},
+		{"jail down: said once per jail", assigned(alice(), "web"), jailErr, map[string]bool{"web": true}, nil},
+	} {
+		got := kinds(userFindings(tt.d, tt.err, tt.bad))
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestAliases(t *testing.T) {
+	host := []userdb.User{{Name: "root", UID: 0}, {Name: "toor", UID: 0}, {Name: "bob", UID: 2002}, {Name: "alice", UID: 2001}}
+	jail := []userdb.User{{Name: "root", UID: 0, Line: 1}, {Name: "alice", UID: 2001, Line: 2},
+		{Name: "robert", UID: 2002, Line: 3}, {Name: "svc", UID: 999, Line: 4}}
+	fs := aliases(jail, host)
+	if len(fs) != 1 {
+		t.Fatalf("aliases = %+v, want robert only", fs)
+	}
+	f := fs[0]
+	if f.Kind != kindAlias || f.User != "bob" || *f.UID != 2002 || f.Account != "robert" ||
+		f.Reason != "/etc/passwd:3: jail account robert has uid 2002, which is host user bob" {
+		t.Errorf("got %+v", f)
+	}
+}
+
+func TestCandidates(t *testing.T) {
+	cfg, err := config.Parse("/etc/jailme.conf", []byte(`
+user alice web
+user mallory deny
+group devs web
+group ghosts web
+group nobodies deny
+default deny
+jail web { path = "/srv/web"; }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []userdb.User{
+		{Name: "root", UID: 0, GID: 0, Shell: "/bin/bash"},
+		{Name: "bob", UID: 2002, GID: 3000, Shell: "/bin/bash"},        // primary group devs
+		{Name: "carol", UID: 2003, GID: 2003, Shell: "/bin/bash"},      // supplementary member of devs
+		{Name: "dan", UID: 2004, GID: 2004, Shell: "/usr/sbin/jailsh"}, // default rule
+		{Name: "eve", UID: 2005, GID: 2005, Shell: "/bin/sh"},          // not reached
+	}
+	groups := func(name string) (*userdb.Group, error) {
+		if name == "devs" {
+			return &userdb.Group{Name: "devs", GID: 3000, Members: []string{"carol"}}, nil
+		}
+		return nil, fmt.Errorf("host group %q: %w", name, hostdb.ErrNoGroup)
+	}
+	names, fs := candidates(cfg, all, groups)
+	if want := []string{"alice", "bob", "carol", "dan"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("candidates = %q, want %q", names, want)
+	}
+	if len(fs) != 1 || fs[0].Kind != kindHostGroup || fs[0].Rule != "/etc/jailme.conf:5:1" {
+		t.Errorf("findings = %+v, want one host-group for ghosts", fs)
+	}
+}
+
+func TestFindingLine(t *testing.T) {
+	uid := uint32(2002)
+	f := finding{Kind: kindDeny, User: "bob", UID: &uid, Jail: "web", Where: "pid:4711", Code: "extra-group",
+		Rule: "/etc/jailme.conf:4:1", Reason: `/etc/group:7: the jail makes bob a member of group "wheel" (gid 10) but the host does not`}
+	want := `jailsh: audit: deny user=bob uid=2002 jail=web where=pid:4711 code=extra-group rule=/etc/jailme.conf:4:1 ` +
+		`reason="/etc/group:7: the jail makes bob a member of group \"wheel\" (gid 10) but the host does not"`
+	if got := f.String(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	root := uint32(0)
+	f = finding{Kind: kindShell, User: "carol", UID: &root, Jail: "web", Shell: "/bin/bash", Code: "shell", Reason: "x"}
+	if got := f.String(); got != "jailsh: audit: shell user=carol uid=0 jail=web shell=/bin/bash code=shell reason=x" {
+		t.Errorf("got %s", got)
+	}
+}
+
+func TestFindingsJSON(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeFindings(&b, nil, true); err != nil || strings.TrimSpace(b.String()) != "[]" {
+		t.Fatalf("empty audit: %q, %v; want []", b.String(), err)
+	}
+	uid := uint32(0)
+	b.Reset()
+	fs := []finding{
+		{Kind: kindAlias, User: "root", UID: &uid, Jail: "web", Account: "admin", Code: "uid-alias", Reason: "r"},
+		{Kind: kindJail, Jail: "gone", Code: "jail", Reason: "not running"},
+	}
+	if err := writeFindings(&b, fs, true); err != nil {
+		t.Fatal(err)
+	}
+	var got []map[string]any
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("not one JSON array: %v\n%s", err, b.String())
+	}
+	want := []map[string]any{
+		{"kind": "alias", "user": "root", "uid": float64(0), "jail": "web", "account": "admin", "code": "uid-alias", "reason": "r"},
+		{"kind": "jail", "jail": "gone", "code": "jail", "reason": "not running"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+	b.Reset()
+	if err := writeFindings(&b, fs, false); err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(b.String()), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[1], "jailsh: audit: jail jail=gone ") {
+		t.Errorf("text: %q", lines)
+	}
+}
+
+func TestReportUnknownUser(t *testing.T) {
+	r := checkReport{User: "nosuch", Rule: "-", Jail: "-",
+		Reasons: []reason{{gate.CodeHostUser, `user "nosuch": no such user`}}}
+	var b bytes.Buffer
+	r.write(&b)
+	want := "user:         nosuch\nrule:         -\njail:         -\nshell:        -\nverdict:      denied\n" +
+		"  code=host-user: user \"nosuch\": no such user\n"
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+}

@@ -1,0 +1,293 @@
+#!/bin/bash
+# tests/install.sh — make install / make uninstall, and the admin forms of
+# the installed jailsh (root only).
+#
+# Everything runs in a private mount namespace: a tmpfs on /mnt holds the
+# trees (mounted without nosuid, so the installed setuid jailsh works), a
+# copy of /etc is bound over /etc, /dev/log is hidden. The real /etc/shells
+# and /etc/jailme.conf are checked unchanged from outside.
+#
+#	bash tests/install.sh        (JAILME_BUILD=dir to test other build outputs)
+
+set -u
+set -o pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${JAILME_BUILD:-$REPO/build}
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
+PASS=0
+FAIL=0
+
+say() { printf '%s\n' "$*"; }
+ok() { say "ok - $1"; PASS=$((PASS + 1)); }
+notok() {
+	say "not ok - $1"
+	shift
+	for l in "$@"; do say "# $l"; done
+	FAIL=$((FAIL + 1))
+}
+# check NAME CMD...: ok when CMD succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else notok "$name" "failed: $*"; fi
+}
+
+host_fingerprint() {
+	sha256sum /etc/shells 2>&1
+	ls -l --time-style=full-iso /etc/jailme.conf 2>&1
+}
+
+# ---------------------------------------------------------------------------
+# Outer half: re-exec in a private mount namespace, then check the host.
+
+if [ "${JAILME_INSTALL_INNER:-}" != 1 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		say "# install: skipped: must run as root (install -o root, setuid, mount namespace)"
+		exit 0
+	fi
+	for f in jailsh pam_jailme.so; do
+		if [ ! -f "$BUILD/$f" ]; then
+			say "not ok - $BUILD/$f exists (run make first)"
+			say "0 passed, 1 failed"
+			exit 1
+		fi
+	done
+	[ -d /mnt ] || { say "not ok - /mnt exists (the test mounts its tmpfs there, privately)"; exit 1; }
+	before=$(host_fingerprint)
+	counts=$(mktemp /tmp/jailme-install-counts.XXXXXX)
+	JAILME_INSTALL_INNER=1 JAILME_COUNTS=$counts BUILD=$BUILD \
+		unshare --mount --propagation private -- bash "$0"
+	rc=$?
+	after=$(host_fingerprint)
+	pass=0 fail=0
+	if [ -s "$counts" ]; then
+		read -r pass fail <"$counts"
+	else
+		say "not ok - install suite ran to the end: it died (status $rc)"
+		fail=$((fail + 1))
+	fi
+	rm -f "$counts"
+	if [ "$before" = "$after" ]; then
+		say "ok - host /etc/shells and /etc/jailme.conf unchanged"
+		pass=$((pass + 1))
+	else
+		say "not ok - host /etc/shells and /etc/jailme.conf unchanged"
+		diff <(say "$before") <(say "$after") | sed 's/^/# /'
+		fail=$((fail + 1))
+	fi
+	say "$pass passed, $fail failed"
+	[ "$fail" = 0 ]
+	exit
+fi
+
+# ---------------------------------------------------------------------------
+# Inner half: private /mnt, /etc, /dev/log.
+
+BUILD=${BUILD:?}
+W=/mnt/jailme-install
+mount -t tmpfs -o mode=0755 jailme-install /mnt || { say "not ok - mount tmpfs on /mnt"; exit 1; }
+mkdir -m 0755 "$W" "$W/etc"
+cp -a /etc/. "$W/etc/" && mount --bind "$W/etc" /etc || { say "not ok - private /etc"; exit 1; }
+rm -f /etc/jailme.conf
+# No audit line of ours reaches the host's syslog.
+[ -e /dev/log ] && mount --bind /dev/null /dev/log
+[ -e /var/run/nscd/socket ] && mount --bind /dev/null /var/run/nscd/socket
+
+finish() { say "$PASS $FAIL" >"$JAILME_COUNTS"; }
+trap finish EXIT
+
+# Nothing from a calling make or the environment may add a DESTDIR or a
+# PREFIX to what a case asks for.
+mk() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u DESTDIR -u PREFIX -u PAMDIR \
+		make -s -C "$REPO" BUILD="$BUILD" "$@" >"$W/make.log" 2>&1
+}
+modeowner() { stat -c '%a %U %G' "$1" 2>&1; }
+
+# The PAM directory the Makefile should find.
+ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || cc -print-multiarch 2>/dev/null)
+if [ -n "$ma" ] && [ -d "/lib/$ma/security" ]; then pamdir=/lib/$ma/security; else pamdir=/lib/security; fi
+
+# expect_tree ROOT PREFIX PAMDIR: what install puts under ROOT.
+expect_tree() {
+	local r=$1 p=$2 pd=$3 f
+	say "$r$p/sbin/jailsh 4755 $BUILD/jailsh"
+	say "$r$pd/pam_jailme.so 644 $BUILD/pam_jailme.so"
+	say "$r$p/share/man/man8/jailsh.8 644 $REPO/jailsh/jailsh.8"
+	say "$r$p/share/man/man8/pam_jailme.8 644 $REPO/pam_jailme/pam_jailme.8"
+	say "$r$p/share/man/man5/jailme.conf.5 644 $REPO/etc/jailme.conf.5"
+	say "$r$p/share/examples/jailme/jailme.conf 644 $REPO/etc/jailme.conf"
+	for f in "$REPO"/etc/pam.d/*; do
+		say "$r$p/share/examples/jailme/pam.d/${f##*/} 644 $f"
+	done
+}
+
+# check_tree NAME ROOT PREFIX PAMDIR
+check_tree() {
+	local name=$1 r=$2 p=$3 pd=$4 path mode src bad=() got want
+	while read -r path mode src; do
+		[ -f "$path" ] || { bad+=("missing $path"); continue; }
+		got=$(modeowner "$path")
+		[ "$got" = "$mode root root" ] || bad+=("$path: $got, want $mode root root")
+		cmp -s "$path" "$src" || bad+=("$path differs from $src")
+	done < <(expect_tree "$r" "$p" "$pd")
+	want=$(expect_tree "$r" "$p" "$pd" | cut -d' ' -f1 | sort)
+	got=$(find "$r$p" "$r$pd" \( -type f -o -type l \) 2>/dev/null | sort -u)
+	[ "$got" = "$want" ] || bad+=("installed files:" $got "want:" $want)
+	if [ ${#bad[@]} = 0 ]; then ok "$name"; else notok "$name" "${bad[@]}"; fi
+}
+
+# no_files NAME DIR...: nothing but (empty) directories left.
+no_files() {
+	local name=$1 left
+	shift
+	left=$(find "$@" ! -type d 2>/dev/null)
+	if [ -z "$left" ]; then ok "$name"; else notok "$name" $left; fi
+}
+
+# --- DESTDIR --------------------------------------------------------------
+D=$W/dest
+shells0=$(sha256sum </etc/shells)
+if mk install DESTDIR="$D"; then ok "make install DESTDIR=$D"; else notok "make install DESTDIR=$D" "$(cat "$W/make.log")"; fi
+check_tree "DESTDIR: jailsh 4755 root:root, .so and pages 0644 root:root, contents as built, nothing else" "$D" /usr/local "$pamdir"
+check "DESTDIR: PAM module in $pamdir" test -f "$D$pamdir/pam_jailme.so"
+check "DESTDIR: no /etc/jailme.conf created" test ! -e "$D/etc/jailme.conf" -a ! -e /etc/jailme.conf
+check "DESTDIR: /etc/shells not touched" test "$(sha256sum </etc/shells)" = "$shells0"
+if mk uninstall DESTDIR="$D"; then ok "make uninstall DESTDIR=$D"; else notok "make uninstall DESTDIR=$D" "$(cat "$W/make.log")"; fi
+no_files "DESTDIR: uninstall leaves no file" "$D"
+check "DESTDIR: /etc/shells still not touched" test "$(sha256sum </etc/shells)" = "$shells0"
+
+mk install DESTDIR="$D" PREFIX=/opt/jailme PAMDIR=/opt/jailme/lib/security
+check_tree "DESTDIR, PREFIX=/opt/jailme PAMDIR=/opt/jailme/lib/security" "$D" /opt/jailme /opt/jailme/lib/security
+mk uninstall DESTDIR="$D" PREFIX=/opt/jailme PAMDIR=/opt/jailme/lib/security
+no_files "DESTDIR, PREFIX: uninstall leaves no file" "$D"
+
+# --- no DESTDIR: /etc/shells (the private copy) ---------------------------
+P=$W/prefix
+PD=$W/pam
+J=$P/sbin/jailsh
+cp /etc/shells "$W/shells.orig"
+mk install PREFIX="$P" PAMDIR="$PD" && mk install PREFIX="$P" PAMDIR="$PD"
+check "install twice without DESTDIR" test $? = 0
+check_tree "without DESTDIR: files, modes, owners, contents" "" "$P" "$PD"
+n=$(grep -cxF "$J" /etc/shells)
+check "/etc/shells lists $J exactly once after two installs (got $n)" test "$n" = 1
+check "/etc/shells keeps its other lines" cmp -s <(grep -vxF "$J" /etc/shells) "$W/shells.orig"
+check "/etc/shells mode 0644 root root" test "$(modeowner /etc/shells)" = "644 root root"
+check "no /etc/jailme.conf created" test ! -e /etc/jailme.conf
+
+# --- the installed jailsh: admin forms, as root and not ---------------------
+# A path jail on this tmpfs (root-owned, 0755 all the way up) and one user
+# whose login shell is jailsh, in the private /etc only.
+JR=$W/jail
+mkdir -p "$JR/etc"
+# uid, uid+1, uid+2 for users, uid+3 for a group: all free.
+free() { ! getent passwd "$1" >/dev/null && ! getent group "$1" >/dev/null; }
+uid=2999
+until free $uid && free $((uid + 1)) && free $((uid + 2)) && free $((uid + 3)); do uid=$((uid + 4)); done
+say "jmtest:x:$uid:$uid::/home/jmtest:$J" >>/etc/passwd
+say "jmtest:x:$uid:" >>/etc/group
+say "root:x:0:0:root:/root:/bin/sh" >"$JR/etc/passwd"
+say "jmtest:x:$uid:$uid::/home/jmtest:/bin/sh" >>"$JR/etc/passwd"
+printf 'root:x:0:\njmtest:x:%s:\n' "$uid" >"$JR/etc/group"
+cat >/etc/jailme.conf <<EOF
+user jmtest web
+default deny
+jail web { path = "$JR"; }
+EOF
+chmod 0644 /etc/jailme.conf
+
+out=$("$J" -t 2>&1)
+check "jailsh -t: valid config, silent, exit 0" test $? = 0 -a -z "$out"
+out=$("$J" -n jmtest 2>&1)
+rc=$?
+if [ $rc = 0 ] && grep -q '^verdict: *allowed$' <<<"$out" && grep -q "^rule: */etc/jailme.conf:1:1: user jmtest web$" <<<"$out" &&
+	grep -q "^jail: *web (path $JR)$" <<<"$out" && grep -q '^shell: */bin/sh$' <<<"$out"; then
+	ok "jailsh -n jmtest: allowed, rule, jail, shell; exit 0"
+else
+	notok "jailsh -n jmtest: allowed, rule, jail, shell; exit 0" "exit $rc" "$out"
+fi
+out=$("$J" --audit 2>&1)
+rc=$?
+if [ $rc = 0 ] && [ "$out" = "jailsh: audit: allow user=jmtest uid=$uid jail=web where=path:$JR rule=/etc/jailme.conf:1:1 reason=\"would run /bin/sh in the jail\"" ]; then
+	ok "jailsh --audit: one allow line, exit 0"
+else
+	notok "jailsh --audit: one allow line, exit 0" "exit $rc" "$out"
+fi
+
+say "wheel2:x:4242:jmtest" >>"$JR/etc/group"
+out=$("$J" -n jmtest 2>&1)
+rc=$?
+if [ $rc = 1 ] && grep -q '^verdict: *denied$' <<<"$out" && grep -q '^  code=extra-group: /etc/group:3: ' <<<"$out"; then
+	ok "jailsh -n jmtest with an extra jail group: denied, code=extra-group, exit 1"
+else
+	notok "jailsh -n jmtest with an extra jail group: denied, code=extra-group, exit 1" "exit $rc" "$out"
+fi
+out=$("$J" --audit --json 2>&1)
+rc=$?
+if [ $rc = 1 ] && python3 -c '
+import json, sys
+a = json.load(sys.stdin)
+assert isinstance(a, list) and len(a) == 1, a
+f = a[0]
+assert f["kind"] == "deny" and f["user"] == "jmtest" and f["code"] == "extra-group" and f["jail"] == "web", f
+' <<<"$out" 2>"$W/py.err"; then
+	ok "jailsh --audit --json: one deny object, code extra-group, exit 1"
+else
+	notok "jailsh --audit --json: one deny object, code extra-group, exit 1" "exit $rc" "$out" "$(cat "$W/py.err")"
+fi
+
+# Not root: the same forms are a login shell's arguments, refused before
+# anything is looked up, and nothing about root or the jail is printed.
+for form in "-n root" "--check root" "--audit" "--audit --json" "-t"; do
+	# shellcheck disable=SC2086
+	out=$(setpriv --reuid="$uid" --regid="$uid" --clear-groups -- "$J" $form 2>"$W/err")
+	rc=$?
+	if [ $rc = 1 ] && [ -z "$out" ] && grep -q '^jailsh: denied: usage: ' "$W/err" && ! grep -q 'verdict:\|^jailsh: audit: ' "$W/err"; then
+		ok "not root: jailsh $form refused (usage), nothing printed on stdout"
+	else
+		notok "not root: jailsh $form refused (usage), nothing printed on stdout" "exit $rc" "$out" "$(cat "$W/err")"
+	fi
+done
+
+# A group rule reaches the group's members through NSS: by primary gid
+# (jmtest2) and as a listed member (jmtest3). Neither has an account in the
+# jail, nor jailsh as login shell.
+gid=$((uid + 3))
+say "jmtest2:x:$((uid + 1)):$gid::/home/jmtest2:/bin/sh" >>/etc/passwd
+say "jmtest3:x:$((uid + 2)):$((uid + 2))::/home/jmtest3:/bin/sh" >>/etc/passwd
+say "jmtest3:x:$((uid + 2)):" >>/etc/group
+say "jmdevs:x:$gid:jmtest3" >>/etc/group
+sed -i 's/^default deny$/group jmdevs web\ndefault deny/' /etc/jailme.conf
+out=$("$J" --audit 2>&1)
+rc=$?
+bad=()
+[ $rc = 1 ] || bad+=("exit $rc, want 1")
+for u in jmtest2 jmtest3; do
+	grep -q "^jailsh: audit: shell user=$u uid=[0-9]* jail=web .*shell=/bin/sh code=shell rule=/etc/jailme.conf:2:1 " <<<"$out" ||
+		bad+=("no shell finding for $u")
+	grep -q "^jailsh: audit: deny user=$u uid=[0-9]* jail=web .*code=missing-user rule=/etc/jailme.conf:2:1 " <<<"$out" ||
+		bad+=("no missing-user finding for $u")
+done
+grep -q '^jailsh: audit: deny user=jmtest uid=[0-9]* jail=web .*code=extra-group ' <<<"$out" || bad+=("no extra-group finding for jmtest")
+if [ ${#bad[@]} = 0 ]; then
+	ok "jailsh --audit: group rule reaches members by primary gid and by listing; shell and missing-user findings"
+else
+	notok "jailsh --audit: group rule reaches members by primary gid and by listing; shell and missing-user findings" "${bad[@]}" "$out"
+fi
+
+rm -f /etc/jailme.conf
+out=$("$J" -t 2>&1)
+check "jailsh -t without a config: exit 2 with the error" test $? = 2 -a -n "$out"
+
+# --- uninstall without DESTDIR --------------------------------------------
+mk uninstall PREFIX="$P" PAMDIR="$PD"
+check "make uninstall without DESTDIR" test $? = 0
+no_files "uninstall removes every installed file" "$P" "$PD"
+n=$(grep -cxF "$J" /etc/shells)
+check "uninstall removes $J from /etc/shells (left: $n)" test "$n" = 0
+check "/etc/shells is as before install" cmp -s /etc/shells "$W/shells.orig"
+check "/etc/shells mode 0644 root root after uninstall" test "$(modeowner /etc/shells)" = "644 root root"
+mk uninstall PREFIX="$P" PAMDIR="$PD"
+check "uninstall twice is harmless" test $? = 0 -a "$(grep -cxF "$J" /etc/shells)" = 0
