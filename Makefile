@@ -6,7 +6,7 @@ BUILD    ?= build
 FUZZTIME ?= 20s
 GOFLAGS_BUILD = -trimpath -ldflags "-s -w"
 
-.PHONY: all jailsh pam cross vet unit fuzz integration e2e installcheck manlint test clean deps
+.PHONY: all jailsh pam cross vet unit fuzz integration e2e installcheck manlint demo test clean deps
 
 all: jailsh pam
 
@@ -53,6 +53,11 @@ installcheck: all
 
 manlint:
 	bash tests/manlint.sh
+
+# A throwaway jail and users in private namespaces, a login over real ssh,
+# a refused login and its reason; everything vanishes with the namespaces.
+demo: deps all
+	bash tests/demo.sh
 
 clean:
 	rm -rf $(BUILD)
