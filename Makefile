@@ -6,7 +6,7 @@ BUILD    ?= build
 FUZZTIME ?= 20s
 GOFLAGS_BUILD = -trimpath -ldflags "-s -w"
 
-.PHONY: all jailsh pam cross vet unit fuzz integration e2e installcheck manlint demo test clean deps
+.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e installcheck manlint demo test clean deps
 
 all: jailsh pam
 
@@ -46,7 +46,11 @@ integration: all
 e2e: all
 	bash tests/e2e.sh
 
-test: deps vet unit fuzz integration e2e installcheck manlint
+# Linux: a session is no stronger than the jail's own processes (issue 7).
+confine: all
+	bash tests/confine.sh
+
+test: deps vet unit fuzz integration confine e2e installcheck manlint
 
 installcheck: all
 	JAILME_BUILD=$(CURDIR)/$(BUILD) bash tests/install.sh

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -97,6 +98,9 @@ func main() {
 		fatalf("%v: refusing to start an unlogged session", err)
 	}
 	status, err := d.Jail.Run(s)
+	if errors.Is(err, jail.ErrConfine) {
+		refuse(ev, gate.CodeConfine, err.Error())
+	}
 	if err != nil {
 		refuse(ev, gate.CodeAttach, err.Error())
 	}

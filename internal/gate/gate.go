@@ -130,6 +130,11 @@ func Decide(cfg *config.Config, h identity.Host) (*Decision, error) {
 	if !d.Verdict.Allowed() {
 		return d, nil
 	}
+	// Before anything is entered or logged as allowed: a session that
+	// would be less confined than the jail's own processes is refused.
+	if err := j.CheckConfinement(); err != nil {
+		return d, &Error{CodeConfine, err}
+	}
 	c := &d.Verdict.Cred
 	if jc.Shell != "" {
 		c.Shell = jc.Shell

@@ -175,10 +175,22 @@ func (j *Jail) noNewPrivs() bool {
 	return !j.cfg.AllowSetuid || (j.init != nil && j.init.noNewPrivs)
 }
 
+// CheckConfinement refuses, before anything is entered or logged as
+// allowed, a jail whose confinement the session could not get.
+func (j *Jail) CheckConfinement() error {
+	if err := j.checkConfinable(); err != nil {
+		return &Error{Jail: j.name, Err: err}
+	}
+	return nil
+}
+
 // checkConfinable refuses what cannot be made as strong as the jail.
 func (j *Jail) checkConfinable() error {
 	if j.init != nil && j.init.seccomp != 0 && !j.noNewPrivs() {
-		return fmt.Errorf("allow_setuid: the jail's init runs under a seccomp filter (Seccomp: %d) that jailme cannot copy: a session's root would escape it", j.init.seccomp)
+		return fmt.Errorf("%w: allow_setuid: the jail's init runs under a seccomp filter (Seccomp: %d) that jailme cannot copy: a session's root would escape it", ErrConfine, j.init.seccomp)
+	}
+	if _, _, err := j.execLabel(); err != nil {
+		return err
 	}
 	return nil
 }
@@ -193,15 +205,15 @@ func (j *Jail) joinCgroups() error {
 	}
 	mounts, err := cgroupMounts()
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %v", ErrConfine, err)
 	}
 	mine, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %v", ErrConfine, err)
 	}
 	ours, err := parseCgroups(string(mine))
 	if err != nil {
-		return fmt.Errorf("/proc/self/cgroup: %w", err)
+		return fmt.Errorf("%w: /proc/self/cgroup: %v", ErrConfine, err)
 	}
 	pid := []byte(strconv.Itoa(os.Getpid()))
 	for _, c := range j.init.cgroups {
@@ -213,11 +225,11 @@ func (j *Jail) joinCgroups() error {
 			if c.id == "0" && c.path == "/" {
 				continue // cgroup2 not mounted and the init is at its root
 			}
-			return fmt.Errorf("join cgroup %s:%s: hierarchy not mounted", c.controllers, c.path)
+			return fmt.Errorf("%w: join cgroup %s:%s: hierarchy not mounted", ErrConfine, c.controllers, c.path)
 		}
 		procs := path.Join(dir, "cgroup.procs")
 		if err := os.WriteFile(procs, pid, 0); err != nil {
-			return fmt.Errorf("join the jail's cgroup %s:%s: %w", c.controllers, c.path, err)
+			return fmt.Errorf("%w: join the jail's cgroup %s:%s: %v", ErrConfine, c.controllers, c.path, err)
 		}
 	}
 	return nil
@@ -324,27 +336,34 @@ func unescape(s string) string {
 	return b.String()
 }
 
-// setExecLabel makes the session exec under the init's LSM label. It runs on
-// the locked thread before setns: the label is a property of the task, and
-// /proc/thread-self still names this thread in the host's proc.
-func (j *Jail) setExecLabel() error {
+// execLabel says where and what to write so that the session executes
+// under the init's LSM label; file is "" when nothing needs doing.
+func (j *Jail) execLabel() (file, value string, err error) {
 	if j.init == nil || j.init.label == "" || j.init.label == j.init.ourLabel {
-		return nil
+		return "", "", nil
 	}
 	label := j.init.label
-	var file, value string
 	switch {
 	case exists("/proc/thread-self/attr/apparmor/exec"):
 		// AppArmor shows "profile (mode)"; exec takes "exec profile".
 		profile, _, _ := strings.Cut(label, " (")
-		file, value = "/proc/thread-self/attr/apparmor/exec", "exec "+profile
+		return "/proc/thread-self/attr/apparmor/exec", "exec " + profile, nil
 	case exists("/sys/fs/selinux/enforce"):
-		file, value = "/proc/thread-self/attr/exec", label
-	default:
-		return fmt.Errorf("the jail's init runs under LSM label %q and jailme cannot apply it here", label)
+		return "/proc/thread-self/attr/exec", label, nil
+	}
+	return "", "", fmt.Errorf("%w: the jail's init runs under LSM label %q and jailme cannot apply it here", ErrConfine, label)
+}
+
+// setExecLabel makes the session exec under the init's LSM label. It runs on
+// the locked thread before setns: the label is a property of the task, and
+// /proc/thread-self still names this thread in the host's proc.
+func (j *Jail) setExecLabel() error {
+	file, value, err := j.execLabel()
+	if err != nil || file == "" {
+		return err
 	}
 	if err := os.WriteFile(file, []byte(value), 0); err != nil {
-		return fmt.Errorf("set exec label %q (%s): %w", label, file, err)
+		return fmt.Errorf("%w: set exec label %q (%s): %v", ErrConfine, value, file, err)
 	}
 	return nil
 }
@@ -367,25 +386,25 @@ func (j *Jail) confine() error {
 				continue
 			}
 			if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
-				return fmt.Errorf("prctl(PR_CAPBSET_DROP, %d): %w", c, err)
+				return fmt.Errorf("%w: prctl(PR_CAPBSET_DROP, %d): %v", ErrConfine, c, err)
 			}
 		}
 	}
 	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
-		return fmt.Errorf("prctl(PR_CAP_AMBIENT_CLEAR_ALL): %w", err)
+		return fmt.Errorf("%w: prctl(PR_CAP_AMBIENT_CLEAR_ALL): %v", ErrConfine, err)
 	}
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
 	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("capget: %w", err)
+		return fmt.Errorf("%w: capget: %v", ErrConfine, err)
 	}
 	data[0].Inheritable, data[1].Inheritable = 0, 0
 	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("capset(inheritable=0): %w", err)
+		return fmt.Errorf("%w: capset(inheritable=0): %v", ErrConfine, err)
 	}
 	if j.noNewPrivs() {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
+			return fmt.Errorf("%w: prctl(PR_SET_NO_NEW_PRIVS): %v", ErrConfine, err)
 		}
 	}
 	return nil

@@ -28,6 +28,10 @@ type Session struct {
 // jail behind it: a stale pidfile, a stopped machine, a removed jail.
 var ErrNotRunning = errors.New("jail is not running")
 
+// ErrConfine means the session cannot be made as confined as the jail's
+// own processes (Linux): jailme refuses rather than run it weaker.
+var ErrConfine = errors.New("cannot confine the session like the jail")
+
 // Error is a failure to locate, pin or enter a jail. It names the jail and
 // the step, and unwraps to the cause.
 type Error struct {

@@ -1,0 +1,482 @@
+#!/bin/bash
+# tests/confine.sh — root-only integration test of issue 7: on Linux a
+# session entered through the setuid jailsh is confined like the jail's own
+# processes (bounding set, no_new_privs, inheritable/ambient, cgroups,
+# seccomp refusal).
+#
+#	sudo bash tests/confine.sh
+#
+# Three busybox jails, each started by this suite the way a runtime would:
+#   box  init with a reduced bounding set, no no_new_privs, in its own pids
+#        cgroup (pids.max) and memory cgroup (a limit)
+#   nnp  the same bounding set, no_new_privs set on the init
+#   sc   init under a seccomp filter (allow-all, installed as root without
+#        no_new_privs), no no_new_privs
+# and /etc/jailme.conf rewritten per case. The cgroups are created as
+# children of the suite's own cgroup in each v1 hierarchy (on a host where the
+# suite sits at the root that is /sys/fs/cgroup/pids/jailme-test-ID) and are
+# removed at the end; the outer half sweeps them again after the namespaces
+# are gone, so a crashed run leaves none behind.
+#
+# JAILME_VERBOSE=1 shows the output of failed cases; JAILME_BUILD=DIR takes
+# jailsh from DIR instead of build/.
+
+CONFINE_DIR=$(cd "$(dirname "$0")" && pwd)/confine
+
+# cg_dir CONTROLLER: where this suite's test cgroup lives in that v1
+# hierarchy — a child of the cgroup the calling process is in.
+cg_dir() {
+	local ctrl=$1 p
+	p=$(awk -F: -v c="$ctrl" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/self/cgroup)
+	[ -n "$p" ] || return 1
+	[ -d "/sys/fs/cgroup/$ctrl" ] || return 1
+	echo "/sys/fs/cgroup/$ctrl${p%/}/jailme-test-$CONFINE_ID"
+}
+
+# cg_remove DIR: kills what is left in it, then rmdir, retrying while the
+# kernel finishes tearing down exited tasks. Fails if the directory stays.
+cg_remove() {
+	local d=$1 i p
+	[ -d "$d" ] || return 0
+	for i in $(seq 50); do
+		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		rmdir "$d" 2>/dev/null
+		[ -d "$d" ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+if [ "${JAILME_INNER:-}" != 1 ]; then
+	# The outer half: an id unique on the host for the cgroup names, and a
+	# last sweep when everything inside is dead.
+	export CONFINE_ID=$$
+	confine_outer_sweep() {
+		local rc=$? c d
+		for c in pids memory; do
+			d=$(cg_dir "$c") || continue
+			if [ -d "$d" ]; then
+				if cg_remove "$d"; then
+					echo "confine: removed stray cgroup $d after the run" >&2
+				else
+					echo "confine: CANNOT REMOVE stray cgroup $d" >&2
+				fi
+				rc=1
+			fi
+		done
+		exit $rc
+	}
+	trap confine_outer_sweep EXIT
+fi
+
+. "$(dirname "$0")/lib.sh"
+harness_enter "$@"
+
+# --- inner half ------------------------------------------------------------
+
+CG_PIDS=$(cg_dir pids) || CG_PIDS=
+CG_MEM=$(cg_dir memory) || CG_MEM=
+PIDS_MAX=${CONFINE_PIDS_MAX:-20} # room for the Go threads of jailinit and jailsh, and a few sleeps
+MEM_LIMIT=$((64 << 20))
+BND_CAPS=-all,+chown,+dac_override,+fowner,+kill,+setgid,+setuid
+BND_MASK=$(((1 << 0) | (1 << 1) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 7)))
+
+confine_cleanup() {
+	local name
+	set +e
+	for name in "${!JAIL_PID[@]}"; do
+		stop_jail "$name"
+	done
+	for d in "$CG_PIDS" "$CG_MEM"; do
+		[ -n "$d" ] && cg_remove "$d"
+	done
+	return 0
+}
+trap 'confine_rc=$?; confine_cleanup; (exit $confine_rc); harness_cleanup' EXIT
+
+if ! have_jailsh; then
+	fail "build/jailsh exists" "$BUILD/jailsh is missing: go build -o build/jailsh ./jailsh"
+	harness_leave
+fi
+install_jailsh || { fail "install jailsh setuid root" "install failed"; harness_leave; }
+
+for prog in showid seccomp_exec; do
+	if ! gcc -static -O2 -o "$T/bin/$prog" "$CONFINE_DIR/$prog.c" 2>"$T/gcc.err"; then
+		fail "build tests/confine/$prog.c (gcc -static)" "$(head -5 "$T/gcc.err")"
+		harness_leave
+	fi
+done
+
+[ -n "$CG_PIDS" ] || { fail "pids cgroup v1 hierarchy" "no /sys/fs/cgroup/pids or no pids line in /proc/self/cgroup"; harness_leave; }
+[ -n "$CG_MEM" ] || { fail "memory cgroup v1 hierarchy" "no /sys/fs/cgroup/memory or no memory line in /proc/self/cgroup"; harness_leave; }
+if [ -e "$CG_PIDS" ] || [ -e "$CG_MEM" ]; then
+	fail "test cgroups are new" "$CG_PIDS or $CG_MEM exists already"
+	harness_leave
+fi
+mkdir "$CG_PIDS" && echo "$PIDS_MAX" >"$CG_PIDS/pids.max" ||
+	{ fail "create pids cgroup $CG_PIDS (pids.max=$PIDS_MAX)" "mkdir/write failed"; harness_leave; }
+mkdir "$CG_MEM" && echo "$MEM_LIMIT" >"$CG_MEM/memory.limit_in_bytes" ||
+	{ fail "create memory cgroup $CG_MEM" "mkdir/write failed"; harness_leave; }
+
+add_user alice 2001 2001 "" "$JAILSH"
+
+# new_jail_root NAME: a busybox rootfs with alice, setpriv (the runtime's
+# tool, run as the init's last step) and the setuid-root showid.
+new_jail_root() {
+	local root=$T/jails/$1
+	make_rootfs "$root" "$1" "marker-$1"
+	jail_add_group "$root" alice 2001
+	jail_add_user "$root" alice 2001 2001
+	rootfs_add_binary "$root" "$(command -v setpriv)"
+	install -D -o root -g root -m 4755 "$T/bin/showid" "$root/usr/local/bin/showid"
+	echo "$root"
+}
+
+# start_confined NAME NNP(yes|no) SECCOMP(yes|no) CGROUPDIR...: like the
+# harness's start_jail, but the way a container runtime confines its init:
+# it enters the given cgroups before the namespaces are made (so the jail's
+# cgroup namespace is rooted there), runs under the allow-all seccomp filter
+# when asked, and its last step before exec is setpriv: bounding set
+# $BND_CAPS, and no_new_privs when asked.
+start_confined() {
+	local name=$1 nnp=$2 sc=$3 root=$T/jails/$1 upid child i wrap= priv
+	shift 3
+	priv="--bounding-set $BND_CAPS"
+	[ "$nnp" = yes ] && priv="$priv --no-new-privs"
+	[ "$sc" = yes ] && wrap=$T/bin/seccomp_exec
+	(
+		for d in "$@"; do
+			echo "$BASHPID" >"$d/cgroup.procs" || exit 125
+		done
+		# shellcheck disable=SC2086
+		exec $wrap unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
+			chroot "$root" /bin/sh -c "mount -t proc proc /proc && hostname $name && exec /usr/bin/setpriv $priv /bin/init"
+	) </dev/null >"$T/start-$name.err" 2>&1 &
+	upid=$!
+	for i in $(seq 100); do
+		child=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null)
+		child=${child%% *}
+		if [ -n "$child" ] && [ "$(cat "/proc/$child/comm" 2>/dev/null)" = init ]; then
+			JAIL_PID[$name]=$child
+			JAIL_ROOT[$name]=$root
+			echo "$child" >"/run/jails/$name.pid"
+			chmod 0644 "/run/jails/$name.pid"
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# status_field PID KEY: a /proc/PID/status value, from the host.
+status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+# out_field KEY: the value of "KEY: v" or "KEY=v" in $OUT.
+out_field() { printf '%s\n' "$OUT" | sed -n "s/^$1[:=][[:space:]]*//p" | head -1; }
+
+# conf JAIL [allow_setuid]: alice goes to JAIL, with or without allow_setuid.
+conf() {
+	local extra=
+	[ "${2:-}" = allow_setuid ] && extra=" allow_setuid = true;"
+	write_conf <<-EOF
+		user	alice	$1
+		default	deny
+		jail $1 { pidfile = "/run/jails/$1.pid";$extra }
+	EOF
+}
+
+jail_run() { capture as alice "$JAILSH" -c "$1"; }
+
+for j in box nnp sc; do
+	new_jail_root "$j" >/dev/null || { fail "make rootfs $j" "make_rootfs failed"; harness_leave; }
+done
+start_confined box no no "$CG_PIDS" "$CG_MEM" || { fail "start jail box" "no init: $(cat "$T/start-box.err")"; harness_leave; }
+start_confined nnp yes no || { fail "start jail nnp" "no init: $(cat "$T/start-nnp.err")"; harness_leave; }
+start_confined sc no yes || { fail "start jail sc" "no init: $(cat "$T/start-sc.err")"; harness_leave; }
+BOX=${JAIL_PID[box]} NNP=${JAIL_PID[nnp]} SC=${JAIL_PID[sc]}
+sleep 0.3 # the inits' Go runtimes settle (their threads count in pids.current)
+
+# --- the jails are what the cases assume -------------------------------------
+
+BOX_BND=$(status_field "$BOX" CapBnd)
+jails_ok() {
+	local p bnd
+	for p in "$BOX" "$NNP" "$SC"; do
+		[ "$(status_field "$p" Uid)" = 0 ] || { WHY="pid $p is not root"; return 1; }
+	done
+	for p in "$BOX" "$NNP"; do
+		bnd=$(status_field "$p" CapBnd)
+		[ $((16#$bnd)) = "$BND_MASK" ] || { WHY="pid $p CapBnd $bnd, want $(printf %016x "$BND_MASK")"; return 1; }
+	done
+	[ "$(status_field "$BOX" NoNewPrivs)" = 0 ] || { WHY="box init has NoNewPrivs"; return 1; }
+	[ "$(status_field "$NNP" NoNewPrivs)" = 1 ] || { WHY="nnp init lacks NoNewPrivs"; return 1; }
+	[ "$(status_field "$SC" NoNewPrivs)" = 0 ] || { WHY="sc init has NoNewPrivs"; return 1; }
+	[ "$(status_field "$SC" Seccomp)" = 2 ] || { WHY="sc init Seccomp: $(status_field "$SC" Seccomp), want 2"; return 1; }
+	grep -qx "$BOX" "$CG_PIDS/cgroup.procs" || { WHY="box init not in $CG_PIDS"; return 1; }
+	grep -qx "$BOX" "$CG_MEM/cgroup.procs" || { WHY="box init not in $CG_MEM"; return 1; }
+	[ "$(cat "$CG_PIDS/pids.current")" -lt "$PIDS_MAX" ] ||
+		{ WHY="pids.current $(cat "$CG_PIDS/pids.current") leaves no room under pids.max $PIDS_MAX"; return 1; }
+	[ "$(stat -c %u:%a "${JAIL_ROOT[box]}/usr/local/bin/showid")" = 0:4755 ] || { WHY="showid is not setuid root"; return 1; }
+	return 0
+}
+if ! check "setup: inits are root; box/nnp CapBnd=$BOX_BND; NNP box=0 nnp=1 sc=0; sc Seccomp=2; box in its pids+memory cgroups" '@$WHY' jails_ok; then
+	harness_leave
+fi
+
+# caps_ok SESSION_CAPBND: inheritable and ambient empty, CapBnd == init's.
+sess_caps_ok() {
+	local inh amb bnd
+	inh=$(out_field CapInh) amb=$(out_field CapAmb) bnd=$(out_field CapBnd)
+	if [ -z "$inh" ] || [ -z "$bnd" ]; then
+		WHY="no status lines: status $RC, out: $(printf '%s' "$OUT" | tr '\n' ' '), err: $ERR"
+		return 1
+	fi
+	[ $((16#$inh)) = 0 ] || { WHY="CapInh $inh"; return 1; }
+	[ $((16#${amb:-0})) = 0 ] || { WHY="CapAmb $amb"; return 1; }
+	[ $((16#$bnd)) = $((16#$1)) ] || { WHY="CapBnd inside $bnd, init's $1"; return 1; }
+	return 0
+}
+
+# --- default jail: no_new_privs, nothing inheritable, the init's bounding set
+
+conf box
+log_mark
+jail_run 'grep -E "^(Cap|NoNewPrivs)" /proc/self/status; echo "sh_uid=$(id -u)"'
+check "default: session shell runs in box" "status $RC, err: $ERR" [ "$RC" = 0 ]
+check "default: session has NoNewPrivs: 1" "NoNewPrivs: $(out_field NoNewPrivs)" [ "$(out_field NoNewPrivs)" = 1 ]
+check "default: CapInh and CapAmb are zero, CapBnd == init's ($BOX_BND)" '@$WHY' sess_caps_ok "$BOX_BND"
+
+# 1. setuid-root program, default: no euid 0.
+jail_run /usr/local/bin/showid
+case1_ok() {
+	[ "$RC" = 0 ] || { WHY="status $RC, err: $ERR"; return 1; }
+	[ "$(out_field euid)" = 2001 ] || { WHY="euid=$(out_field euid), want 2001 (alice)"; return 1; }
+	[ "$(out_field NoNewPrivs)" = 1 ] || { WHY="NoNewPrivs: $(out_field NoNewPrivs)"; return 1; }
+	[ $((16#$(out_field CapEff))) = 0 ] || { WHY="CapEff $(out_field CapEff)"; return 1; }
+	sess_caps_ok "$BOX_BND"
+}
+check "1: setuid-root showid in the default jail: euid stays 2001, NoNewPrivs: 1, CapEff 0" '@$WHY' case1_ok
+
+# 2. allow_setuid, init without NNP: euid 0, but only the jail's bounding set.
+conf box allow_setuid
+jail_run /usr/local/bin/showid
+case2_ok() {
+	local eff bnd
+	[ "$RC" = 0 ] || { WHY="status $RC, err: $ERR"; return 1; }
+	[ "$(out_field euid)" = 0 ] || { WHY="euid=$(out_field euid), want 0 (allow_setuid)"; return 1; }
+	[ "$(out_field ruid)" = 2001 ] || { WHY="ruid=$(out_field ruid), want 2001"; return 1; }
+	[ "$(out_field NoNewPrivs)" = 0 ] || { WHY="NoNewPrivs: $(out_field NoNewPrivs), want 0"; return 1; }
+	eff=$(out_field CapEff) bnd=$(out_field CapBnd)
+	[ -n "$eff" ] && [ -n "$bnd" ] || { WHY="no CapEff/CapBnd in: $OUT"; return 1; }
+	(((16#$eff & ~16#$BOX_BND) == 0)) || { WHY="CapEff $eff has caps outside the init's CapBnd $BOX_BND"; return 1; }
+	[ $((16#$eff)) != 0 ] || { WHY="CapEff is 0: the setuid program did not run as root at all"; return 1; }
+	[ $((16#$bnd)) = $((16#$BOX_BND)) ] || { WHY="CapBnd inside $bnd != init's $BOX_BND"; return 1; }
+	return 0
+}
+check "2: allow_setuid (init without NNP): showid gets euid 0, CapEff ⊆ init CapBnd $BOX_BND, CapBnd inside == init's" '@$WHY' case2_ok
+jail_run 'grep -E "^(Cap|NoNewPrivs)" /proc/self/status'
+check "2: allow_setuid: the shell itself still has CapInh/CapAmb 0, CapBnd == init's" '@$WHY' sess_caps_ok "$BOX_BND"
+
+# 3. allow_setuid, init with NNP: the session gets NNP too.
+NNP_BND=$(status_field "$NNP" CapBnd)
+conf nnp allow_setuid
+jail_run /usr/local/bin/showid
+case3_ok() {
+	[ "$RC" = 0 ] || { WHY="status $RC, err: $ERR"; return 1; }
+	[ "$(out_field NoNewPrivs)" = 1 ] || { WHY="NoNewPrivs: $(out_field NoNewPrivs), want 1 (the init has it)"; return 1; }
+	[ "$(out_field euid)" = 2001 ] || { WHY="euid=$(out_field euid), want 2001"; return 1; }
+	[ $((16#$(out_field CapEff))) = 0 ] || { WHY="CapEff $(out_field CapEff)"; return 1; }
+	sess_caps_ok "$NNP_BND"
+}
+check "3: allow_setuid on a jail whose init has NNP: NoNewPrivs: 1, euid stays 2001" '@$WHY' case3_ok
+
+# 4. the session is in the init's cgroups, in every hierarchy.
+conf box
+as alice "$JAILSH" -c 'exec sleep 31.7' </dev/null >"$T/case4.out" 2>&1 &
+JSH_BG=$!
+SESS=
+for i in $(seq 100); do
+	for p in $(pgrep -x sleep); do
+		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "sleep 31.7 " ] &&
+			[ "$(readlink "/proc/$p/ns/pid")" = "$(readlink "/proc/$BOX/ns/pid")" ] && SESS=$p
+	done
+	[ -n "$SESS" ] && break
+	sleep 0.05
+done
+case4_ok() {
+	local init sess
+	[ -n "$SESS" ] || { WHY="no session 'sleep 31.7' in box's pid namespace; jailsh said: $(cat "$T/case4.out")"; return 1; }
+	init=$(cat "/proc/$BOX/cgroup") sess=$(cat "/proc/$SESS/cgroup")
+	[ "$init" = "$sess" ] || { WHY="session: $(echo "$sess" | tr '\n' ' ') init: $(echo "$init" | tr '\n' ' ')"; return 1; }
+	grep -qx "$SESS" "$CG_PIDS/cgroup.procs" || { WHY="session pid $SESS not in $CG_PIDS/cgroup.procs"; return 1; }
+	grep -qx "$SESS" "$CG_MEM/cgroup.procs" || { WHY="session pid $SESS not in $CG_MEM/cgroup.procs"; return 1; }
+	return 0
+}
+check "4: /proc/SESSION/cgroup == /proc/INIT/cgroup (from the host; pids and memory are the test cgroups)" '@$WHY' case4_ok
+JSH=
+[ -n "$SESS" ] && JSH=$(awk '{ print $4 }' "/proc/$SESS/stat")
+case4b_ok() {
+	[ -n "$JSH" ] && [ "$(cat "/proc/$JSH/comm" 2>/dev/null)" = jailsh ] ||
+		{ WHY="the session's parent ${JSH:-?} is not jailsh"; return 1; }
+	[ "$(cat "/proc/$JSH/cgroup")" = "$(cat "/proc/$BOX/cgroup")" ] ||
+		{ WHY="jailsh $JSH: $(tr '\n' ' ' <"/proc/$JSH/cgroup")"; return 1; }
+}
+check "4: jailsh (the session's waiting parent) is in the init's cgroups too" '@$WHY' case4b_ok
+[ -n "$SESS" ] && kill -TERM "$SESS"
+timeout 5 tail --pid="$JSH_BG" -f /dev/null
+jail_kill_strays box
+wait "$JSH_BG" 2>/dev/null
+
+# 5. pids.max applies: a fork loop in the session is stopped.
+EVENTS_BEFORE=$(awk '$1 == "max" { print $2 }' "$CG_PIDS/pids.events" 2>/dev/null)
+: >"$T/pids.samples"
+# Sampled without forking (the sampler is outside the cgroup but must not
+# slow the loop down): pids.current and the number of tasks in it.
+(
+	while :; do
+		read -r cur <"$CG_PIDS/pids.current"
+		mapfile -t tasks <"$CG_PIDS/tasks"
+		echo "$cur ${#tasks[@]}"
+	done >"$T/pids.samples"
+) &
+SAMPLER=$!
+jail_run 'for i in $(seq 100); do sleep 30 & done; echo loop-finished'
+FORK_RC=$RC FORK_ERR=$ERR FORK_OUT=$OUT
+sleep 0.2
+kill "$SAMPLER"
+wait "$SAMPLER" 2>/dev/null
+MAX_CUR=$(awk 'BEGIN { m = 0 } $1 > m { m = $1 } END { print m }' "$T/pids.samples")
+MAX_TASKS=$(awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { print m }' "$T/pids.samples")
+EVENTS_AFTER=$(awk '$1 == "max" { print $2 }' "$CG_PIDS/pids.events" 2>/dev/null)
+SLEEPS=$(jail_procs box | awk '$2 == "sleep"' | wc -l)
+case5_ok() {
+	if has "$FORK_OUT" loop-finished || ! has "$FORK_ERR" "can't fork|Resource temporarily unavailable"; then
+		WHY="the loop was not stopped: status $FORK_RC, out: $(printf '%s' "$FORK_OUT" | tail -1), err: $(printf '%s' "$FORK_ERR" | head -2 | tr '\n' ' ')"
+		return 1
+	fi
+	[ "$SLEEPS" -lt 100 ] && [ "$SLEEPS" -gt 0 ] || { WHY="$SLEEPS sleeps in the jail"; return 1; }
+	return 0
+}
+check "5: fork loop in the session fails with 'can't fork' ($SLEEPS of 100 sleeps started)" '@$WHY' case5_ok
+PEAK=$(cat "$CG_PIDS/pids.peak" 2>/dev/null)
+case5c_ok() {
+	[ "$MAX_CUR" -gt 0 ] || { WHY="no samples"; return 1; }
+	[ "$MAX_CUR" -le "$PIDS_MAX" ] && [ "$MAX_TASKS" -le "$PIDS_MAX" ] ||
+		{ WHY="sampled max pids.current $MAX_CUR, tasks $MAX_TASKS"; return 1; }
+	[ -z "$PEAK" ] || [ "$PEAK" -le "$PIDS_MAX" ] || { WHY="pids.peak $PEAK"; return 1; }
+}
+check "5: tasks in the cgroup never exceeded pids.max=$PIDS_MAX (pids.peak ${PEAK:-n/a}; sampled max pids.current $MAX_CUR, tasks $MAX_TASKS over $(wc -l <"$T/pids.samples") samples)" \
+	'@$WHY' case5c_ok
+check "5: pids.events counted the refused forks (max ${EVENTS_BEFORE:-?} -> ${EVENTS_AFTER:-?})" "pids.events max ${EVENTS_BEFORE:-?} -> ${EVENTS_AFTER:-?}" \
+	[ "${EVENTS_AFTER:-0}" -gt "${EVENTS_BEFORE:-0}" ]
+jail_kill_strays box
+check "5: jailsh did not crash under the full cgroup (no Go runtime abort)" "stderr: $(printf '%s' "$FORK_ERR" | grep -E 'runtime|fatal|goroutine' | head -3 | tr '\n' ' ')" \
+	bash -c '! printf "%s" "$1" | grep -qE "^(runtime:|fatal error:|goroutine )"' _ "$FORK_ERR"
+
+# 5a. jailsh keeps working with the jail's pids cgroup full: it is in that
+# cgroup too, and a signal it must relay (ssh hangup) must not need a task
+# it cannot get.
+as alice "$JAILSH" -c 'trap "echo got-hup; exit 9" HUP; sleep 61.3 & echo ready; wait' </dev/null >"$T/case5a.out" 2>&1 &
+BG=$!
+S=
+for i in $(seq 100); do
+	for p in $(pgrep -x sleep); do
+		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "sleep 61.3 " ] && S=$p
+	done
+	[ -n "$S" ] && break
+	sleep 0.05
+done
+JSH=
+if [ -n "$S" ]; then
+	SH=$(awk '{ print $4 }' "/proc/$S/stat")
+	JSH=$(awk '{ print $4 }' "/proc/$SH/stat")
+fi
+sleep 0.2
+FULL=$(cat "$CG_PIDS/pids.current")
+echo "$FULL" >"$CG_PIDS/pids.max"
+[ -n "$JSH" ] && kill -HUP "$JSH"
+timeout 10 tail --pid="$BG" -f /dev/null
+kill -0 "$BG" 2>/dev/null && jail_kill_strays box # not relayed: do not hang
+wait "$BG"
+RC5A=$?
+echo "$PIDS_MAX" >"$CG_PIDS/pids.max"
+case5a_ok() {
+	[ "$(cat "/proc/$JSH/comm" 2>/dev/null || echo jailsh)" = jailsh ] && [ -n "$JSH" ] ||
+		{ WHY="no jailsh above the session; out: $(cat "$T/case5a.out")"; return 1; }
+	grep -qx got-hup "$T/case5a.out" && [ "$RC5A" = 9 ] ||
+		{ WHY="status $RC5A, out: $(tr '\n' ' ' <"$T/case5a.out")"; return 1; }
+}
+check "5: with the cgroup full (pids.max lowered to pids.current=$FULL), SIGHUP to jailsh is relayed: status 9" '@$WHY' case5a_ok
+jail_kill_strays box
+
+# 5b. the memory limit applies (cheap: one 128 MiB buffer under a 64 MiB limit).
+OOM_BEFORE=$(awk '$1 == "oom_kill" { print $2 }' "$CG_MEM/memory.oom_control" 2>/dev/null)
+FAILCNT_BEFORE=$(cat "$CG_MEM/memory.failcnt")
+jail_run 'dd if=/dev/zero of=/dev/null bs=128M count=1 2>&1; echo dd-status=$?'
+OOM_AFTER=$(awk '$1 == "oom_kill" { print $2 }' "$CG_MEM/memory.oom_control" 2>/dev/null)
+FAILCNT_AFTER=$(cat "$CG_MEM/memory.failcnt")
+case5b_ok() {
+	has "$OUT" 'dd-status=0' && { WHY="dd filled a 128 MiB buffer under a 64 MiB limit"; return 1; }
+	[ "$FAILCNT_AFTER" -gt "$FAILCNT_BEFORE" ] || { WHY="memory.failcnt $FAILCNT_BEFORE -> $FAILCNT_AFTER"; return 1; }
+	[ -e "/proc/$BOX" ] || { WHY="the OOM killer took the jail's init"; return 1; }
+	return 0
+}
+check "5: memory limit applies: dd with a 128 MiB buffer fails (out: $(printf '%s' "$OUT" | tail -1), oom_kill ${OOM_BEFORE:-?} -> ${OOM_AFTER:-?}, failcnt $FAILCNT_BEFORE -> $FAILCNT_AFTER)" '@$WHY' case5b_ok
+jail_kill_strays box
+
+# 6. a jail whose init runs under a seccomp filter: allow_setuid is refused.
+conf sc allow_setuid
+log_mark
+jail_run 'echo SHOULD-NOT-RUN'
+case6_ok() {
+	[ "$RC" = 1 ] || { WHY="status $RC, want 1; err: $ERR"; return 1; }
+	! has "$OUT$ERR" SHOULD-NOT-RUN || { WHY="the command ran"; return 1; }
+	has "$ERR" '^jailsh: denied: .*seccomp' || { WHY="stderr is not 'jailsh: denied: ...seccomp...': $ERR"; return 1; }
+	if ! assert_log "jailsh\[[0-9]+\]: deny user=alice uid=2001 jail=sc where=pid:$SC .*code=confine( |\$)"; then
+		WHY="no syslog 'deny user=alice uid=2001 jail=sc where=pid:$SC ... code=confine' line; got: $(log_since_mark | tr '\n' '|')"
+		return 1
+	fi
+	return 0
+}
+check "6: seccomp init (Seccomp: 2) + allow_setuid: refused, code=confine on stderr and syslog" '@$WHY' case6_ok
+check "6: seccomp init + allow_setuid: no 'allow' line is logged for the refused session" \
+	"got: $(log_since_mark | grep -E 'jailsh\[[0-9]+\]: allow ' | head -1)" \
+	bash -c '! printf "%s\n" "$1" | grep -qE "jailsh\[[0-9]+\]: allow "' _ "$(log_since_mark)"
+check "6: nothing left in jail sc after the refusal" '@left: $(jail_procs_line sc)' jail_quiet sc 3
+jail_kill_strays sc
+
+conf sc
+jail_run /usr/local/bin/showid
+SC_BND=$(status_field "$SC" CapBnd)
+case6b_ok() {
+	[ "$RC" = 0 ] || { WHY="status $RC, err: $ERR"; return 1; }
+	[ "$(out_field NoNewPrivs)" = 1 ] || { WHY="NoNewPrivs: $(out_field NoNewPrivs)"; return 1; }
+	[ "$(out_field euid)" = 2001 ] || { WHY="euid=$(out_field euid), want 2001"; return 1; }
+	sess_caps_ok "$SC_BND"
+}
+check "6: the same seccomp jail without allow_setuid is entered: NoNewPrivs: 1, euid 2001" '@$WHY' case6b_ok
+
+all_quiet() {
+	local j
+	for j in box nnp sc; do
+		jail_quiet "$j" 5 || return 1
+	done
+}
+check "no process left in the jails but their inits" \
+	'@left: $(jail_procs_line box) / $(jail_procs_line nnp) / $(jail_procs_line sc)' all_quiet ||
+	for j in box nnp sc; do jail_kill_strays "$j"; done
+
+# 7. every cgroup the suite created is gone.
+for j in box nnp sc; do
+	stop_jail "$j"
+done
+cg_remove "$CG_PIDS"
+cg_remove "$CG_MEM"
+cgs_gone() { [ ! -e "$CG_PIDS" ] && [ ! -e "$CG_MEM" ]; }
+check "7: test cgroups removed after the jails stopped ($CG_PIDS, $CG_MEM)" \
+	'@left: $(ls -d "$CG_PIDS" "$CG_MEM" 2>/dev/null | tr "\n" " ")' cgs_gone
+stray=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "jailme-test-$CONFINE_ID*" 2>/dev/null)
+check "7: no jailme-test-$CONFINE_ID cgroup anywhere under /sys/fs/cgroup" "left: $stray" [ -z "$stray" ]
+
+harness_leave
