@@ -1,0 +1,602 @@
+# tests/lib.sh — hermetic harness for jailme's root-only suites (sourced).
+#
+# A suite does:
+#
+#	. "$(dirname "$0")/lib.sh"
+#	harness_enter "$@"        # re-exec in private namespaces; the outer
+#	                          # half waits, checks the host, prints the summary
+#	... cases: ok NAME / fail NAME WHY ...
+#	harness_leave
+#
+# Inside, everything is private: mount, net, pid, uts, ipc namespaces; a copy
+# of /etc bound over /etc; tmpfs on /run (the test tree, mounted without
+# nosuid so the setuid jailsh works), /home, /tmp, /var/log; a private /dev
+# whose /dev/log is our own syslog sink. Every process dies with the pid
+# namespace, every mount with the mount namespace. The real /etc is
+# checksummed before and after, outside the namespace.
+
+set -u
+set -o pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${JAILME_BUILD:-$REPO/build}
+SUITE=$(basename "$0" .sh)
+
+T=/run/jailme-test          # the test tree (inside the namespace only)
+LOG=$T/syslog               # what arrived at /dev/log
+PASS=0
+FAIL=0
+SKIP=0
+
+say() { printf '%s\n' "$*"; }
+die() { printf '%s: %s\n' "$SUITE" "$*" >&2; exit 2; }
+
+# ---------------------------------------------------------------------------
+# Entering and leaving the namespaces
+
+# harness_enter re-executes the suite inside fresh namespaces. The outer
+# invocation never returns: it exits with the suite's status.
+harness_enter() {
+	if [ "${JAILME_INNER:-}" = 1 ]; then
+		setup_inner
+		return
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		say "# $SUITE: skipped: must run as root (it builds namespaces, jails and a setuid binary)"
+		exit 0
+	fi
+	local top rc before after t missing=
+	for t in go unshare setpriv timeout ip mknod chroot busybox ssh ssh-keygen sftp scp \
+		/usr/sbin/sshd tmux script su login ldd; do
+		command -v "$t" >/dev/null || missing="$missing $t"
+	done
+	if [ -n "$missing" ]; then
+		say "not ok - $SUITE: tools present: missing$missing"
+		say "0 passed, 1 failed"
+		exit 1
+	fi
+	top=$(mktemp -d /tmp/jailme-$SUITE.XXXXXX) || die "mktemp failed"
+	# shellcheck disable=SC2064
+	trap "rm -rf '$top'" EXIT
+	chmod 755 "$top"
+	mkdir "$top/bin" "$top/build"
+	# A snapshot of what is under test: the build may change during the run,
+	# and a JAILME_BUILD under /tmp is hidden by the private /tmp.
+	local f
+	for f in jailsh pam_jailme.so; do
+		[ -e "$BUILD/$f" ] && cp "$BUILD/$f" "$top/build/$f"
+	done
+	(cd "$REPO" && CGO_ENABLED=0 go build -o "$top/bin/logsink" ./tests/logsink &&
+		CGO_ENABLED=0 go build -o "$top/bin/jailinit" ./tests/jailinit) ||
+		die "cannot build tests/logsink, tests/jailinit"
+
+	before=$(host_fingerprint)
+	# --kill-child: when unshare goes (time limit, or this script stopped),
+	# the whole pid namespace goes with it.
+	JAILME_INNER=1 JAILME_TOP=$top timeout -k 10 "${JAILME_TIMEOUT:-900}" \
+		unshare --mount --net --pid --fork --kill-child --mount-proc \
+		--uts --ipc --propagation private -- bash "$0" "$@" &
+	INNER=$!
+	trap 'kill -TERM "$INNER" 2>/dev/null; wait "$INNER"; exit 129' HUP INT TERM PIPE
+	wait "$INNER"
+	rc=$?
+	after=$(host_fingerprint)
+
+	local pass=0 fail=0
+	if [ -r "$top/counts" ]; then
+		read -r pass fail <"$top/counts"
+	else
+		say "not ok - $SUITE ran to the end: the suite died (status $rc)"
+		fail=$((fail + 1))
+	fi
+	if [ "$before" = "$after" ]; then
+		say "ok - host /etc, /dev/log and /run/jails unchanged"
+		pass=$((pass + 1))
+	else
+		say "not ok - host /etc, /dev/log and /run/jails unchanged: fingerprint differs"
+		diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") | sed 's/^/# /'
+		fail=$((fail + 1))
+	fi
+	if [ -n "${JAILME_KEEP:-}" ]; then
+		mkdir -p "$JAILME_KEEP" && cp -r "$top/keep/." "$JAILME_KEEP/" 2>/dev/null
+	elif [ "$fail" != 0 ]; then
+		say "# to keep the syslog and sshd logs of a run: JAILME_KEEP=DIR $0; details: JAILME_VERBOSE=1"
+	fi
+	say "$pass passed, $fail failed"
+	[ "$fail" = 0 ]
+	exit
+}
+
+# host_fingerprint is what the suite must leave alone on the real machine.
+host_fingerprint() {
+	(
+		cd /etc && sha256sum passwd group shadow gshadow shells pam.d/* ssh/sshd_config 2>&1
+		sha256sum /var/log/wtmp /var/log/btmp /var/log/lastlog /run/utmp 2>&1
+		ls -ld /etc/jailme.conf /dev/log /run/jails /run/sshd /home/* 2>&1
+	)
+}
+
+setup_inner() {
+	local top=$JAILME_TOP
+	trap harness_cleanup EXIT
+
+	ip link set lo up || die "ip link set lo up"
+
+	# /run: the test tree lives here. Mounted without nosuid/nodev: the
+	# setuid jailsh and the jails' device nodes live on it.
+	mount -t tmpfs -o mode=0755 jailme-run /run || die "mount /run"
+	mkdir -m 0755 "$T" "$T/bin" "$T/host" /run/sshd /run/jails
+	findmnt -no OPTIONS /run | grep -qw nosuid && die "/run is nosuid"
+	cp "$top/bin/"* "$T/bin/"
+	# The outer half reads the counts from here.
+	mount --bind "$top" "$T/host" || die "bind $top"
+
+	# /etc: a private copy of the whole directory.
+	mkdir -m 0755 "$T/etc"
+	cp -a /etc/. "$T/etc/" || die "copy /etc"
+	mount --bind "$T/etc" /etc || die "bind /etc"
+	# No systemd here: keep pam_systemd from trying to reach logind.
+	sed -i '/pam_systemd\.so/d' /etc/pam.d/common-session /etc/pam.d/common-session-noninteractive
+	rm -f /etc/jailme.conf
+
+	mount -t tmpfs -o mode=0755 jailme-home /home || die "mount /home"
+	mount -t tmpfs -o mode=1777 jailme-tmp /tmp || die "mount /tmp"
+	mount -t tmpfs -o mode=0755 jailme-varlog /var/log || die "mount /var/log"
+	: >/var/log/wtmp
+	: >/var/log/btmp
+	: >/var/log/lastlog
+	chmod 0664 /var/log/wtmp
+	chmod 0660 /var/log/btmp
+	: >/run/utmp
+	chmod 0664 /run/utmp
+	chgrp utmp /var/log/wtmp /var/log/btmp /run/utmp 2>/dev/null
+
+	setup_dev
+	start_logsink
+}
+
+# setup_dev mounts a private /dev: the real one is a devtmpfs, and creating
+# /dev/log there would change the host.
+setup_dev() {
+	mount -t tmpfs -o mode=0755,nosuid jailme-dev /dev || die "mount /dev"
+	mknod -m 0666 /dev/null c 1 3
+	mknod -m 0666 /dev/zero c 1 5
+	mknod -m 0666 /dev/full c 1 7
+	mknod -m 0666 /dev/random c 1 8
+	mknod -m 0666 /dev/urandom c 1 9
+	mknod -m 0666 /dev/tty c 5 0
+	mkdir -m 0755 /dev/pts
+	mkdir -m 1777 /dev/shm
+	mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts /dev/pts || die "mount devpts"
+	ln -s pts/ptmx /dev/ptmx
+	mount -t tmpfs -o mode=1777,nosuid,nodev jailme-shm /dev/shm
+	ln -s /proc/self/fd /dev/fd
+	ln -s /proc/self/fd/0 /dev/stdin
+	ln -s /proc/self/fd/1 /dev/stdout
+	ln -s /proc/self/fd/2 /dev/stderr
+}
+
+start_logsink() {
+	: >"$LOG"
+	"$T/bin/logsink" /dev/log "$LOG" &
+	LOGSINK_PID=$!
+	local i
+	for i in $(seq 50); do
+		[ -S /dev/log ] && return
+		sleep 0.1
+	done
+	die "logsink did not start"
+}
+
+harness_cleanup() {
+	local rc=$?
+	set +e
+	[ -n "${SSHD_PID:-}" ] && kill "$SSHD_PID" 2>/dev/null
+	local name
+	for name in "${!JAIL_PID[@]}"; do
+		kill -TERM "${JAIL_PID[$name]}" 2>/dev/null
+	done
+	tmux kill-server 2>/dev/null
+	[ -n "${LOGSINK_PID:-}" ] && kill "$LOGSINK_PID" 2>/dev/null
+	# The outer half copies these to $JAILME_KEEP when asked.
+	mkdir -p "$T/host/keep"
+	cp "$LOG" "$T/sshd.log" "$T/load.out" "$T/host/keep/" 2>/dev/null
+	exit $rc
+}
+
+# harness_leave hands the counts to the outer half, which prints the summary.
+harness_leave() {
+	if [ "$FAIL" != 0 ] && [ -n "${JAILME_VERBOSE:-}" ]; then
+		say "# --- syslog ---"
+		sed 's/^/# /' "$LOG"
+	fi
+	echo "$PASS $FAIL" >"$T/host/counts"
+	exit 0
+}
+
+# ---------------------------------------------------------------------------
+# Reporting
+
+ok() {
+	PASS=$((PASS + 1))
+	say "ok - $1"
+}
+
+fail() {
+	FAIL=$((FAIL + 1))
+	say "not ok - $1: $2"
+	if [ -n "${OUT+x}" ] && [ -n "${JAILME_VERBOSE:-}" ]; then
+		say "#   status: ${RC:-}"
+		printf '%s\n' "${OUT:-}" | head -20 | sed 's/^/#   out: /'
+		printf '%s\n' "${ERR:-}" | head -20 | sed 's/^/#   err: /'
+	fi
+}
+
+# skip counts as neither; it says why a case could not run.
+skip() {
+	SKIP=$((SKIP + 1))
+	say "ok - $1 # SKIP $2"
+}
+
+# check NAME WHY CMD... : ok when CMD succeeds, else not ok with WHY. A WHY
+# starting with @ is expanded only after CMD failed, so it can show the state
+# at that moment: check NAME '@left: $(jail_procs web)' jail_quiet web
+check() {
+	local name=$1 why=$2
+	shift 2
+	if "$@"; then
+		ok "$name"
+		return 0
+	fi
+	[ "${why#@}" != "$why" ] && why=$(eval "printf '%s' \"${why#@}\"")
+	fail "$name" "$why"
+	return 1
+}
+
+# capture CMD... runs CMD with a time limit; sets OUT, ERR, RC.
+capture() {
+	local o e
+	o=$(mktemp) e=$(mktemp)
+	timeout -k 5 "${CAPTURE_TIMEOUT:-30}" bash -c '"$@"' capture "$@" </dev/null >"$o" 2>"$e"
+	RC=$?
+	OUT=$(cat "$o")
+	ERR=$(cat "$e")
+	rm -f "$o" "$e"
+}
+
+# capture_in INPUT CMD... is capture with INPUT on stdin.
+capture_in() {
+	local input=$1 o e
+	shift
+	o=$(mktemp) e=$(mktemp)
+	printf '%s' "$input" | timeout -k 5 "${CAPTURE_TIMEOUT:-30}" bash -c '"$@"' capture "$@" >"$o" 2>"$e"
+	RC=$?
+	OUT=$(cat "$o")
+	ERR=$(cat "$e")
+	rm -f "$o" "$e"
+}
+
+has() { printf '%s\n' "$1" | grep -Eq -- "$2"; }
+
+# ---------------------------------------------------------------------------
+# Syslog
+
+# log_mark remembers where the log ends; assert_log/refute_log look after it.
+log_mark() { LOG_MARK=$(wc -l <"$LOG"); }
+
+log_since_mark() { tail -n +"$((${LOG_MARK:-0} + 1))" "$LOG"; }
+
+# assert_log PATTERN: an ERE matching a line logged since log_mark, within 3s.
+assert_log() {
+	local i
+	for i in $(seq 30); do
+		log_since_mark | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# refute_log PATTERN: no such line arrives within 1s.
+refute_log() {
+	sleep 1
+	! log_since_mark | grep -Eq -- "$1"
+}
+
+# ---------------------------------------------------------------------------
+# Host users (the private /etc)
+
+# add_group NAME GID [MEMBER,...]
+add_group() {
+	echo "$1:x:$2:${3:-}" >>/etc/group
+	echo "$1:!::${3:-}" >>/etc/gshadow
+}
+
+# add_user NAME UID GID [GROUP,...] SHELL — creates the primary group (named
+# like the user) when GID is new, adds the user to the supplementary groups,
+# and makes a home directory. The password is locked ("*"): ssh uses keys.
+add_user() {
+	local name=$1 uid=$2 gid=$3 supp=${4:-} shell=${5:-/bin/sh} g
+	getent group "$gid" >/dev/null || add_group "$name" "$gid"
+	echo "$name:x:$uid:$gid:$name:/home/$name:$shell" >>/etc/passwd
+	echo "$name:*:19000:0:99999:7:::" >>/etc/shadow
+	for g in ${supp//,/ }; do
+		add_member "$g" "$name"
+	done
+	mkdir -m 0755 "/home/$name"
+	chown "$uid:$gid" "/home/$name"
+}
+
+# add_member GROUP USER appends USER to GROUP's member list in /etc/group.
+add_member() {
+	local tmp
+	tmp=$(mktemp)
+	awk -F: -v OFS=: -v g="$1" -v u="$2" \
+		'$1 == g { $4 = ($4 == "" ? u : $4 "," u) } { print }' /etc/group >"$tmp"
+	cat "$tmp" >/etc/group
+	rm -f "$tmp"
+}
+
+# set_shell USER SHELL (chsh, on the private /etc/passwd)
+set_shell() {
+	local tmp
+	tmp=$(mktemp)
+	awk -F: -v OFS=: -v u="$1" -v s="$2" '$1 == u { $7 = s } { print }' /etc/passwd >"$tmp"
+	cat "$tmp" >/etc/passwd
+	rm -f "$tmp"
+}
+
+# as USER CMD... runs CMD as USER (uid, gid, groups from the host NSS) with a
+# clean environment, the way an unprivileged user would.
+as() {
+	local user=$1
+	shift
+	setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --init-groups \
+		env -i PATH=/usr/bin:/bin HOME="/home/$user" USER="$user" LOGNAME="$user" "$@"
+}
+
+# ---------------------------------------------------------------------------
+# jailme itself
+
+JAILSH=$T/bin/jailsh
+PAM_JAILME=$T/lib/pam_jailme.so
+
+# have_jailsh / have_pam: is the thing under test built? (The snapshot taken
+# by the outer half.)
+SNAP=$T/host/build
+have_jailsh() { [ -x "$SNAP/jailsh" ]; }
+have_pam() { [ -r "$SNAP/pam_jailme.so" ]; }
+
+# install_jailsh copies build/jailsh to the test tree, setuid root, and lists
+# it in the private /etc/shells.
+install_jailsh() {
+	install -o root -g root -m 4755 "$SNAP/jailsh" "$JAILSH" || return 1
+	grep -qx "$JAILSH" /etc/shells || echo "$JAILSH" >>/etc/shells
+}
+
+install_pam() {
+	mkdir -p -m 0755 "$T/lib"
+	install -o root -g root -m 0644 "$SNAP/pam_jailme.so" "$PAM_JAILME"
+}
+
+# write_conf: /etc/jailme.conf from stdin, root:root 0644.
+write_conf() {
+	cat >/etc/jailme.conf
+	chown root:root /etc/jailme.conf
+	chmod 0644 /etc/jailme.conf
+}
+
+# ---------------------------------------------------------------------------
+# Jails
+
+declare -A JAIL_PID=()
+declare -A JAIL_ROOT=()
+
+# make_rootfs DIR HOSTNAME MARKER: a busybox tree with its own passwd/group,
+# /etc/marker, /proc, a few device nodes, and a reaping init.
+make_rootfs() {
+	local root=$1 host=$2 marker=$3 a
+	mkdir -p "$root"/{bin,etc,proc,dev,tmp,root,home,usr/lib,var/run}
+	chmod 0755 "$root" "$root"/{bin,etc,proc,dev,home,usr,usr/lib}
+	chmod 1777 "$root/tmp"
+	chmod 0700 "$root/root"
+	cp /bin/busybox "$root/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
+	done
+	ln -s bin "$root/sbin"
+	ln -s ../bin "$root/usr/bin"
+	ln -s ../bin "$root/usr/sbin"
+	rm -f "$root/bin/init"
+	cp "$T/bin/jailinit" "$root/bin/init"
+	mknod -m 0666 "$root/dev/null" c 1 3
+	mknod -m 0666 "$root/dev/zero" c 1 5
+	mknod -m 0666 "$root/dev/urandom" c 1 9
+	mknod -m 0666 "$root/dev/tty" c 5 0
+	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+	echo "root:x:0:" >"$root/etc/group"
+	echo "$host" >"$root/etc/hostname"
+	echo "$marker" >"$root/etc/marker"
+	chmod 0644 "$root"/etc/*
+}
+
+# jail_add_user DIR NAME UID GID [SHELL] — also makes /home/NAME in the jail.
+jail_add_user() {
+	local root=$1 name=$2 uid=$3 gid=$4 shell=${5:-/bin/sh}
+	echo "$name:x:$uid:$gid:$name:/home/$name:$shell" >>"$root/etc/passwd"
+	mkdir -p -m 0755 "$root/home/$name"
+	chown "$uid:$gid" "$root/home/$name"
+}
+
+# jail_add_group DIR NAME GID [MEMBER,...]
+jail_add_group() {
+	echo "$2:x:$3:${4:-}" >>"$1/etc/group"
+}
+
+# rootfs_add_binary DIR PATH: PATH and the shared libraries it needs (with the
+# dynamic loader), at the same paths inside DIR.
+rootfs_add_binary() {
+	local root=$1 bin=$2 f
+	install -D -m 0755 "$bin" "$root$bin"
+	for f in $(ldd "$bin" | grep -Eo '/[^ ]+'); do
+		[ -e "$root$f" ] && continue
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+	done
+}
+
+# rootfs_add_sftp DIR: sftp-server where sshd's "Subsystem sftp" names it.
+rootfs_add_sftp() {
+	local s
+	for s in /usr/lib/openssh/sftp-server /usr/lib/sftp-server; do
+		if [ -x "$s" ]; then
+			rootfs_add_binary "$1" "$s"
+			SFTP_SERVER=$s
+			return 0
+		fi
+	done
+	return 1
+}
+
+# start_jail NAME DIR: the jail's init in new mount/pid/uts/ipc/net/cgroup
+# namespaces, chrooted to DIR; its pid (as the suite sees it) goes to
+# /run/jails/NAME.pid, root:root 0644.
+start_jail() {
+	local name=$1 root=$2 upid child i
+	unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
+		chroot "$root" /bin/sh -c "mount -t proc proc /proc && hostname $name && exec /bin/init" \
+		</dev/null >/dev/null 2>&1 &
+	upid=$!
+	for i in $(seq 100); do
+		child=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null)
+		child=${child%% *}
+		if [ -n "$child" ] && [ "$(cat "/proc/$child/comm" 2>/dev/null)" = init ]; then
+			JAIL_PID[$name]=$child
+			JAIL_ROOT[$name]=$root
+			echo "$child" >"/run/jails/$name.pid"
+			chmod 0644 "/run/jails/$name.pid"
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# stop_jail NAME: its init goes, and the kernel kills the rest of its pid
+# namespace. The pidfile stays (a stale pidfile is a test case).
+stop_jail() {
+	local pid=${JAIL_PID[$1]:-} i
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 100); do
+		[ -e "/proc/$pid" ] || break
+		sleep 0.05
+	done
+	unset "JAIL_PID[$1]"
+}
+
+# jail_procs NAME: "pid comm" of every process in the jail's pid namespace,
+# the init included, as seen from outside.
+jail_procs() {
+	local ns p
+	ns=$(readlink "/proc/${JAIL_PID[$1]}/ns/pid") || return 1
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] &&
+			echo "${p#/proc/} $(cat "$p/comm" 2>/dev/null)"
+	done
+	return 0
+}
+
+# jail_kill_strays NAME: kills everything in the jail but its init, so that
+# one failed case does not make the next "nothing left" check fail too.
+jail_kill_strays() {
+	local pid=${JAIL_PID[$1]} p
+	for p in $(jail_procs "$1" | awk '{ print $1 }'); do
+		[ "$p" = "$pid" ] || kill -KILL "$p" 2>/dev/null
+	done
+	sleep 0.2
+}
+
+jail_procs_line() { jail_procs "$1" | tr '\n' ' '; }
+
+# jail_quiet NAME [SECONDS]: waits until only the init is left in the jail.
+jail_quiet() {
+	local i n
+	for i in $(seq $((${2:-10} * 10))); do
+		n=$(jail_procs "$1" | wc -l)
+		[ "$n" = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---------------------------------------------------------------------------
+# sshd
+
+SSH_PORT=2222
+SSH_KEY=$T/ssh/client_key
+
+# start_sshd: a private sshd on 127.0.0.1:$SSH_PORT with its own host key,
+# keys per user under the private /etc, its log in $T/sshd.log.
+start_sshd() {
+	mkdir -p -m 0755 "$T/ssh" /etc/ssh/jailme-keys
+	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_key" </dev/null || return 1
+	ssh-keygen -q -t ed25519 -N '' -f "$SSH_KEY" </dev/null || return 1
+	cat >"$T/ssh/sshd_config" <<-EOF
+		ListenAddress 127.0.0.1
+		Port $SSH_PORT
+		HostKey $T/ssh/host_key
+		PidFile $T/ssh/sshd.pid
+		AuthorizedKeysFile /etc/ssh/jailme-keys/%u
+		PubkeyAuthentication yes
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		PermitRootLogin prohibit-password
+		UsePAM yes
+		StrictModes yes
+		PrintMotd no
+		PrintLastLog no
+		UseDNS no
+		MaxStartups 200
+		MaxSessions 50
+		LogLevel VERBOSE
+		Subsystem sftp ${SFTP_SERVER:-/usr/lib/openssh/sftp-server}
+	EOF
+	/usr/sbin/sshd -D -f "$T/ssh/sshd_config" -E "$T/sshd.log" &
+	SSHD_PID=$!
+	local i
+	for i in $(seq 50); do
+		ssh_up && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+ssh_up() { (exec 3<>/dev/tcp/127.0.0.1/$SSH_PORT) 2>/dev/null; }
+
+# authorize USER: the client key may log in as USER.
+authorize() {
+	install -o root -g root -m 0644 "$SSH_KEY.pub" "/etc/ssh/jailme-keys/$1"
+}
+
+SSH_OPTS="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR -o ConnectTimeout=10 -i $SSH_KEY"
+
+# ssh_as USER [CMD...]: ssh USER@127.0.0.1 CMD with the test key (for ssh
+# options, call ssh $SSH_OPTS -p $SSH_PORT ... yourself).
+ssh_as() {
+	local user=$1
+	shift
+	# shellcheck disable=SC2086
+	ssh $SSH_OPTS -p "$SSH_PORT" "$user@127.0.0.1" "$@"
+}
+
+# pam_stack on|off: pam_jailme in the private sshd session stack, or not.
+pam_stack() {
+	sed -i '/pam_jailme/d' /etc/pam.d/sshd
+	[ "$1" = on ] && echo "session required $PAM_JAILME jailsh=$JAILSH" >>/etc/pam.d/sshd
+	return 0
+}
+
+# capture runs its command in a child bash under timeout(1); these helpers
+# must be visible there.
+export T LOG SSH_KEY SSH_PORT SSH_OPTS JAILSH
+export -f as ssh_as
