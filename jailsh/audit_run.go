@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 
 	"jailme.dev/jailme/internal/config"
@@ -162,7 +163,7 @@ func aliases(jusers, host []userdb.User) []finding {
 	var fs []finding
 	for _, ju := range jusers {
 		hn, ok := names[ju.UID]
-		if !ok || contains(hn, ju.Name) {
+		if !ok || slices.Contains(hn, ju.Name) {
 			continue
 		}
 		uid := ju.UID
@@ -307,13 +308,4 @@ func writeFindings(w io.Writer, fs []finding, asJSON bool) error {
 		}
 	}
 	return nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

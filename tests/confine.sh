@@ -141,7 +141,7 @@ new_jail_root() {
 # when asked, and its last step before exec is setpriv: bounding set
 # $BND_CAPS, and no_new_privs when asked.
 start_confined() {
-	local name=$1 nnp=$2 sc=$3 root=$T/jails/$1 upid child i wrap= priv
+	local name=$1 nnp=$2 sc=$3 root=$T/jails/$1 wrap= priv
 	shift 3
 	priv="--bounding-set $BND_CAPS"
 	[ "$nnp" = yes ] && priv="$priv --no-new-privs"
@@ -154,20 +154,7 @@ start_confined() {
 		exec $wrap unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
 			chroot "$root" /bin/sh -c "mount -t proc proc /proc && hostname $name && exec /usr/bin/setpriv $priv /bin/init"
 	) </dev/null >"$T/start-$name.err" 2>&1 &
-	upid=$!
-	for i in $(seq 100); do
-		child=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null)
-		child=${child%% *}
-		if [ -n "$child" ] && [ "$(cat "/proc/$child/comm" 2>/dev/null)" = init ]; then
-			JAIL_PID[$name]=$child
-			JAIL_ROOT[$name]=$root
-			echo "$child" >"/run/jails/$name.pid"
-			chmod 0644 "/run/jails/$name.pid"
-			return 0
-		fi
-		sleep 0.05
-	done
-	return 1
+	await_jail "$name" "$root" $!
 }
 
 # status_field PID KEY: a /proc/PID/status value, from the host.

@@ -120,6 +120,10 @@ setup_inner() {
 	local top=$JAILME_TOP
 	trap harness_cleanup EXIT
 
+	# The repository may live under /tmp, /home or /run (a CI clone),
+	# which get private tmpfs mounts below: keep a handle on it first.
+	mkdir -p "$top/repo" && mount --bind "$REPO" "$top/repo" || die "bind $REPO"
+
 	ip link set lo up || die "ip link set lo up"
 
 	# /run: the test tree lives here. Mounted without nosuid/nodev: the
@@ -129,7 +133,7 @@ setup_inner() {
 	findmnt -no OPTIONS /run | grep -qw nosuid && die "/run is nosuid"
 	cp "$top/bin/"* "$T/bin/"
 	# The outer half reads the counts from here.
-	mount --bind "$top" "$T/host" || die "bind $top"
+	mount --rbind "$top" "$T/host" || die "bind $top"
 
 	# /etc: a private copy of the whole directory.
 	mkdir -m 0755 "$T/etc"
@@ -150,6 +154,11 @@ setup_inner() {
 	: >/run/utmp
 	chmod 0664 /run/utmp
 	chgrp utmp /var/log/wtmp /var/log/btmp /run/utmp 2>/dev/null
+
+	# ... and put it back at its own path if a private mount hid it.
+	if [ ! -d "$REPO/tests" ]; then
+		mkdir -p "$REPO" && mount --bind "$T/host/repo" "$REPO" || die "rebind $REPO"
+	fi
 
 	setup_dev
 	start_logsink
@@ -461,11 +470,17 @@ rootfs_add_sftp() {
 # namespaces, chrooted to DIR; its pid (as the suite sees it) goes to
 # /run/jails/NAME.pid, root:root 0644.
 start_jail() {
-	local name=$1 root=$2 upid child i
+	local name=$1 root=$2
 	unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
 		chroot "$root" /bin/sh -c "mount -t proc proc /proc && hostname $name && exec /bin/init" \
 		</dev/null >/dev/null 2>&1 &
-	upid=$!
+	await_jail "$name" "$root" $!
+}
+
+# await_jail NAME DIR UNSHARE_PID: waits for the jail's init (the child of
+# unshare --fork, pid 1 inside) and writes its pidfile.
+await_jail() {
+	local name=$1 root=$2 upid=$3 child i
 	for i in $(seq 100); do
 		child=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null)
 		child=${child%% *}

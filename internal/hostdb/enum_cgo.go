@@ -102,19 +102,18 @@ func GroupByName(name string) (*userdb.Group, error) {
 	}
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
-	for size := firstBuf; ; size *= 2 {
-		g, err := tryGroupByName(cname, size)
-		if err == syscall.ERANGE && size < maxBuf {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("getgrnam_r(%q): %w", name, err)
-		}
-		if g == nil {
-			return nil, fmt.Errorf("host group %q: %w", name, ErrNoGroup)
-		}
-		return g, nil
+	var g *userdb.Group
+	err := growing(func(size int) (err error) {
+		g, err = tryGroupByName(cname, size)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("getgrnam_r(%q): %w", name, err)
 	}
+	if g == nil {
+		return nil, fmt.Errorf("host group %q: %w", name, ErrNoGroup)
+	}
+	return g, nil
 }
 
 func tryGroupByName(cname *C.char, size int) (*userdb.Group, error) {

@@ -82,23 +82,32 @@ func ByName(name string) (*userdb.User, error) {
 		})
 }
 
-func lookupUser(call, who string, get func(*C.struct_passwd, *C.char, C.size_t, *C.int) C.int) (*userdb.User, error) {
+// growing calls try with a buffer size of firstBuf, doubling it while the
+// C library answers ERANGE, up to maxBuf.
+func growing(try func(size int) error) error {
 	for size := firstBuf; ; size *= 2 {
-		u, err := tryUser(size, get)
-		if err == syscall.ERANGE && size < maxBuf {
-			continue
+		if err := try(size); err != syscall.ERANGE || size >= maxBuf {
+			return err
 		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", call, err)
-		}
-		if u == nil {
-			return nil, fmt.Errorf("%s: %w", who, ErrNotFound)
-		}
-		if u.UID == reserved || u.GID == reserved {
-			return nil, fmt.Errorf("%s: uid or gid 4294967295 is reserved", who)
-		}
-		return u, nil
 	}
+}
+
+func lookupUser(call, who string, get func(*C.struct_passwd, *C.char, C.size_t, *C.int) C.int) (*userdb.User, error) {
+	var u *userdb.User
+	err := growing(func(size int) (err error) {
+		u, err = tryUser(size, get)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", call, err)
+	}
+	if u == nil {
+		return nil, fmt.Errorf("%s: %w", who, ErrNotFound)
+	}
+	if u.UID == reserved || u.GID == reserved {
+		return nil, fmt.Errorf("%s: uid or gid 4294967295 is reserved", who)
+	}
+	return u, nil
 }
 
 func tryUser(size int, get func(*C.struct_passwd, *C.char, C.size_t, *C.int) C.int) (*userdb.User, error) {
@@ -170,19 +179,19 @@ func Groups(u *userdb.User) ([]userdb.Group, error) {
 }
 
 func groupName(gid uint32) (string, error) {
-	for size := firstBuf; ; size *= 2 {
-		name, found, err := tryGroup(gid, size)
-		if err == syscall.ERANGE && size < maxBuf {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("getgrgid_r(%d): %w", gid, err)
-		}
-		if !found {
-			return "", fmt.Errorf("getgrgid_r(%d): no group entry", gid)
-		}
-		return name, nil
+	var name string
+	var found bool
+	err := growing(func(size int) (err error) {
+		name, found, err = tryGroup(gid, size)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("getgrgid_r(%d): %w", gid, err)
 	}
+	if !found {
+		return "", fmt.Errorf("getgrgid_r(%d): no group entry", gid)
+	}
+	return name, nil
 }
 
 func tryGroup(gid uint32, size int) (name string, found bool, err error) {
