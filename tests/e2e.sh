@@ -353,6 +353,25 @@ if have_pam; then
 	pam_denied "pam_jailme refuses: config writable by others (config)" alice config
 	chmod 0644 /etc/jailme.conf
 
+	# The module lives in sshd's monitor, which forks for every
+	# connection: 50 logins one after another, then 20 at once, must all
+	# land (a module entering Go in a forked child hangs sshd here).
+	log_mark
+	start=$SECONDS
+	seq 50 | xargs -P 1 -I{} bash -c 'load_one {}' >"$T/pam-seq.out" 2>&1
+	good=$(grep -c '^ok ' "$T/pam-seq.out")
+	check "pam_jailme: 50 sequential logins all land ($((SECONDS - start))s)" \
+		"$((50 - good)) failed: $(grep -v '^ok ' "$T/pam-seq.out" | head -2 | tr '\n' ' ')" [ "$good" = 50 ]
+	start=$SECONDS
+	seq 20 | xargs -P 20 -I{} bash -c 'load_one {}' >"$T/pam-par.out" 2>&1
+	good=$(grep -c '^ok ' "$T/pam-par.out")
+	check "pam_jailme: 20 parallel logins all land ($((SECONDS - start))s)" \
+		"$((20 - good)) failed: $(grep -v '^ok ' "$T/pam-par.out" | head -2 | tr '\n' ' ')" [ "$good" = 20 ]
+	allows=$(log_since_mark | grep -cE 'pam_jailme\[[0-9]+\]: allow service=sshd')
+	check "pam_jailme: one allow line per login (70)" "$allows pam_jailme allow lines" [ "$allows" = 70 ]
+	capture ssh_as alice 'echo still-here'
+	check "pam_jailme: sshd still answers" "status $RC, err: $ERR" has "$OUT" '^still-here$'
+
 	pam_stack off
 else
 	skip "pam_jailme in sshd's session stack" "build/pam_jailme.so is not built"

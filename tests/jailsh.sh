@@ -229,6 +229,35 @@ mv "$WEB/etc/passwd.real" "$WEB/etc/passwd"
 # And after all that, alice gets in again: every change above was undone.
 jail_run alice 'cat /etc/marker'
 check "alice: allowed again after the refusals" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
+
+# The other two ways to name a Linux jail. A systemd-nspawn machine: its
+# leader comes from machined's root-owned state file.
+mkdir -p -m 0755 /run/systemd/machines
+printf 'NAME=web\nCLASS=container\nLEADER=%s\n' "$WEBPID" >/run/systemd/machines/webm
+chmod 0644 /run/systemd/machines/webm
+cp /etc/jailme.conf "$T/jailme.conf.saved"
+printf 'user\talice\twebm\njail webm { machine = "webm"; }\n' | write_conf
+log_mark
+jail_run alice 'echo "host=$(hostname) pidns=$(readlink /proc/self/ns/pid)"; cat /etc/marker'
+want="host=web pidns=$(readlink /proc/$WEBPID/ns/pid)"
+check "machine jail: alice lands in the machine leader's jail" "status $RC, out: $OUT, want: $want, err: $ERR" \
+	grep -qxF -- "$want" <<<"$OUT"
+check "machine jail: the allow line names the leader" '@got: $(log_since_mark | tail -1)' \
+	assert_log "jailsh\[[0-9]+\]: allow user=alice uid=2001 jail=webm where=pid:$WEBPID "
+rm /run/systemd/machines/webm
+expect_denied "refused: machine not running (jail)" alice jail
+
+# A plain chroot directory: no namespaces, no process; root-owned all the
+# way up, since whoever can write it writes the passwd we trust.
+printf 'user\talice\tftp\njail ftp { path = "%s"; }\n' "$WEB" | write_conf
+jail_run alice 'cat /etc/marker; echo "pidns=$(readlink /proc/self/ns/pid 2>/dev/null)"'
+path_ok() { has "$OUT" "^$MARK\$" && has "$OUT" "^pidns=\$"; }
+check "path jail: alice runs chrooted in the tree (no namespaces, the jail's /proc is not mounted for her)" \
+	"status $RC, out: $OUT, err: $ERR" path_ok
+chmod o+w "$WEB"
+expect_denied "refused: path jail writable by others (jail)" alice jail
+chmod o-w "$WEB"
+write_conf <"$T/jailme.conf.saved"
 check "no process left in the jail at the end" '@left: $(jail_procs_line web)' jail_quiet web 5
 jail_kill_strays web
 
