@@ -66,6 +66,9 @@ func main() {
 	} else if d.Assignment.Jail != nil {
 		ev.Jail = d.Assignment.Jail.Name
 	}
+	for _, n := range d.Notices() {
+		audit.Note(ev, n)
+	}
 	switch {
 	case err != nil:
 		refuse(ev, gate.CodeOf(err), err.Error())

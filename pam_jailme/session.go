@@ -124,6 +124,11 @@ func openSession(h handle, flags int, args []string) (rc int) {
 	if d != nil && d.Assignment.Jail != nil {
 		s.ev.Jail = d.Assignment.Jail.Name
 	}
+	if d != nil {
+		for _, n := range d.Notices() {
+			audit.Note(s.ev, n)
+		}
+	}
 	if err != nil {
 		// Dead jail, unreadable or malformed jail passwd/group: fail closed.
 		return s.refuse(pamSessionErr, identity.Denial{Code: identity.Code(gate.CodeOf(err)), Msg: err.Error()})

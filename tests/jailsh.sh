@@ -230,6 +230,16 @@ mv "$WEB/etc/passwd.real" "$WEB/etc/passwd"
 jail_run alice 'cat /etc/marker'
 check "alice: allowed again after the refusals" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
 
+# NIS compat lines in a jail's databases are skipped, not trusted, and logged.
+cp "$WEB/etc/passwd" "$T/passwd.saved"
+echo '+@admins::::::' >>"$WEB/etc/passwd"
+log_mark
+jail_run alice 'cat /etc/marker'
+check "NIS compat line in the jail passwd: skipped, alice still gets in" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
+check "NIS compat line in the jail passwd: a note in syslog names file and line" '@got: $(log_since_mark | head -3)' \
+	assert_log "jailsh\[[0-9]+\]: note user=alice uid=2001 jail=web .*reason=\"/etc/passwd:[0-9]+: NIS compat entry"
+cat "$T/passwd.saved" >"$WEB/etc/passwd"
+
 # The other two ways to name a Linux jail. A systemd-nspawn machine: its
 # leader comes from machined's root-owned state file.
 mkdir -p -m 0755 /run/systemd/machines

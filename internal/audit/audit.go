@@ -73,6 +73,13 @@ func Allow(e Event) error { return send(logAuthpriv|logInfo, "allow", e) }
 // Deny logs a refusal.
 func Deny(e Event) error { return send(logAuthpriv|logNotice, "deny", e) }
 
+// Note logs something seen on the way that decided nothing, such as a NIS
+// compat line skipped in a jail's passwd; text goes in the reason field.
+func Note(e Event, text string) error {
+	e.Code, e.Reason = "", text
+	return send(logAuthpriv|logInfo, "note", e)
+}
+
 // Line formats the message part of an event, as it appears after the tag.
 func Line(verdict string, e Event) string {
 	var b strings.Builder

@@ -103,3 +103,16 @@ func TestConnectPins(t *testing.T) {
 		t.Fatalf("read %q, %v", buf[:n], err)
 	}
 }
+
+func TestNote(t *testing.T) {
+	fd, _ := listen(t, unix.SOCK_DGRAM)
+	if err := Note(Event{Prog: "jailsh", User: "bob", UID: 7, Jail: "web", Code: "x", Reason: "y"}, "/etc/passwd:3: NIS compat entry skipped"); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	n, _ := unix.Read(fd, buf)
+	// <86> = LOG_AUTHPRIV|LOG_INFO; the event's own code and reason are replaced.
+	if s := string(buf[:n]); !strings.HasPrefix(s, "<86>") || !strings.HasSuffix(s, `note user=bob uid=7 jail=web reason="/etc/passwd:3: NIS compat entry skipped"`) {
+		t.Fatalf("note line %q", s)
+	}
+}

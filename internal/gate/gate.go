@@ -64,6 +64,19 @@ type Decision struct {
 	Verdict    identity.Verdict
 }
 
+// Notices are the lines of the jail's passwd and group that were skipped on
+// purpose (NIS compat entries), as "file:line: text", for the log.
+func (d *Decision) Notices() []string {
+	if d.DB == nil {
+		return nil
+	}
+	out := make([]string, len(d.DB.Notices))
+	for i, n := range d.DB.Notices {
+		out[i] = fmt.Sprintf("%s:%d: %s", n.File, n.Line, n.Text)
+	}
+	return out
+}
+
 // Denied reports whether the decision refuses the user: no assignment, a
 // deny rule, or a failed identity check.
 func (d *Decision) Denied() bool {
