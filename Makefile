@@ -122,3 +122,10 @@ uninstall:
 		chmod 0644 $(SHELLS).jailme && mv -f $(SHELLS).jailme $(SHELLS) && \
 		echo "removed $(JAILSH_PATH) from $(SHELLS)"; \
 	fi
+
+# What a jailed login costs against nsenter, a pam_permit stack and a plain
+# sshd login, plus the identity check and config at scale (issue 6): one
+# table, also written to build/bench.txt. Root; private namespaces as e2e.
+.PHONY: bench
+bench: all
+	bash tests/bench.sh

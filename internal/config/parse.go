@@ -14,8 +14,10 @@ package config
 // starts a comment. Every error names file:line:col.
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -181,6 +183,14 @@ type parser struct {
 
 func (b *builder) parse(file string, data []byte, depth int) error {
 	p := &parser{builder: b, lx: lexer{file: file, data: data, line: 1, col: 1}, depth: depth}
+	// A rule is a line: sizing for the lines up front keeps a config of
+	// many thousand assignments from being copied as it grows.
+	if lines := bytes.Count(data, []byte{'\n'}) + 1; depth == 0 && cap(b.cfg.Rules) < lines {
+		b.cfg.Rules = slices.Grow(b.cfg.Rules, lines)
+		if len(b.users) == 0 {
+			b.users = make(map[string]Pos, lines)
+		}
+	}
 	for {
 		t, err := p.next()
 		if err != nil {
@@ -286,11 +296,11 @@ func (p *parser) target() (token, error) {
 }
 
 func (p *parser) rule(kw token) error {
-	kind, seen := ByUser, p.users
+	kind, seen, what, end := ByUser, p.users, "user name", "user rule"
 	if kw.text == "group" {
-		kind, seen = ByGroup, p.groups
+		kind, seen, what, end = ByGroup, p.groups, "group name", "group rule"
 	}
-	subj, err := p.value(kw.text + " name")
+	subj, err := p.value(what)
 	if err != nil {
 		return err
 	}
@@ -301,7 +311,7 @@ func (p *parser) rule(kw token) error {
 	if err != nil {
 		return err
 	}
-	if err := p.end(kw.text + " rule"); err != nil {
+	if err := p.end(end); err != nil {
 		return err
 	}
 	if first, dup := seen[subj.text]; dup {

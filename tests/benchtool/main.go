@@ -18,7 +18,10 @@
 //
 //	LABEL n=N fails=F median_us=… p10_us=… p90_us=… mean_us=… wall_s=… per_s=… maxrss_kb=…
 //
-// and "LABEL error: …" lines (stderr) for the first failures. pam is in pam.go.
+// and "LABEL error: …" lines (stderr) for the first failures. maxrss_kb is
+// the median ru_maxrss of the calls; it is never below benchtool's own RSS
+// (a child shares this process's memory until it executes), so it says
+// nothing about small programs. pam is in pam.go, phases in phases.go.
 package main
 
 import (

@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/user"
 	"runtime"
 	"slices"
 	"strconv"
@@ -52,6 +53,11 @@ func pamCmd(args []string) {
 		errs    []string
 	}
 	res := make([]result, len(svcs))
+	// The host looks the user up before PAM (sshd, login and su do), which
+	// loads the NSS modules: not the module's memory.
+	if _, err := user.Lookup(*userName); err != nil {
+		fatal("pam: %v", err)
+	}
 	rssBefore, hwmBefore := status("VmRSS"), status("VmHWM")
 	for i := 0; i < *n; i++ {
 		for k, svc := range svcs {
