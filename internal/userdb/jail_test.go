@@ -45,7 +45,9 @@ func TestReadJail(t *testing.T) {
 		passwd: "toor:x:1000:0::/:\nalice:x:1000:1000::/:\nalice2:x:1000:1000::/:\n",
 		group:  "alice:x:1000:\n",
 		want:   Want{Name: "alice", UID: 1000},
-		user:   "alice:1000@2", aliases: "toor:1000@1 alice2:1000@3", groups: "alice:1000@1",
+		// No host gids asked for and alice is no member: no group is kept
+		// (the jail's primary group matters only through the host's gids).
+		user: "alice:1000@2", aliases: "toor:1000@1 alice2:1000@3", groups: "",
 	}, {
 		// A later entry with the same name is an alias whatever its uid:
 		// getpwnam finds the first, getpwuid(0) might find the second.
@@ -61,7 +63,7 @@ func TestReadJail(t *testing.T) {
 		passwd: "carol:x:1001:1001::/:\nmallory:x:1000:1000::/:\nalice:x:1001:1002::/:\nbob:x:1003:1:::\n",
 		group:  "carol:x:1001:\nali:x:1002:\nhost:x:1000:\n",
 		want:   Want{Name: "alice", UID: 1000, GIDs: []uint32{1000}},
-		user:   "alice:1001@3", aliases: "carol:1001@1 mallory:1000@2", groups: "ali:1002@2 host:1000@3",
+		user:   "alice:1001@3", aliases: "carol:1001@1 mallory:1000@2", groups: "host:1000@3",
 	}, {
 		name:    "user absent",
 		passwd:  "root:x:0:0::/:\nother:x:1000:1000::/:\n",
