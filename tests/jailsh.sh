@@ -230,6 +230,15 @@ mv "$WEB/etc/passwd.real" "$WEB/etc/passwd"
 jail_run alice 'cat /etc/marker'
 check "alice: allowed again after the refusals" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
 
+# No home directory in the jail: the session starts in / with HOME=/ and a
+# notice, as login(1) does.
+mv "$WEB/home/alice" "$WEB/home/alice.away"
+jail_run alice 'echo "pwd=$(pwd) home=$HOME"'
+check "missing home: the session starts in / with HOME=/" "status $RC, out: $OUT, err: $ERR" \
+	has "$OUT" '^pwd=/ home=/$'
+check "missing home: jailsh says so" "err: $ERR" has "$ERR" '^jailsh: no home directory /home/alice, logging in with HOME=/$'
+mv "$WEB/home/alice.away" "$WEB/home/alice"
+
 # NIS compat lines in a jail's databases are skipped, not trusted, and logged.
 cp "$WEB/etc/passwd" "$T/passwd.saved"
 echo '+@admins::::::' >>"$WEB/etc/passwd"
