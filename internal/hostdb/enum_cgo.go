@@ -103,8 +103,8 @@ func GroupByName(name string) (*userdb.Group, error) {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	var g *userdb.Group
-	err := growing(func(size int) (err error) {
-		g, err = tryGroupByName(cname, size)
+	err := growing(func(buf *C.char, size C.size_t) (err error) {
+		g, err = tryGroupByName(cname, buf, size)
 		return err
 	})
 	if err != nil {
@@ -116,15 +116,10 @@ func GroupByName(name string) (*userdb.Group, error) {
 	return g, nil
 }
 
-func tryGroupByName(cname *C.char, size int) (*userdb.Group, error) {
-	buf := C.malloc(C.size_t(size))
-	if buf == nil {
-		return nil, syscall.ENOMEM
-	}
-	defer C.free(buf)
+func tryGroupByName(cname *C.char, buf *C.char, size C.size_t) (*userdb.Group, error) {
 	var gr C.struct_group
 	var found C.int
-	if rc := C.jm_getgrnam(cname, &gr, (*C.char)(buf), C.size_t(size), &found); rc != 0 {
+	if rc := C.jm_getgrnam(cname, &gr, buf, size, &found); rc != 0 {
 		return nil, syscall.Errno(rc)
 	}
 	if found == 0 {

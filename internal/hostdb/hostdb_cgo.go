@@ -82,11 +82,18 @@ func ByName(name string) (*userdb.User, error) {
 		})
 }
 
-// growing calls try with a buffer size of firstBuf, doubling it while the
-// C library answers ERANGE, up to maxBuf.
-func growing(try func(size int) error) error {
+// growing calls try with a C buffer of firstBuf bytes, doubling it while
+// the C library answers ERANGE, up to maxBuf. The buffer is freed when try
+// returns: try copies out what it keeps.
+func growing(try func(buf *C.char, size C.size_t) error) error {
 	for size := firstBuf; ; size *= 2 {
-		if err := try(size); err != syscall.ERANGE || size >= maxBuf {
+		buf := C.malloc(C.size_t(size))
+		if buf == nil {
+			return syscall.ENOMEM
+		}
+		err := try((*C.char)(buf), C.size_t(size))
+		C.free(buf)
+		if err != syscall.ERANGE || size >= maxBuf {
 			return err
 		}
 	}
@@ -94,8 +101,8 @@ func growing(try func(size int) error) error {
 
 func lookupUser(call, who string, get func(*C.struct_passwd, *C.char, C.size_t, *C.int) C.int) (*userdb.User, error) {
 	var u *userdb.User
-	err := growing(func(size int) (err error) {
-		u, err = tryUser(size, get)
+	err := growing(func(buf *C.char, size C.size_t) (err error) {
+		u, err = tryUser(buf, size, get)
 		return err
 	})
 	if err != nil {
@@ -110,15 +117,10 @@ func lookupUser(call, who string, get func(*C.struct_passwd, *C.char, C.size_t, 
 	return u, nil
 }
 
-func tryUser(size int, get func(*C.struct_passwd, *C.char, C.size_t, *C.int) C.int) (*userdb.User, error) {
-	buf := C.malloc(C.size_t(size))
-	if buf == nil {
-		return nil, syscall.ENOMEM
-	}
-	defer C.free(buf)
+func tryUser(buf *C.char, size C.size_t, get func(*C.struct_passwd, *C.char, C.size_t, *C.int) C.int) (*userdb.User, error) {
 	var pw C.struct_passwd
 	var found C.int
-	if rc := get(&pw, (*C.char)(buf), C.size_t(size), &found); rc != 0 {
+	if rc := get(&pw, buf, size, &found); rc != 0 {
 		return nil, syscall.Errno(rc)
 	}
 	if found == 0 {
@@ -181,8 +183,8 @@ func Groups(u *userdb.User) ([]userdb.Group, error) {
 func groupName(gid uint32) (string, error) {
 	var name string
 	var found bool
-	err := growing(func(size int) (err error) {
-		name, found, err = tryGroup(gid, size)
+	err := growing(func(buf *C.char, size C.size_t) (err error) {
+		name, found, err = tryGroup(gid, buf, size)
 		return err
 	})
 	if err != nil {
@@ -194,15 +196,10 @@ func groupName(gid uint32) (string, error) {
 	return name, nil
 }
 
-func tryGroup(gid uint32, size int) (name string, found bool, err error) {
-	buf := C.malloc(C.size_t(size))
-	if buf == nil {
-		return "", false, syscall.ENOMEM
-	}
-	defer C.free(buf)
+func tryGroup(gid uint32, buf *C.char, size C.size_t) (name string, found bool, err error) {
 	var gr C.struct_group
 	var ok C.int
-	if rc := C.jm_getgrgid(C.gid_t(gid), &gr, (*C.char)(buf), C.size_t(size), &ok); rc != 0 {
+	if rc := C.jm_getgrgid(C.gid_t(gid), &gr, buf, size, &ok); rc != 0 {
 		return "", false, syscall.Errno(rc)
 	}
 	if ok == 0 {
