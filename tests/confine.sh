@@ -96,11 +96,7 @@ confine_cleanup() {
 }
 trap 'confine_rc=$?; confine_cleanup; (exit $confine_rc); harness_cleanup' EXIT
 
-if ! have_jailsh; then
-	fail "build/jailsh exists" "$BUILD/jailsh is missing: go build -o build/jailsh ./jailsh"
-	harness_leave
-fi
-install_jailsh || { fail "install jailsh setuid root" "install failed"; harness_leave; }
+require_jailsh
 
 for prog in showid seccomp_exec; do
 	if ! gcc -static -O2 -o "$T/bin/$prog" "$CONFINE_DIR/$prog.c" 2>"$T/gcc.err"; then

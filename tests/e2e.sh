@@ -12,11 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 harness_enter "$@"
 
-if ! have_jailsh; then
-	fail "build/jailsh exists" "$BUILD/jailsh is missing: run make jailsh"
-	harness_leave
-fi
-install_jailsh || { fail "install jailsh setuid root" "install failed"; harness_leave; }
+require_jailsh
 
 WEB=$T/jails/web
 BUILDJ=$T/jails/build

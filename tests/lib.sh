@@ -382,6 +382,16 @@ install_jailsh() {
 	grep -qx "$JAILSH" /etc/shells || echo "$JAILSH" >>/etc/shells
 }
 
+# require_jailsh: a suite about jailsh stops (one failed case) unless it is
+# built and installs.
+require_jailsh() {
+	if ! have_jailsh; then
+		fail "build/jailsh exists" "$BUILD/jailsh is missing: run make jailsh"
+		harness_leave
+	fi
+	install_jailsh || { fail "install jailsh setuid root" "install failed"; harness_leave; }
+}
+
 install_pam() {
 	mkdir -p -m 0755 "$T/lib"
 	install -o root -g root -m 0644 "$SNAP/pam_jailme.so" "$PAM_JAILME"
