@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -89,110 +88,111 @@ func admin(args []string) int {
 	return exitOK // -t: nothing to say when the config is good, like sshd -t
 }
 
-// reason is one cause of a refusal, with its audit code.
-type reason struct {
-	Code, Msg string
-}
-
-// checkReport is what jailsh -n prints, gathered from a gate.Decision.
+// checkReport is one jailsh decision as jailsh -n prints it.
 type checkReport struct {
 	User       string
 	Known      bool // the host knows User: UID and LoginShell are set
 	UID        uint32
 	LoginShell string
 	Rule       string // "file:line:col: user alice web", or why none
+	Module     string // what pam_jailme does: "ignore: why", "allow (jail web)", "deny: code"
 	Jail       string // how it was located, or "-"
 	Rows       []identity.Row
 	Shell      string // what would be executed, "" when denied
 	Plan       []planStep
 	PlanNote   string
-	Reasons    []reason
+	Reasons    []identity.Denial
 }
 
-// check is jailsh -n USER: 0 allowed, 1 denied.
+// check is jailsh -n USER: what pam_jailme does with USER, then jailsh's
+// verdict for each jail USER may enter, the default one first. 0 when
+// jailsh would let USER into the default jail, 1 otherwise.
 func check(w io.Writer, cfg *config.Config, name string) int {
-	host, err := gate.HostByName(name)
-	if err != nil {
-		r := checkReport{User: name, Rule: "-", Jail: "-",
-			Reasons: []reason{{gate.CodeOf(err), err.Error()}}}
-		r.write(w)
-		return exitDenied
+	var f gate.Facts
+	f.Host, f.HostErr = gate.HostByName(name)
+	f.Config = cfg
+	mod := gate.Decide(f, gate.Request{Asker: gate.Module})
+	mod.Close()
+	first := gate.Decide(f, gate.Request{Asker: gate.Jailsh})
+	ds := []*gate.Decision{first}
+	for _, j := range first.Allowed[min(1, len(first.Allowed)):] {
+		ds = append(ds, gate.Decide(f, gate.Request{Asker: gate.Jailsh, Jail: j, SelectedBy: "-j"}))
 	}
-	d, err := gate.Decide(cfg, host)
-	if d.Jail != nil {
-		defer d.Jail.Close()
-	}
-	r := report(d, err)
-	if d.Jail != nil {
-		r.Jail = d.Jail.String()
-		plan, note, perr := confinementPlan(d.Jail)
-		r.Plan, r.PlanNote = plan, note
-		if perr != nil {
-			r.Reasons = append(r.Reasons, reason{gate.CodeConfine, perr.Error()})
+	for i, d := range ds {
+		if i > 0 {
+			fmt.Fprintf(w, "\n--- with -j %s (or %s=%s) ---\n", d.Jail, selectorVar, d.Jail)
 		}
+		r := report(d)
+		r.Module = moduleLine(mod)
+		if d.Located != nil {
+			plan, note, perr := confinementPlan(d.Located)
+			r.Plan, r.PlanNote = plan, note
+			if perr != nil {
+				r.Reasons = append(r.Reasons, identity.Denial{Code: gate.CodeConfine, Msg: perr.Error()})
+			}
+		}
+		r.write(w)
+		d.Close()
 	}
-	r.write(w)
-	if len(r.Reasons) > 0 {
+	if first.Outcome != gate.Allow {
 		return exitDenied
 	}
 	return exitOK
 }
 
-// report turns a decision and Decide's error into the printed facts, the
-// reasons worded and coded as jailsh's own refusal would be.
-func report(d *gate.Decision, err error) checkReport {
+// moduleLine is what pam_jailme does with the user, in one line.
+func moduleLine(d *gate.Decision) string {
+	switch d.Outcome {
+	case gate.Ignore:
+		return "ignored by pam_jailme: " + d.Reason()
+	case gate.Allow:
+		s := "session opened (jail " + d.Jail + ")"
+		for _, w := range d.Warnings {
+			s += "; warning: " + w
+		}
+		return s
+	}
+	return "session refused: code=" + d.Code()
+}
+
+// report turns a decision into the printed facts, the reasons worded and
+// coded as jailsh's own refusal is.
+func report(d *gate.Decision) checkReport {
 	u := d.Host.User
-	r := checkReport{User: u.Name, Known: true, UID: u.UID, LoginShell: u.Shell, Jail: "-", Rows: d.Verdict.Rows}
-	rule := d.Assignment.Rule
-	switch {
-	case !d.Assigned:
+	r := checkReport{User: u.Name, Known: d.HostKnown, UID: u.UID, LoginShell: u.Shell, Jail: "-", Rows: d.Verdict.Rows, Rule: "-"}
+	if d.HostKnown {
 		r.Rule = "none: no user, group or default rule applies"
-		r.Reasons = append(r.Reasons, reason{gate.CodeNotAssigned,
-			fmt.Sprintf("%s is not assigned to any jail in %s", u.Name, confPath)})
-	default:
-		r.Rule = fmt.Sprintf("%s: %s", rule.Pos, ruleText(rule))
 	}
-	if d.Assigned && d.Assignment.Jail == nil {
-		r.Reasons = append(r.Reasons, reason{gate.CodeAssignedDeny,
-			fmt.Sprintf("%s: %s is denied by this rule", rule.Pos, u.Name)})
+	if d.Rule != nil {
+		r.Rule = fmt.Sprintf("%s: %s", d.Rule.Pos, d.Rule)
 	}
-	if err != nil {
-		r.Reasons = append(r.Reasons, reason{gate.CodeOf(err), err.Error()})
+	if d.Located != nil {
+		r.Jail = d.Located.String()
+	} else if d.Jail != "" {
+		r.Jail = d.Jail
 	}
-	for _, dn := range d.Verdict.Denials {
-		r.Reasons = append(r.Reasons, reason{string(dn.Code), dn.Msg})
-	}
-	if len(r.Reasons) == 0 {
-		r.Shell = d.Verdict.Cred.Shell
+	if d.Outcome == gate.Allow {
+		r.Shell = d.Cred.Shell
+	} else {
+		r.Reasons = d.Reasons
 	}
 	return r
-}
-
-// ruleText is the rule as written in the config.
-func ruleText(r config.Rule) string {
-	if r.Kind == config.ByDefault {
-		return "default " + r.Target
-	}
-	return fmt.Sprintf("%s %s %s", r.Kind, r.Subject, r.Target)
-}
-
-// isJailsh reports whether a login shell is jailsh (any absolute path
-// named jailsh, as pam_jailme accepts).
-func isJailsh(shell string) bool {
-	return path.IsAbs(shell) && path.Base(shell) == "jailsh"
 }
 
 func (r checkReport) write(w io.Writer) {
 	fmt.Fprintf(w, "user:         %s", r.User)
 	if r.Known {
 		fmt.Fprintf(w, " (uid %d, login shell %s", r.UID, orDash(r.LoginShell))
-		if !isJailsh(r.LoginShell) {
+		if !gate.IsJailsh(r.LoginShell, "") {
 			fmt.Fprint(w, ": not jailsh, a login would stay on the host")
 		}
 		fmt.Fprint(w, ")")
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "rule:         %s\n", r.Rule)
+	if r.Module != "" {
+		fmt.Fprintf(w, "pam_jailme:   %s\n", r.Module)
+	}
 	fmt.Fprintf(w, "jail:         %s\n", r.Jail)
 	if len(r.Rows) > 0 {
 		fmt.Fprintln(w, "identity:")

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -103,26 +102,29 @@ func alice() identity.Host {
 }
 
 func assigned(h identity.Host, jail string) *gate.Decision {
-	jc := &config.Jail{Name: jail}
-	return &gate.Decision{
-		Host:       h,
-		Assigned:   true,
-		Assignment: config.Assignment{Rule: config.Rule{Kind: config.ByUser, Subject: h.User.Name, Target: jail, Pos: rulePos}, Jail: jc},
-	}
+	r := config.Rule{Kind: config.ByUser, Subject: h.User.Name, Targets: []string{jail}, Pos: rulePos}
+	return &gate.Decision{Host: h, HostKnown: true, Rule: &r, Jail: jail, Allowed: []string{jail}}
+}
+
+func denied(d *gate.Decision, rs ...identity.Denial) *gate.Decision {
+	d.Outcome, d.Reasons = gate.Deny, rs
+	return d
 }
 
 func TestReportAllowed(t *testing.T) {
 	d := assigned(alice(), "web")
+	d.Outcome = gate.Allow
+	d.Cred = identity.Cred{Name: "alice", UID: 2001, GID: 2001, Home: "/home/alice", Shell: "/bin/zsh"}
 	d.Verdict = identity.Verdict{
-		Cred: identity.Cred{Name: "alice", UID: 2001, GID: 2001, Home: "/home/alice", Shell: "/bin/zsh"},
 		Rows: []identity.Row{
 			{What: "user", Host: "alice", Jail: "alice (/etc/passwd:12)", Applied: "alice"},
 			{What: "uid", Host: "2001", Jail: "2001", Applied: "2001"},
 			{What: "group", Host: "alice (2001)", Jail: "alice (2001) /etc/group:9", Applied: "yes"},
 		},
 	}
-	r := report(d, nil)
+	r := report(d)
 	r.Jail = "web (pid 4711 from /run/jails/web.pid)"
+	r.Module = "session opened (jail web)"
 	r.Plan = []planStep{{"no_new_privs", "no", "yes"}, {"seccomp", "none", "none"}}
 	var b bytes.Buffer
 	r.write(&b)
@@ -130,6 +132,7 @@ func TestReportAllowed(t *testing.T) {
 	for _, want := range []string{
 		"user:         alice (uid 2001, login shell /usr/local/sbin/jailsh)\n",
 		"rule:         /etc/jailme.conf:3:1: user alice web\n",
+		"pam_jailme:   session opened (jail web)\n",
 		"jail:         web (pid 4711 from /run/jails/web.pid)\n",
 		"identity:\n",
 		"alice (/etc/passwd:12)",
@@ -148,31 +151,26 @@ func TestReportAllowed(t *testing.T) {
 }
 
 func TestReportDenied(t *testing.T) {
-	notRunning := &gate.Error{Code: gate.CodeJail, Err: errors.New("jail web: pid 4711 from /run/jails/web.pid: jail is not running")}
 	deny := assigned(alice(), "web")
-	deny.Assignment.Jail = nil
-	deny.Assignment.Rule.Target = "deny"
-	ids := assigned(alice(), "web")
-	ids.Verdict.Denials = []identity.Denial{
-		{Code: identity.ExtraGroup, Msg: `/etc/group:7: the jail makes alice a member of group "wheel" (gid 10) but the host does not`},
-		{Code: identity.UIDAlias, Msg: "/etc/passwd:3: jail account toor has uid 2001 too (an alias of alice)"},
-	}
-	ids.Verdict.Cred.Shell = "/bin/sh" // never printed for a denial
+	deny.Rule.Targets, deny.Allowed, deny.Jail = []string{"deny"}, nil, ""
 	for _, tt := range []struct {
 		name  string
 		d     *gate.Decision
-		err   error
 		codes []string
 	}{
-		{"not assigned", &gate.Decision{Host: alice()}, nil, []string{gate.CodeNotAssigned}},
-		{"deny rule", deny, nil, []string{gate.CodeAssignedDeny}},
-		{"jail", assigned(alice(), "web"), notRunning, []string{gate.CodeJail}},
-		{"identity", ids, nil, []string{"extra-group", "uid-alias"}},
+		{"not assigned", denied(&gate.Decision{Host: alice(), HostKnown: true}, identity.Denial{Code: gate.CodeNotAssigned, Msg: "alice is not assigned"}), []string{"not-assigned"}},
+		{"deny rule", denied(deny, identity.Denial{Code: gate.CodeAssignedDeny, Msg: "denied by this rule"}), []string{"assigned-deny"}},
+		{"jail", denied(assigned(alice(), "web"), identity.Denial{Code: gate.CodeJail, Msg: "jail web: not running"}), []string{"jail"}},
+		{"identity", denied(assigned(alice(), "web"),
+			identity.Denial{Code: identity.ExtraGroup, Msg: `/etc/group:7: the jail makes alice a member of group "wheel" (gid 10) but the host does not`},
+			identity.Denial{Code: identity.UIDAlias, Msg: "/etc/passwd:3: jail account toor has uid 2001 too (an alias of alice)"}),
+			[]string{"extra-group", "uid-alias"}},
 	} {
-		r := report(tt.d, tt.err)
+		tt.d.Cred.Shell = "/bin/sh" // never printed for a denial
+		r := report(tt.d)
 		var codes []string
 		for _, rs := range r.Reasons {
-			codes = append(codes, rs.Code)
+			codes = append(codes, string(rs.Code))
 		}
 		if !reflect.DeepEqual(codes, tt.codes) {
 			t.Errorf("%s: codes %q, want %q", tt.name, codes, tt.codes)
@@ -195,20 +193,20 @@ func TestReportLoginShellNotJailsh(t *testing.T) {
 	h := alice()
 	h.User.Shell = "/bin/bash"
 	var b bytes.Buffer
-	report(assigned(h, "web"), nil).write(&b)
+	report(assigned(h, "web")).write(&b)
 	if !strings.Contains(b.String(), "login shell /bin/bash: not jailsh, a login would stay on the host)") {
 		t.Errorf("output:\n%s", b.String())
 	}
 }
 
-func TestIsJailsh(t *testing.T) {
-	for shell, want := range map[string]bool{
-		"/usr/local/sbin/jailsh": true, "/usr/sbin/jailsh": true, "jailsh": false,
-		"/bin/bash": false, "": false, "/usr/local/sbin/jailsh.old": false,
-	} {
-		if got := isJailsh(shell); got != want {
-			t.Errorf("isJailsh(%q) = %v", shell, got)
-		}
+func TestModuleLine(t *testing.T) {
+	ign := &gate.Decision{Outcome: gate.Ignore, Reasons: []identity.Denial{{Code: gate.CodeNotJailed, Msg: "root is not a jailed user"}}}
+	if got := moduleLine(ign); got != "ignored by pam_jailme: root is not a jailed user" {
+		t.Errorf("ignore: %q", got)
+	}
+	d := denied(assigned(alice(), "web"), identity.Denial{Code: gate.CodeShell, Msg: "m"})
+	if got := moduleLine(d); got != "session refused: code=shell" {
+		t.Errorf("deny: %q", got)
 	}
 }
 
@@ -224,35 +222,31 @@ func TestUserFindings(t *testing.T) {
 	onHost := alice()
 	onHost.User.Shell = "/bin/bash"
 	ok := assigned(alice(), "web")
-	ok.Verdict.Cred.Shell = "/bin/sh"
-	shellOnly := assigned(onHost, "web")
-	denied := assigned(onHost, "web")
-	denied.Verdict.Denials = []identity.Denial{{Code: identity.MissingGroup, Msg: "m1"}, {Code: identity.GIDMismatch, Msg: "m2"}}
-	deny := assigned(alice(), "web")
-	deny.Assignment.Jail = nil
-	deny.Assignment.Rule.Target = "deny"
-	denyOnHost := assigned(onHost, "web")
-	denyOnHost.Assignment.Jail = nil
-	dbErr := &gate.Error{Code: gate.CodeJailDB, Err: errors.New("jail web: /etc/passwd:3: 6 fields, want 7")}
-	jailErr := &gate.Error{Code: gate.CodeJail, Err: errors.New("jail web: not running")}
+	ok.Outcome, ok.Cred.Shell = gate.Allow, "/bin/sh"
+	shellMod := denied(assigned(onHost, "web"), identity.Denial{Code: gate.CodeShell, Msg: "s"})
+	okOnHost := assigned(onHost, "web")
+	okOnHost.Outcome = gate.Allow
+	ids := denied(assigned(onHost, "web"), identity.Denial{Code: identity.MissingGroup, Msg: "m1"}, identity.Denial{Code: identity.GIDMismatch, Msg: "m2"})
+	unassigned := denied(&gate.Decision{Host: alice(), HostKnown: true}, identity.Denial{Code: gate.CodeNotAssigned, Msg: "x"})
+	ignored := &gate.Decision{Host: onHost, HostKnown: true, Outcome: gate.Ignore, Reasons: []identity.Denial{{Code: gate.CodeNotJailed, Msg: "not jailed"}}}
+	dbErr := denied(assigned(alice(), "web"), identity.Denial{Code: gate.CodeJailDB, Msg: "jail web: /etc/passwd:3: 6 fields, want 7"})
+	jailErr := denied(assigned(alice(), "web"), identity.Denial{Code: gate.CodeJail, Msg: "jail web: not running"})
 	for _, tt := range []struct {
 		name string
-		d    *gate.Decision
-		err  error
+		mod  *gate.Decision
+		ds   []*gate.Decision
 		bad  map[string]bool
 		want []string
 	}{
-		{"allowed", ok, nil, nil, []string{"allow/"}},
-		{"shell", shellOnly, nil, nil, []string{"shell/shell"}},
-		{"denials", denied, nil, nil, []string{"shell/shell", "deny/missing-group", "deny/gid-mismatch"}},
-		{"jailsh, no rule", &gate.Decision{Host: alice()}, nil, nil, []string{"unassigned/not-assigned"}},
-		{"host shell, no rule", &gate.Decision{Host: onHost}, nil, nil, nil},
-		{"jailsh, deny rule", deny, nil, nil, []string{"unassigned/assigned-deny"}},
-		{"host shell, deny rule", denyOnHost, nil, nil, nil},
-		{"jail-db", assigned(alice(), "web"), dbErr, nil, []string{"deny/jail-db"}},
-		{"jail down: said once per jail", assigned(alice(), "web"), jailErr, map[string]bool{"web": true}, nil},
+		{"allowed", ok, []*gate.Decision{ok}, nil, []string{"allow/"}},
+		{"shell", shellMod, []*gate.Decision{okOnHost}, nil, []string{"shell/shell", "allow/"}},
+		{"denials", shellMod, []*gate.Decision{ids}, nil, []string{"shell/shell", "deny/missing-group", "deny/gid-mismatch"}},
+		{"jailsh, no rule", unassigned, []*gate.Decision{unassigned}, nil, []string{"unassigned/not-assigned"}},
+		{"ignored by the module", ignored, nil, nil, []string{"ignored/not-jailed"}},
+		{"jail-db", dbErr, []*gate.Decision{dbErr}, nil, []string{"deny/jail-db"}},
+		{"jail down: said once per jail", jailErr, []*gate.Decision{jailErr}, map[string]bool{"web": true}, nil},
 	} {
-		got := kinds(userFindings(tt.d, tt.err, tt.bad))
+		got := kinds(userFindings(tt.mod, tt.ds, tt.bad))
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
@@ -300,9 +294,12 @@ jail web { path = "/srv/web"; }
 		}
 		return nil, fmt.Errorf("host group %q: %w", name, hostdb.ErrNoGroup)
 	}
-	names, fs := candidates(cfg, all, groups)
-	if want := []string{"alice", "bob", "carol", "dan"}; !reflect.DeepEqual(names, want) {
+	names, optional, fs := candidates(cfg, all, groups)
+	if want := []string{"alice", "bob", "carol", "dan", "mallory", "root"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("candidates = %q, want %q", names, want)
+	}
+	if !optional["mallory"] || !optional["root"] || optional["alice"] {
+		t.Errorf("optional = %v, want mallory and root", optional)
 	}
 	if len(fs) != 1 || fs[0].Kind != kindHostGroup || fs[0].Rule != "/etc/jailme.conf:5:1" {
 		t.Errorf("findings = %+v, want one host-group for ghosts", fs)
@@ -360,10 +357,10 @@ func TestFindingsJSON(t *testing.T) {
 }
 
 func TestReportUnknownUser(t *testing.T) {
-	r := checkReport{User: "nosuch", Rule: "-", Jail: "-",
-		Reasons: []reason{{gate.CodeHostUser, `user "nosuch": no such user`}}}
+	d := denied(&gate.Decision{Host: identity.Host{User: userdb.User{Name: "nosuch"}}},
+		identity.Denial{Code: gate.CodeHostUser, Msg: `user "nosuch": no such user`})
 	var b bytes.Buffer
-	r.write(&b)
+	report(d).write(&b)
 	want := "user:         nosuch\nrule:         -\njail:         -\nshell:        -\nverdict:      denied\n" +
 		"  code=host-user: user \"nosuch\": no such user\n"
 	if b.String() != want {

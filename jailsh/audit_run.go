@@ -25,6 +25,7 @@ import (
 // Kinds of audit findings. Every kind but allow is a problem.
 const (
 	kindAllow      = "allow"      // the user would enter the jail
+	kindIgnored    = "ignored"    // pam_jailme steps aside: not a jailed user
 	kindDeny       = "deny"       // the user would be refused (code says why)
 	kindShell      = "shell"      // assigned a jail, login shell is not jailsh
 	kindUnassigned = "unassigned" // login shell is jailsh, no rule or a deny rule
@@ -81,17 +82,17 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 		return exitDenied
 	}
 	fs, bad := jailFindings(cfg, all)
-	names, more := candidates(cfg, all, hostdb.GroupByName)
+	names, optional, more := candidates(cfg, all, hostdb.GroupByName)
 	fs = append(fs, more...)
 	for _, name := range names {
-		fs = append(fs, evaluate(cfg, name, bad)...)
+		fs = append(fs, evaluate(cfg, name, optional[name], bad)...)
 	}
 	if err := writeFindings(w, fs, asJSON); err != nil {
 		fmt.Fprintf(os.Stderr, "jailsh: audit: %v\n", err)
 		return exitDenied
 	}
 	for _, f := range fs {
-		if f.Kind != kindAllow {
+		if f.Kind != kindAllow && f.Kind != kindIgnored {
 			return exitDenied
 		}
 	}
@@ -114,7 +115,7 @@ func jailFindings(cfg *config.Config, host []userdb.User) ([]finding, map[string
 			if errors.Is(err, jail.ErrNotRunning) {
 				why = "not running: " + why
 			}
-			fs = append(fs, finding{Kind: kindJail, Jail: name, Code: gate.CodeJail, Reason: why})
+			fs = append(fs, finding{Kind: kindJail, Jail: name, Code: string(gate.CodeJail), Reason: why})
 			continue
 		}
 		fs = append(fs, oneJail(j, name, host)...)
@@ -127,11 +128,11 @@ func oneJail(j *jail.Jail, name string, host []userdb.User) []finding {
 	var fs []finding
 	where := j.Where()
 	if _, _, err := confinementPlan(j); err != nil {
-		fs = append(fs, finding{Kind: kindConfine, Jail: name, Where: where, Code: gate.CodeConfine, Reason: err.Error()})
+		fs = append(fs, finding{Kind: kindConfine, Jail: name, Where: where, Code: string(gate.CodeConfine), Reason: err.Error()})
 	}
 	jusers, err := readJailPasswd(j)
 	if err != nil {
-		return append(fs, finding{Kind: kindJailDB, Jail: name, Where: where, Code: gate.CodeJailDB, Reason: err.Error()})
+		return append(fs, finding{Kind: kindJailDB, Jail: name, Where: where, Code: string(gate.CodeJailDB), Reason: err.Error()})
 	}
 	for _, f := range aliases(jusers, host) {
 		f.Jail, f.Where = name, where
@@ -173,28 +174,31 @@ func aliases(jusers, host []userdb.User) []finding {
 	return fs
 }
 
-// candidates are the host users the config reaches: users named by user
-// rules, members of groups named by group rules (supplementary through
-// NSS, and by primary gid), and every user whose login shell is jailsh
-// (the default rule reaches them; without one, they are the unassigned).
-// Rules whose target is deny are skipped: they may name users the host
-// does not have yet, and a denied user matters only with jailsh as login
-// shell, which the last pass finds.
-func candidates(cfg *config.Config, all []userdb.User, groupByName func(string) (*userdb.Group, error)) ([]string, []finding) {
+// candidates are the host users the config reaches: root (whom the module
+// must always ignore), users named by user rules, members of groups named
+// by group rules (supplementary through NSS, and by primary gid), and every
+// user whose login shell is jailsh. Users named only by deny rules are
+// optional: a rule may name a user the host does not have (yet).
+func candidates(cfg *config.Config, all []userdb.User, groupByName func(string) (*userdb.Group, error)) ([]string, map[string]bool, []finding) {
 	var fs []finding
-	seen := map[string]bool{}
+	seen := map[string]bool{"root": true}
+	optional := map[string]bool{"root": true}
 	for _, r := range cfg.Rules {
-		if r.Target == "deny" {
-			continue
-		}
 		switch r.Kind {
 		case config.ByUser:
+			if !seen[r.Subject] {
+				optional[r.Subject] = r.Denies()
+			} else if !r.Denies() {
+				optional[r.Subject] = false
+			}
 			seen[r.Subject] = true
 		case config.ByGroup:
 			g, err := groupByName(r.Subject)
 			if err != nil {
-				fs = append(fs, finding{Kind: kindHostGroup, Rule: r.Pos.String(),
-					Reason: fmt.Sprintf("group rule names group %s: %v", r.Subject, err)})
+				if !r.Denies() {
+					fs = append(fs, finding{Kind: kindHostGroup, Rule: r.Pos.String(),
+						Reason: fmt.Sprintf("group rule names group %s: %v", r.Subject, err)})
+				}
 				continue
 			}
 			for _, m := range g.Members {
@@ -208,7 +212,7 @@ func candidates(cfg *config.Config, all []userdb.User, groupByName func(string) 
 		}
 	}
 	for _, u := range all {
-		if isJailsh(u.Shell) {
+		if gate.IsJailsh(u.Shell, "") {
 			seen[u.Name] = true
 		}
 	}
@@ -217,75 +221,92 @@ func candidates(cfg *config.Config, all []userdb.User, groupByName func(string) 
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return names, fs
+	return names, optional, fs
 }
 
-// evaluate runs the login's evaluation for one user.
-func evaluate(cfg *config.Config, name string, bad map[string]bool) []finding {
-	host, err := gate.HostByName(name)
-	if err != nil {
-		return []finding{{Kind: kindHostUser, User: name, Code: gate.CodeOf(err), Reason: err.Error()}}
+// evaluate runs, for one user, pam_jailme's decision and jailsh's for
+// each jail the user may enter: the very decisions a login makes.
+func evaluate(cfg *config.Config, name string, optional bool, bad map[string]bool) []finding {
+	var f gate.Facts
+	f.Host, f.HostErr = gate.HostByName(name)
+	if f.HostErr != nil {
+		if optional {
+			return nil
+		}
+		return []finding{{Kind: kindHostUser, User: name, Code: string(gate.CodeHostUser), Reason: f.HostErr.Error()}}
 	}
-	d, err := gate.Decide(cfg, host)
-	if d.Jail != nil {
-		defer d.Jail.Close()
+	f.Config = cfg
+	mod := gate.Decide(f, gate.Request{Asker: gate.Module})
+	mod.Close()
+	if mod.Outcome == gate.Ignore {
+		return userFindings(mod, nil, bad)
 	}
-	return userFindings(d, err, bad)
+	var ds []*gate.Decision
+	first := gate.Decide(f, gate.Request{Asker: gate.Jailsh})
+	ds = append(ds, first)
+	for _, j := range first.Allowed[min(1, len(first.Allowed)):] {
+		ds = append(ds, gate.Decide(f, gate.Request{Asker: gate.Jailsh, Jail: j, SelectedBy: "-j"}))
+	}
+	defer func() {
+		for _, d := range ds {
+			d.Close()
+		}
+	}()
+	return userFindings(mod, ds, bad)
 }
 
-// userFindings classifies one decision.
-func userFindings(d *gate.Decision, err error, bad map[string]bool) []finding {
-	u := d.Host.User
+// userFindings classifies one user's decisions: the module's, and jailsh's
+// for each of the user's jails (none when the module ignores the user).
+func userFindings(mod *gate.Decision, ds []*gate.Decision, bad map[string]bool) []finding {
+	u := mod.Host.User
 	uid := u.UID
 	base := finding{User: u.Name, UID: &uid}
-	if d.Assigned {
-		base.Rule = d.Assignment.Rule.Pos.String()
+	if mod.Rule != nil {
+		base.Rule = mod.Rule.Pos.String()
 	}
-	jailsh := isJailsh(u.Shell)
-	switch {
-	case !d.Assigned:
-		if !jailsh {
-			return nil
-		}
-		base.Kind, base.Shell, base.Code = kindUnassigned, u.Shell, gate.CodeNotAssigned
-		base.Reason = "login shell is jailsh but no rule assigns a jail: every login is refused"
-		return []finding{base}
-	case d.Assignment.Jail == nil:
-		if !jailsh {
-			return nil
-		}
-		base.Kind, base.Shell, base.Code = kindUnassigned, u.Shell, gate.CodeAssignedDeny
-		base.Reason = "login shell is jailsh but the rule assigns deny: every login is refused"
-		return []finding{base}
-	}
-	base.Jail = d.Assignment.Jail.Name
-	if d.Jail != nil {
-		base.Where = d.Jail.Where()
+	if mod.Outcome == gate.Ignore {
+		f := base
+		f.Kind, f.Shell, f.Code, f.Reason = kindIgnored, u.Shell, mod.Code(), mod.Reason()
+		return []finding{f}
 	}
 	var fs []finding
-	if !jailsh {
-		f := base
-		f.Kind, f.Shell, f.Code = kindShell, u.Shell, gate.CodeShell
-		f.Reason = "assigned but login shell is not jailsh: a login would stay on the host"
-		fs = append(fs, f)
-	}
-	if err != nil {
-		if !bad[base.Jail] { // else reported once, as the jail's finding
+	for _, r := range mod.Reasons {
+		if r.Code == gate.CodeShell {
 			f := base
-			f.Kind, f.Code, f.Reason = kindDeny, gate.CodeOf(err), err.Error()
+			f.Kind, f.Shell, f.Code, f.Jail = kindShell, u.Shell, string(gate.CodeShell), mod.Allowed[0]
+			f.Reason = "assigned but login shell is not jailsh: a login would stay on the host"
 			fs = append(fs, f)
 		}
-		return fs
 	}
-	for _, dn := range d.Verdict.Denials {
+	for _, d := range ds {
 		f := base
-		f.Kind, f.Code, f.Reason = kindDeny, string(dn.Code), dn.Msg
-		fs = append(fs, f)
-	}
-	if len(fs) == 0 {
-		f := base
-		f.Kind, f.Reason = kindAllow, "would run "+d.Verdict.Cred.Shell+" in the jail"
-		fs = append(fs, f)
+		f.Jail = d.Jail
+		if d.Located != nil {
+			f.Where = d.Located.Where()
+		}
+		switch {
+		case d.Outcome == gate.Allow:
+			f.Kind, f.Reason = kindAllow, "would run "+d.Cred.Shell+" in the jail"
+			fs = append(fs, f)
+			continue
+		case len(d.Allowed) == 0:
+			// No jail at all: a jailsh user whom no rule or a deny rule
+			// reaches.
+			f.Kind, f.Shell, f.Code = kindUnassigned, u.Shell, d.Code()
+			f.Reason = "login shell is jailsh but no rule assigns a jail: every login is refused"
+			if d.Rule != nil {
+				f.Reason = "login shell is jailsh but the rule assigns deny: every login is refused"
+			}
+			fs = append(fs, f)
+			continue
+		}
+		for _, r := range d.Reasons {
+			if r.Code == gate.CodeJail && bad[d.Jail] {
+				continue // reported once, as the jail's finding
+			}
+			f.Kind, f.Code, f.Reason = kindDeny, string(r.Code), r.Msg
+			fs = append(fs, f)
+		}
 	}
 	return fs
 }

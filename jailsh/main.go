@@ -18,7 +18,9 @@ import (
 	"jailme.dev/jailme/internal/audit"
 	"jailme.dev/jailme/internal/config"
 	"jailme.dev/jailme/internal/gate"
+	"jailme.dev/jailme/internal/identity"
 	"jailme.dev/jailme/internal/jail"
+	"jailme.dev/jailme/internal/userdb"
 )
 
 const confPath = "/etc/jailme.conf"
@@ -42,55 +44,43 @@ func main() {
 	if uid == 0 && isAdminForm(os.Args) {
 		os.Exit(admin(os.Args[1:]))
 	}
+	ev := audit.Event{Prog: "jailsh", UID: uint32(uid)}
 	inv, err := parseArgs(os.Args)
-	ev := audit.Event{Prog: "jailsh", UID: uid, Command: inv.describe()}
+	ev.Command = inv.describe()
 	if err != nil {
-		refuse(ev, gate.CodeUsage, err.Error())
+		refuse(ev, &gate.Decision{Reasons: []identity.Denial{{Code: gate.CodeUsage, Msg: err.Error()}}})
 	}
 
-	host, err := gate.HostByUID(uid)
-	if err != nil {
-		refuse(ev, gate.CodeOf(err), err.Error())
+	var f gate.Facts
+	f.Host, f.HostErr = gate.HostByUID(uid)
+	if f.HostErr == nil {
+		f.Config, f.ConfigErr = config.Load(confPath)
 	}
-	ev.User = host.User.Name
-
-	cfg, err := config.Load(confPath)
-	if err != nil {
-		refuse(ev, gate.CodeConfig, err.Error())
-	}
-
-	d, err := gate.Decide(cfg, host)
-	if d.Jail != nil {
-		defer d.Jail.Close()
-		ev.Jail, ev.Where = d.Assignment.Jail.Name, d.Jail.Where()
-	} else if d.Assignment.Jail != nil {
-		ev.Jail = d.Assignment.Jail.Name
-	}
+	sel, how := inv.selection(os.Getenv)
+	d := gate.Decide(f, gate.Request{Asker: gate.Jailsh, Jail: sel, SelectedBy: how})
+	defer d.Close()
+	ev = d.Event(ev)
 	for _, n := range d.Notices() {
 		audit.Note(ev, n)
 	}
-	switch {
-	case err != nil:
-		refuse(ev, gate.CodeOf(err), err.Error())
-	case !d.Assigned:
-		refuse(ev, gate.CodeNotAssigned, fmt.Sprintf("%s is not assigned to any jail in %s", host.User.Name, confPath))
-	case d.Assignment.Jail == nil:
-		refuse(ev, gate.CodeAssignedDeny, fmt.Sprintf("%s: %s is denied by this rule", d.Assignment.Rule.Pos, host.User.Name))
-	case !d.Verdict.Allowed():
-		var reasons []string
-		for _, dn := range d.Verdict.Denials {
-			reasons = append(reasons, dn.Msg)
-		}
-		refuse(ev, string(d.Verdict.Denials[0].Code), reasons...)
+	if d.Outcome != gate.Allow {
+		refuse(ev, d)
 	}
 
-	cred := d.Verdict.Cred
+	cred := d.Cred
 	s := jail.Session{
 		Cred:   cred,
 		Path:   cred.Shell,
 		Argv:   inv.argv(cred.Shell),
 		Env:    buildEnv(os.Environ(), cred),
 		Notice: func(msg string) { fmt.Fprintf(os.Stderr, "jailsh: %s\n", msg) },
+	}
+	if inv.program != nil {
+		// jexec's form: the program is found in the jail's own PATH
+		// directories by our code, by fd, and run without a shell.
+		if s.Path, err = userdb.LookPathInRoot(d.Located.Root(), inv.program[0], strings.Split(sessionPath, ":")); err != nil {
+			refuse(ev, d.Refuse(gate.CodeUsage, fmt.Sprintf("jail %s: %v", d.Jail, err)))
+		}
 	}
 	// Connected now: once inside, "/dev/log" is the jail's. No audit
 	// trail, no session.
@@ -100,24 +90,26 @@ func main() {
 	if err := audit.Allow(ev); err != nil {
 		fatalf("%v: refusing to start an unlogged session", err)
 	}
-	status, err := d.Jail.Run(s)
-	if errors.Is(err, jail.ErrConfine) {
-		refuse(ev, gate.CodeConfine, err.Error())
-	}
+	status, err := d.Located.Run(s)
 	if err != nil {
-		refuse(ev, gate.CodeAttach, err.Error())
+		code := gate.CodeAttach
+		if errors.Is(err, jail.ErrConfine) {
+			code = gate.CodeConfine
+		}
+		// The allow line is already out: this deny line says the session
+		// never started.
+		refuse(ev, d.Refuse(code, err.Error()))
 	}
 	os.Exit(status)
 }
 
-// refuse logs the denial, tells the caller why, and exits 1. The caller
-// gets no shell.
-func refuse(ev audit.Event, code string, reasons ...string) {
-	ev.Code = code
-	ev.Reason = strings.Join(reasons, "; ")
+// refuse logs the denial, tells the caller every reason, and exits 1. The
+// caller gets no shell.
+func refuse(ev audit.Event, d *gate.Decision) {
+	ev.Code, ev.Reason = d.Code(), d.Reason()
 	logErr := audit.Deny(ev)
-	for _, r := range reasons {
-		fmt.Fprintf(os.Stderr, "jailsh: denied: %s\n", r)
+	for _, r := range d.Reasons {
+		fmt.Fprintf(os.Stderr, "jailsh: denied: %s\n", r.Msg)
 	}
 	if logErr != nil {
 		fmt.Fprintf(os.Stderr, "jailsh: %v\n", logErr)

@@ -5,10 +5,12 @@ package main
 import (
 	"reflect"
 	"testing"
+
+	"jailme.dev/jailme/internal/gate"
 )
 
 func TestParseArgs(t *testing.T) {
-	def := options{config: defaultConfig, shellCheck: shellDeny, jailsh: defaultJailsh}
+	def := options{config: defaultConfig, shellCheck: gate.ShellDeny, jailsh: defaultJailsh}
 	tests := []struct {
 		name string
 		args []string
@@ -17,9 +19,9 @@ func TestParseArgs(t *testing.T) {
 	}{
 		{name: "none", want: def},
 		{name: "all", args: []string{"debug", "config=/etc/j.conf", "shell_check=warn", "jailsh=/sbin/jailsh"},
-			want: options{debug: true, config: "/etc/j.conf", shellCheck: shellWarn, jailsh: "/sbin/jailsh"}},
+			want: options{debug: true, config: "/etc/j.conf", shellCheck: gate.ShellWarn, jailsh: "/sbin/jailsh"}},
 		{name: "shell_check=off", args: []string{"shell_check=off"},
-			want: options{config: defaultConfig, shellCheck: shellOff, jailsh: defaultJailsh}},
+			want: options{config: defaultConfig, shellCheck: gate.ShellOff, jailsh: defaultJailsh}},
 		// Anything unknown or malformed is reported and changes nothing:
 		// it must never weaken the check.
 		{name: "unknown", args: []string{"bogus", "debug=1", "nodebug"}, want: def, bad: 3},
@@ -40,26 +42,5 @@ func TestParseArgs(t *testing.T) {
 				t.Errorf("parseArgs(%q): %d reported (%q), want %d", tc.args, len(bad), bad, tc.bad)
 			}
 		})
-	}
-}
-
-func TestShellProblem(t *testing.T) {
-	tests := []struct {
-		shell, jailsh string
-		want          string
-	}{
-		{"/usr/local/sbin/jailsh", defaultJailsh, ""},
-		{"/usr/sbin/jailsh", defaultJailsh, ""},
-		{"/opt/jailme/bin/jailsh", defaultJailsh, ""},
-		{"/bin/bash", "/bin/bash", ""},
-		{"/bin/bash", defaultJailsh, "login shell is /bin/bash, not jailsh: the session would not enter jail web"},
-		{"jailsh", defaultJailsh, "login shell is jailsh, not an absolute path to jailsh: the session would not enter jail web"},
-		{"/usr/sbin/jailsh.old", defaultJailsh, "login shell is /usr/sbin/jailsh.old, not jailsh: the session would not enter jail web"},
-		{"", defaultJailsh, `login shell is "", not jailsh: the session would not enter jail web`},
-	}
-	for _, tc := range tests {
-		if got := shellProblem(tc.shell, tc.jailsh, "web"); got != tc.want {
-			t.Errorf("shellProblem(%q, %q) = %q, want %q", tc.shell, tc.jailsh, got, tc.want)
-		}
 	}
 }

@@ -144,6 +144,13 @@ jm_get_item(void *pamh, int item, const char **out)
 }
 
 int
+jm_getenv(void *pamh, const char *name, const char **out)
+{
+	*out = pam_getenv((pam_handle_t *)pamh, name);
+	return *out != NULL ? PAM_SUCCESS : PAM_SYSTEM_ERR;
+}
+
+int
 jm_conv_error(void *pamh, const char *msg)
 {
 	const struct pam_conv *conv = NULL;

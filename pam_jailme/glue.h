@@ -19,4 +19,8 @@ int	jm_conv_error(void *pamh, const char *msg);
  * and service name; prio is a syslog priority (LOG_ERR, LOG_DEBUG, ...). */
 void	jm_log(void *pamh, int prio, const char *msg);
 
+/* jm_getenv stores a pointer to the value of name in the PAM environment
+ * (pam_getenv(3)) in *out, or NULL; returns PAM_SUCCESS when set. */
+int	jm_getenv(void *pamh, const char *name, const char **out);
+
 #endif

@@ -75,6 +75,16 @@ func (h cHandle) item(item int) (string, bool) {
 	return C.GoString(s), true
 }
 
+func (h cHandle) env(name string) (string, bool) {
+	c := C.CString(name)
+	defer C.free(unsafe.Pointer(c))
+	var s *C.char
+	if C.jm_getenv(h.p, c, &s) != C.PAM_SUCCESS || s == nil {
+		return "", false
+	}
+	return C.GoString(s), true
+}
+
 func (h cHandle) message(msg string) {
 	c := C.CString(msg)
 	defer C.free(unsafe.Pointer(c))

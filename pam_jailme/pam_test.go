@@ -194,7 +194,7 @@ jmsshx:x:2011:
 
 const configText = `# pam_jailme test configuration
 user root      web
-user jmallow   web
+user jmallow   web nopw
 user jmextra   web
 user jmuidmis  web
 user jmmissing web
@@ -209,10 +209,15 @@ jail dead { path = "` + top + `/jails/dead"; }
 jail nopw { path = "` + top + `/jails/nopw"; }
 `
 
+// denyConfText is the shipped example's shape: default deny, no rule for
+// root or jmfree. The module must step aside for them (issue 10).
+var denyConfText = strings.Replace(configText, "user root      web\n", "", 1) + "default deny\n"
+
 type fixture struct {
 	so       string // the module, copied into the test tree
 	confdir  string // PAM service files
 	config   string // root-owned, good
+	denyConf string // root-owned, default deny, no rule for root
 	badConf  string // world-writable
 	forkhost string
 	log      *syslogSink
@@ -236,6 +241,7 @@ func setup(t *testing.T, origSO string) *fixture {
 		so:       top + "/lib/pam_jailme.so",
 		confdir:  top + "/pam.d",
 		config:   top + "/etc/jailme.conf",
+		denyConf: top + "/etc/deny.conf",
 		badConf:  top + "/bad/jailme.conf",
 		forkhost: top + "/lib/forkhost",
 	}
@@ -243,6 +249,7 @@ func setup(t *testing.T, origSO string) *fixture {
 	writeFile(t, fx.so, string(soData), 0o644)
 	writeFile(t, fx.config, configText, 0o644)
 	writeFile(t, fx.badConf, configText, 0o666)
+	writeFile(t, fx.denyConf, denyConfText, 0o644)
 	writeFile(t, top+"/jails/web/etc/passwd", jailPasswd, 0o644)
 	writeFile(t, top+"/jails/web/etc/group", jailGroup, 0o644)
 	writeFile(t, top+"/jails/nopw/etc/group", jailGroup, 0o644) // and no passwd
@@ -314,7 +321,7 @@ type result struct {
 
 // open runs pam_start, pam_open_session and, if it succeeded,
 // pam_close_session, in this process through msteinert/pam.
-func (fx *fixture) open(t *testing.T, service, user string, flags pam.Flags) result {
+func (fx *fixture) open(t *testing.T, service, user string, flags pam.Flags, env ...string) result {
 	t.Helper()
 	var r result
 	var mu sync.Mutex
@@ -336,6 +343,11 @@ func (fx *fixture) open(t *testing.T, service, user string, flags pam.Flags) res
 		t.Fatalf("pam_start(%s, %s): %v", service, user, err)
 	}
 	defer tx.End()
+	for _, kv := range env {
+		if err := tx.PutEnv(kv); err != nil {
+			t.Fatalf("pam_putenv(%s): %v", kv, err)
+		}
+	}
 	r.err = tx.OpenSession(flags)
 	if r.err == nil {
 		r.close = tx.CloseSession(flags)
@@ -356,6 +368,7 @@ func (fx *fixture) testSessions(t *testing.T) {
 		ignored bool   // the module returned PAM_IGNORE
 		codes   string // code= of the deny line, "" for an allow
 		msg     string // in the message to the user and the log's reason
+		env     []string
 	}{
 		{name: "allow", user: "jmallow", args: []string{cfg}},
 		{name: "allow-basename", user: "jmalt", args: []string{cfg}},
@@ -366,13 +379,27 @@ func (fx *fixture) testSessions(t *testing.T) {
 		{name: "missing-user", user: "jmmissing", args: []string{cfg}, want: pam.ErrPermDenied,
 			codes: "missing-user", msg: "user jmmissing does not exist in the jail (/etc/passwd)"},
 		{name: "root", user: "root", args: []string{cfg, "shell_check=off"}, want: pam.ErrPermDenied,
-			codes: "root,root", msg: "root would run as uid 0 and the jail does not allow root (allow_root)"},
+			codes: "root", msg: "root would run as uid 0 and the jail does not allow root (allow_root)"},
 		{name: "shell", user: "jmbash", args: []string{cfg}, want: pam.ErrPermDenied,
 			codes: "shell", msg: "login shell is /bin/bash, not jailsh: the session would not enter jail web"},
 		{name: "shell-warn", user: "jmbash", args: []string{cfg, "shell_check=warn"}},
 		{name: "shell-off", user: "jmbash", args: []string{cfg, "shell_check=off"}},
 		{name: "jailsh-arg", user: "jmbash", args: []string{cfg, "jailsh=/bin/bash"}},
 		{name: "not-assigned", user: "jmfree", args: []string{cfg, "debug"}, ignored: true},
+		// Root and host users under default deny, and under a broken or
+		// missing config: the module steps aside (issue 10: the lockout).
+		{name: "root-default-deny", user: "root", args: []string{"config=" + fx.denyConf}, ignored: true},
+		{name: "bash-default-deny", user: "jmfree", args: []string{"config=" + fx.denyConf}, ignored: true},
+		{name: "root-config-writable", user: "root", args: []string{"config=" + fx.badConf}, ignored: true},
+		{name: "bash-config-writable", user: "jmfree", args: []string{"config=" + fx.badConf}, ignored: true},
+		{name: "root-config-missing", user: "root", args: []string{"config=" + top + "/etc/nonexistent.conf"}, ignored: true},
+		// Several jails (issue 18): the selection in the PAM environment is
+		// checked; without one, any allowed jail lets the session open.
+		{name: "select-default", user: "jmallow", args: []string{cfg}, env: []string{"JAILME_JAIL=web"}},
+		{name: "select-broken", user: "jmallow", args: []string{cfg}, env: []string{"JAILME_JAIL=nopw"}, want: pam.ErrSession,
+			codes: "jail-db", msg: "jail nopw"},
+		{name: "select-not-allowed", user: "jmallow", args: []string{cfg}, env: []string{"JAILME_JAIL=dead"}, want: pam.ErrPermDenied,
+			codes: "not-allowed", msg: "jmallow may not enter jail dead (" + fx.config + ":3:1: user jmallow web nopw); allowed: web, nopw"},
 		{name: "assigned-deny", user: "jmdeny", args: []string{cfg}, want: pam.ErrPermDenied,
 			codes: "assigned-deny", msg: "user jmdeny is denied by the user rule at " + fx.config + ":10:1"},
 		{name: "dead-jail", user: "jmdead", args: []string{cfg}, want: pam.ErrSession,
@@ -390,7 +417,7 @@ func (fx *fixture) testSessions(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			svc := fx.service(t, "jm-"+tc.name, tc.args...)
-			r := fx.open(t, svc, tc.user, 0)
+			r := fx.open(t, svc, tc.user, 0, tc.env...)
 			if !errors.Is(r.err, tc.want) || (tc.want == nil && r.err != nil) {
 				t.Fatalf("pam_open_session = %v, want %v (messages %q)", r.err, errOrSuccess(tc.want), r.errors)
 			}
@@ -435,8 +462,9 @@ func (fx *fixture) testSessions(t *testing.T) {
 	}
 
 	// What went to syslog through pam_syslog(3) rather than the audit line.
-	fx.log.want(t, `pam_jailme(jm-shell-warn:session): login shell is /bin/bash, not jailsh: the session would not enter jail web (shell_check=warn)`)
-	fx.log.want(t, `pam_jailme(jm-not-assigned:session): user jmfree: no rule in `+fx.config+` assigns a jail: ignored`)
+	fx.log.want(t, `pam_jailme(jm-shell-warn:session): user jmbash: login shell is /bin/bash, not jailsh: the session would not enter jail web (shell_check=warn)`)
+	fx.log.want(t, `pam_jailme(jm-not-assigned:session): jmfree is not a jailed user: login shell /bin/bash is not jailsh and no rule names them: ignored`)
+	fx.log.want(t, `pam_jailme(jm-root-config-writable:session): user root: configuration unusable, stepping aside for root (login shell `)
 	fx.log.want(t, `pam_jailme(jm-unknown-arg:session): ignoring unknown or malformed argument "bogus"`)
 	fx.log.want(t, `pam_jailme(jm-unknown-arg:session): ignoring unknown or malformed argument "config=relative"`)
 }

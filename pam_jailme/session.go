@@ -16,7 +16,8 @@ import (
 // handle is what the session code needs from PAM (cHandle in main.go).
 type handle interface {
 	item(item int) (string, bool)
-	message(msg string) // PAM_ERROR_MSG to the user
+	env(name string) (string, bool) // pam_getenv
+	message(msg string)             // PAM_ERROR_MSG to the user
 	log(prio int, msg string)
 }
 
@@ -25,25 +26,15 @@ const (
 	defaultJailsh = "/usr/local/sbin/jailsh"
 )
 
-// Deny codes of this module's own flow; the others are gate's (gate.Code*)
-// and the identity check's (identity.Code). They appear in syslog as code=...
-const (
-	codeNoUser   identity.Code = "no-user"
-	codeAudit    identity.Code = "audit"
-	codeInternal identity.Code = "internal"
-)
-
 // Values of shell_check=.
-const (
-	shellDeny = "deny"
-	shellWarn = "warn"
-	shellOff  = "off"
-)
+var shellChecks = map[string]gate.ShellCheck{"deny": gate.ShellDeny, "warn": gate.ShellWarn, "off": gate.ShellOff}
+
+func isShellCheck(v string) bool { _, ok := shellChecks[v]; return ok }
 
 type options struct {
 	debug      bool
 	config     string
-	shellCheck string
+	shellCheck gate.ShellCheck
 	jailsh     string
 }
 
@@ -51,7 +42,7 @@ type options struct {
 // malformed argument is reported (the caller logs it) and leaves the safe
 // default in place: it never weakens the check.
 func parseArgs(args []string) (options, []string) {
-	o := options{config: defaultConfig, shellCheck: shellDeny, jailsh: defaultJailsh}
+	o := options{config: defaultConfig, shellCheck: gate.ShellDeny, jailsh: defaultJailsh}
 	var bad []string
 	for _, a := range args {
 		k, v, hasValue := strings.Cut(a, "=")
@@ -62,8 +53,8 @@ func parseArgs(args []string) (options, []string) {
 			o.config = v
 		case k == "jailsh" && hasValue && filepath.IsAbs(v):
 			o.jailsh = v
-		case k == "shell_check" && (v == shellDeny || v == shellWarn || v == shellOff):
-			o.shellCheck = v
+		case k == "shell_check" && hasValue && isShellCheck(v):
+			o.shellCheck = shellChecks[v]
 		default:
 			bad = append(bad, fmt.Sprintf("ignoring unknown or malformed argument %q", a))
 		}
@@ -81,9 +72,10 @@ type session struct {
 }
 
 // openSession is the policy, top to bottom: who (PAM_USER through the
-// host's NSS), the configuration, the shared gate (assignment, locate the
-// jail without entering it, read the jail's files by fd, identity check),
-// the login shell, then log and answer.
+// host's NSS), the configuration, the selection the module can see, then
+// the one decision (package gate) — ignore, deny or allow — logged and
+// answered. Only jailed users are decided; root and every other host user
+// get PAM_IGNORE, even when the configuration is broken.
 func openSession(h handle, flags int, args []string) (rc int) {
 	opt, bad := parseArgs(args)
 	for _, b := range bad {
@@ -96,73 +88,51 @@ func openSession(h handle, flags int, args []string) (rc int) {
 	defer func() {
 		// A bug must not take the host process down, nor let anyone in.
 		if r := recover(); r != nil {
-			rc = s.refuse(pamSessionErr, identity.Denial{Code: codeInternal,
-				Msg: fmt.Sprintf("internal error: %v", r)})
+			rc = s.refuse(&gate.Decision{Reasons: []identity.Denial{{Code: gate.CodeInternal,
+				Msg: fmt.Sprintf("internal error: %v", r)}}})
 		}
 	}()
 
 	user, ok := h.item(pamItemUser)
 	if !ok || user == "" {
-		return s.refuse(pamSessionErr, identity.Denial{Code: codeNoUser, Msg: "PAM_USER is not set"})
+		return s.refuse(&gate.Decision{Reasons: []identity.Denial{{Code: gate.CodeNoUser, Msg: "PAM_USER is not set"}}})
 	}
 	s.ev.User = user
-	host, err := gate.HostByName(user)
-	if err != nil {
-		return s.refuse(pamSessionErr, identity.Denial{Code: gate.CodeHostUser, Msg: err.Error()})
+	var f gate.Facts
+	f.Host, f.HostErr = gate.HostByName(user)
+	if f.HostErr == nil {
+		f.Config, f.ConfigErr = config.Load(opt.config)
 	}
-	s.ev.UID = host.User.UID
-
-	cfg, err := config.Load(opt.config)
-	if err != nil {
-		return s.refuse(pamSessionErr, identity.Denial{Code: gate.CodeConfig, Msg: err.Error()})
+	// Only what the service put into the PAM environment is visible here
+	// (pam_env, a service that passes it); an ssh client's SetEnv reaches
+	// jailsh, never PAM: then the module checks every jail of the user.
+	sel, _ := h.env(selectorVar)
+	d := gate.Decide(f, gate.Request{Asker: gate.Module, Jail: sel, SelectedBy: selectorVar,
+		ShellCheck: opt.shellCheck, Jailsh: opt.jailsh})
+	defer d.Close()
+	s.ev = d.Event(s.ev)
+	for _, w := range d.Warnings {
+		h.log(logErr, "user "+user+": "+w)
 	}
-	d, err := gate.Decide(cfg, host)
-	if d != nil && d.Jail != nil {
-		defer d.Jail.Close()
-		s.ev.Where = d.Jail.Where()
+	for _, n := range d.Notices() {
+		audit.Note(s.ev, n)
 	}
-	if d != nil && d.Assignment.Jail != nil {
-		s.ev.Jail = d.Assignment.Jail.Name
-	}
-	if d != nil {
-		for _, n := range d.Notices() {
-			audit.Note(s.ev, n)
-		}
-	}
-	if err != nil {
-		// Dead jail, unreadable or malformed jail passwd/group: fail closed.
-		return s.refuse(pamSessionErr, identity.Denial{Code: identity.Code(gate.CodeOf(err)), Msg: err.Error()})
-	}
-	if !d.Assigned {
-		s.debug(fmt.Sprintf("user %s: no rule in %s assigns a jail: ignored", user, opt.config))
+	switch d.Outcome {
+	case gate.Ignore:
+		s.debug(d.Reason() + ": ignored")
 		return pamIgnore
+	case gate.Deny:
+		return s.refuse(d)
 	}
-	rule := d.Assignment.Rule
-	if d.Assignment.Jail == nil {
-		return s.refuse(pamPermDenied, identity.Denial{Code: gate.CodeAssignedDeny,
-			Msg: fmt.Sprintf("user %s is denied by the %s rule at %s", user, rule.Kind, rule.Pos)})
-	}
-	s.debug(fmt.Sprintf("user %s: jail %s (%s) by the %s rule at %s", user, s.ev.Jail, s.ev.Where, rule.Kind, rule.Pos))
-
-	denials := d.Verdict.Denials
-	if msg := shellProblem(host.User.Shell, opt.jailsh, s.ev.Jail); msg != "" {
-		switch opt.shellCheck {
-		case shellDeny:
-			denials = append(denials, identity.Denial{Code: gate.CodeShell, Msg: msg})
-		case shellWarn:
-			h.log(logWarning, msg+" (shell_check=warn)")
-		}
-	}
-	if len(denials) > 0 {
-		return s.refuse(pamPermDenied, denials...)
-	}
+	s.debug(fmt.Sprintf("user %s: jail %s (%s)", user, d.Jail, s.ev.Where))
 	// As jailsh: no audit trail, no session.
 	if err := audit.Allow(s.ev); err != nil {
-		return s.refuse(pamSessionErr, identity.Denial{Code: codeAudit,
-			Msg: err.Error() + ": refusing to start an unlogged session"})
+		return s.refuse(d.Refuse(gate.CodeAudit, err.Error()+": refusing to start an unlogged session"))
 	}
 	return pamSuccess
 }
+
+const selectorVar = "JAILME_JAIL"
 
 // closeSession has nothing to undo: the module changes nothing.
 func closeSession(h handle, flags int, args []string) int {
@@ -174,46 +144,26 @@ func closeSession(h handle, flags int, args []string) int {
 	return pamSuccess
 }
 
-// shellProblem says why a session with this login shell would not enter
-// the jail, or "" if the shell is jailsh. A session opened here continues
-// with the host login shell; anything but jailsh lands the user on the host.
-// An absolute path named jailsh is accepted too (/usr/sbin/jailsh): login
-// shells are set by root.
-func shellProblem(shell, jailsh, jailName string) string {
-	if shell == jailsh || (filepath.IsAbs(shell) && filepath.Base(shell) == "jailsh") {
-		return ""
-	}
-	what := "jailsh"
-	switch {
-	case shell == "":
-		shell = `""`
-	case filepath.Base(shell) == "jailsh":
-		what = "an absolute path to jailsh"
-	}
-	return fmt.Sprintf("login shell is %s, not %s: the session would not enter jail %s", shell, what, jailName)
-}
-
-// refuse logs the denial (one syslog line), tells the user unless PAM_SILENT,
-// and returns rc.
-func (s *session) refuse(rc int, denials ...identity.Denial) int {
-	codes := make([]string, len(denials))
-	msgs := make([]string, len(denials))
-	for i, d := range denials {
-		codes[i] = string(d.Code)
-		msgs[i] = d.Msg
-	}
-	s.ev.Code = strings.Join(codes, ",")
-	s.ev.Reason = strings.Join(msgs, "; ")
+// refuse logs the denial (one syslog line), tells the user unless
+// PAM_SILENT, and returns the PAM status: PAM_PERM_DENIED when the policy
+// refuses the user, PAM_SESSION_ERR when something needed could not be had.
+func (s *session) refuse(d *gate.Decision) int {
+	s.ev.Code, s.ev.Reason = d.Code(), d.Reason()
 	if err := audit.Deny(s.ev); err != nil {
 		// syslog through libc instead, so the reason is not lost.
 		s.h.log(logErr, audit.Line("deny", s.ev)+" (audit: "+err.Error()+")")
 	}
 	if !s.silent {
-		for _, m := range msgs {
-			s.h.message("jailme: " + m)
+		for _, r := range d.Reasons {
+			s.h.message("jailme: " + r.Msg)
 		}
 	}
-	return rc
+	switch d.Reasons[0].Code {
+	case gate.CodeConfig, gate.CodeJail, gate.CodeJailDB, gate.CodeHostUser, gate.CodeNoUser,
+		gate.CodeAudit, gate.CodeInternal, gate.CodeConfine:
+		return pamSessionErr
+	}
+	return pamPermDenied
 }
 
 func (s *session) debug(msg string) {

@@ -25,6 +25,7 @@ type Event struct {
 	User    string
 	UID     uint32
 	Jail    string
+	Select  string // how the jail was selected: default, -j, JAILME_JAIL, any (pam)
 	Where   string // pid:N or jid:N
 	Command string // "login" or the command given with -c
 	Code    string // deny code (identity.Code or one of the flow's)
@@ -97,6 +98,9 @@ func Line(verdict string, e Event) string {
 		field("uid", strconv.FormatUint(uint64(e.UID), 10))
 	}
 	field("jail", e.Jail)
+	if e.Select != "default" {
+		field("select", e.Select)
+	}
 	field("where", e.Where)
 	field("command", e.Command)
 	field("code", e.Code)

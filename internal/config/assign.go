@@ -4,7 +4,7 @@ package config
 // user's own rule wins wherever it sits in the file, else the first group
 // rule in file order whose group the user has, else the default rule. It
 // reports false when no rule applies; the caller then denies. A rule whose
-// target is deny matches with a nil Jail.
+// target is deny matches with no jails.
 func (c *Config) Assign(user string, groups []string) (Assignment, bool) {
 	if r, ok := c.find(func(r Rule) bool { return r.Kind == ByUser && r.Subject == user }); ok {
 		return c.assignment(r)
@@ -34,12 +34,19 @@ func (c *Config) find(match func(Rule) bool) (Rule, bool) {
 // assignment fails closed: a rule naming a jail that is not there (a
 // Config not made by Parse or Load) assigns nothing rather than deny-by-nil.
 func (c *Config) assignment(r Rule) (Assignment, bool) {
-	if r.Target == deny {
+	if r.Denies() {
 		return Assignment{Rule: r}, true
 	}
-	j, ok := c.Jails[r.Target]
-	if !ok || j == nil {
+	if len(r.Targets) == 0 {
 		return Assignment{}, false
 	}
-	return Assignment{Rule: r, Jail: j}, true
+	a := Assignment{Rule: r}
+	for _, t := range r.Targets {
+		j, ok := c.Jails[t]
+		if !ok || j == nil {
+			return Assignment{}, false
+		}
+		a.Jails = append(a.Jails, j)
+	}
+	return a, true
 }

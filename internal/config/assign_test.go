@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestAssign(t *testing.T) {
 	c, err := Parse("t.conf", []byte(`
@@ -13,6 +16,7 @@ jail ftp   { }
 group wheel  deny
 user  alice  web
 user  mallory deny
+user  erin   build web ftp
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -23,7 +27,7 @@ user  mallory deny
 		groups  []string
 		kind    RuleKind
 		subject string
-		target  string
+		target  string // the targets, space-separated
 		line    int
 	}{
 		{"user rule wins over earlier group rule", "alice", []string{"devs", "staff"}, ByUser, "alice", "web", 9},
@@ -34,6 +38,7 @@ user  mallory deny
 		{"default", "dave", []string{"users"}, ByDefault, "", "ftp", 4},
 		{"default without groups", "dave", nil, ByDefault, "", "ftp", 4},
 		{"names are case-sensitive", "Alice", []string{"Staff"}, ByDefault, "", "ftp", 4},
+		{"several jails, in the rule's order", "erin", []string{"staff"}, ByUser, "erin", "build web ftp", 11},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,15 +47,25 @@ user  mallory deny
 				t.Fatal("no assignment")
 			}
 			r := a.Rule
-			if r.Kind != tt.kind || r.Subject != tt.subject || r.Target != tt.target || r.Pos.Line != tt.line {
+			targets := strings.Join(r.Targets, " ")
+			if r.Kind != tt.kind || r.Subject != tt.subject || targets != tt.target || r.Pos.Line != tt.line {
 				t.Fatalf("rule = %+v, want %v %q -> %q at line %d", r, tt.kind, tt.subject, tt.target, tt.line)
 			}
 			if tt.target == "deny" {
-				if a.Jail != nil {
-					t.Errorf("deny assigned jail %+v", a.Jail)
+				if !r.Denies() || len(a.Jails) != 0 {
+					t.Errorf("deny assigned jails %+v", a.Jails)
 				}
-			} else if a.Jail == nil || a.Jail != c.Jails[tt.target] {
-				t.Errorf("jail = %+v, want %s", a.Jail, tt.target)
+				return
+			}
+			var got []string
+			for i, j := range a.Jails {
+				if j != c.Jails[r.Targets[i]] {
+					t.Errorf("jail %d = %+v, want %s", i, j, r.Targets[i])
+				}
+				got = append(got, j.Name)
+			}
+			if strings.Join(got, " ") != tt.target {
+				t.Errorf("jails = %v, want %s", got, tt.target)
 			}
 		})
 	}
@@ -73,10 +88,45 @@ func TestAssignNoDefault(t *testing.T) {
 }
 
 // A Config not built by Parse may name a missing jail: that must not read
-// as deny (Jail == nil) nor as allowed.
+// as deny (no jails) nor as allowed.
 func TestAssignMissingJailFailsClosed(t *testing.T) {
-	c := &Config{Rules: []Rule{{Kind: ByUser, Subject: "alice", Target: "gone"}}}
+	c := &Config{Rules: []Rule{{Kind: ByUser, Subject: "alice", Targets: []string{"gone"}}}}
 	if a, ok := c.Assign("alice", nil); ok {
 		t.Errorf("Assign = %+v, want no assignment", a)
+	}
+}
+
+func TestRuleTargets(t *testing.T) {
+	const jails = "jail web {}\njail build {}\n"
+	good := map[string]string{
+		"user alice web build\n":     "user alice web build",
+		"user alice web build;\n":    "user alice web build",
+		"group devs build web # c\n": "group devs build web",
+		"user alice deny\n":          "user alice deny",
+	}
+	for in, want := range good {
+		c, err := Parse("t.conf", []byte(in+jails))
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		if got := c.Rules[0].String(); got != want {
+			t.Errorf("%q: rule %q, want %q", in, got, want)
+		}
+	}
+	bad := map[string]string{
+		"user alice web deny\n":    "deny stands alone",
+		"user alice deny web\n":    "deny stands alone",
+		"user alice web web\n":     "named twice",
+		"user alice web nosuch\n":  `undefined jail "nosuch"`,
+		"default web build\n":      "expected end of line",
+		"user alice web ; build\n": "expected end of line",
+		"user alice web {\n":       "expected a jail name",
+	}
+	for in, want := range bad {
+		_, err := Parse("t.conf", []byte(in+jails))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", in, err, want)
+		}
 	}
 }

@@ -86,15 +86,32 @@ const deny = "deny"
 // Rule is one `user`, `group` or `default` line.
 type Rule struct {
 	Kind    RuleKind
-	Subject string // user or group name; "" for default
-	Target  string // jail name, or "deny"
+	Subject string   // user or group name; "" for default
+	Targets []string // jail names, the first the default one; or just "deny"
 	Pos     Pos
 }
 
-// Assignment is the rule that matched and the jail it names.
+// Denies reports whether the rule refuses the login.
+func (r Rule) Denies() bool { return len(r.Targets) == 1 && r.Targets[0] == deny }
+
+// Jails reports whether the rule names its subject and assigns jails: the
+// users it matches are jailed users, whatever their login shell (a default
+// rule names nobody; a deny rule assigns nothing).
+func (r Rule) Jails() bool { return r.Kind != ByDefault && !r.Denies() }
+
+// String is the rule as written in the config.
+func (r Rule) String() string {
+	if r.Kind == ByDefault {
+		return "default " + strings.Join(r.Targets, " ")
+	}
+	return fmt.Sprintf("%s %s %s", r.Kind, r.Subject, strings.Join(r.Targets, " "))
+}
+
+// Assignment is the rule that matched and the jails it names, in the
+// rule's order: Jails[0] is entered when the user selects none.
 type Assignment struct {
-	Rule Rule
-	Jail *Jail // nil when Rule.Target == "deny"
+	Rule  Rule
+	Jails []*Jail // empty when the rule denies
 }
 
 // Config is a parsed configuration, includes expanded in place.
@@ -212,11 +229,13 @@ func (b *builder) loadInclude(pos Pos, pattern string, depth int) error {
 // name jails defined further down or in another file.
 func (b *builder) validate() error {
 	for _, r := range b.cfg.Rules {
-		if r.Target == deny {
+		if r.Denies() {
 			continue
 		}
-		if _, ok := b.cfg.Jails[r.Target]; !ok {
-			return fmt.Errorf("%s: %s rule names undefined jail %q", r.Pos, r.Kind, r.Target)
+		for _, t := range r.Targets {
+			if _, ok := b.cfg.Jails[t]; !ok {
+				return fmt.Errorf("%s: %s rule names undefined jail %q", r.Pos, r.Kind, t)
+			}
 		}
 	}
 	return nil

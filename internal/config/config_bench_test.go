@@ -68,13 +68,13 @@ func BenchmarkParseAssign(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if a, ok := c.Assign(lastUser, []string{lastUser}); !ok || a.Rule.Kind != ByUser || a.Jail == nil {
+				if a, ok := c.Assign(lastUser, []string{lastUser}); !ok || a.Rule.Kind != ByUser || len(a.Jails) == 0 {
 					b.Fatalf("Assign(%s) = %+v, %v", lastUser, a, ok)
 				}
-				if a, ok := c.Assign("nobody-here", groups); !ok || a.Rule.Kind != ByGroup || a.Jail == nil {
+				if a, ok := c.Assign("nobody-here", groups); !ok || a.Rule.Kind != ByGroup || len(a.Jails) == 0 {
 					b.Fatalf("Assign(group user) = %+v, %v", a, ok)
 				}
-				if a, ok := c.Assign("stranger", nil); !ok || a.Rule.Kind != ByDefault || a.Jail != nil {
+				if a, ok := c.Assign("stranger", nil); !ok || a.Rule.Kind != ByDefault || len(a.Jails) != 0 {
 					b.Fatalf("Assign(stranger) = %+v, %v", a, ok)
 				}
 			}

@@ -49,8 +49,10 @@ func FuzzParse(f *testing.F) {
 		users := map[string]bool{}
 		groups := map[string]bool{}
 		for _, r := range c.Rules {
-			if r.Target != "deny" && c.Jails[r.Target] == nil {
-				t.Fatalf("rule %+v names undefined jail", r)
+			for _, tg := range r.Targets {
+				if !r.Denies() && c.Jails[tg] == nil {
+					t.Fatalf("rule %+v names undefined jail", r)
+				}
 			}
 			if r.Pos.Line < 1 || r.Pos.Col < 1 || r.Pos.File != "f.conf" {
 				t.Fatalf("bad position %+v", r.Pos)
@@ -71,7 +73,7 @@ func FuzzParse(f *testing.F) {
 			default:
 				t.Fatalf("bad kind %+v", r)
 			}
-			if a, ok := c.Assign(r.Subject, []string{r.Subject}); !ok || (a.Jail == nil) != (a.Rule.Target == "deny") {
+			if a, ok := c.Assign(r.Subject, []string{r.Subject}); !ok || (len(a.Jails) == 0) != a.Rule.Denies() {
 				t.Fatalf("Assign(%q) = %+v, %v", r.Subject, a, ok)
 			}
 		}

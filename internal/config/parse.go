@@ -3,9 +3,10 @@ package config
 // The grammar of jailme.conf(5), in the spirit of jail.conf(5):
 //
 //	file      = { [ statement ] [ ";" ] NEWLINE } EOF
-//	statement = "user" NAME target | "group" NAME target | "default" target
+//	statement = "user" NAME targets | "group" NAME targets | "default" target
 //	          | "jail" NAME "{" { key "=" value ";" } "}"
 //	          | ".include" STRING
+//	targets   = "deny" | NAME { NAME }      the first NAME is the default jail
 //	target    = "deny" | NAME
 //
 // Statements end at the end of the line; a jail body may span lines and
@@ -307,19 +308,59 @@ func (p *parser) rule(kw token) error {
 	if !validName(subj.text) {
 		return p.errorf(subj.pos, "invalid %s name %q", kw.text, subj.text)
 	}
-	tgt, err := p.target()
+	targets, err := p.targets(end)
 	if err != nil {
-		return err
-	}
-	if err := p.end(end); err != nil {
 		return err
 	}
 	if first, dup := seen[subj.text]; dup {
 		return p.errorf(kw.pos, "duplicate rule for %s %s (first at %s)", kw.text, subj.text, first)
 	}
 	seen[subj.text] = kw.pos
-	p.cfg.Rules = append(p.cfg.Rules, Rule{Kind: kind, Subject: subj.text, Target: tgt.text, Pos: kw.pos})
+	p.cfg.Rules = append(p.cfg.Rules, Rule{Kind: kind, Subject: subj.text, Targets: targets, Pos: kw.pos})
 	return nil
+}
+
+// targets reads the jails of a user or group rule up to the end of the
+// line: deny alone, or one or more jail names, each once; the first is the
+// jail a login without a selection enters (issue 18).
+func (p *parser) targets(end string) ([]string, error) {
+	t, err := p.target()
+	if err != nil {
+		return nil, err
+	}
+	targets := []string{t.text}
+	for {
+		n, err := p.next()
+		if err != nil {
+			return nil, err
+		}
+		switch n.kind {
+		case tNL, tEOF:
+			return targets, nil
+		case tSemi:
+			// As end(): an optional ";", then the end of the line.
+			if n, err = p.next(); err != nil {
+				return nil, err
+			}
+			if n.kind != tNL && n.kind != tEOF {
+				return nil, p.errorf(n.pos, "expected end of line after %s, got %s", end, n)
+			}
+			return targets, nil
+		case tWord, tString:
+		default:
+			return nil, p.errorf(n.pos, "expected a jail name or end of line after %s, got %s", end, n)
+		}
+		if n.text == deny || targets[0] == deny {
+			return nil, p.errorf(n.pos, "deny stands alone: a rule either refuses or names jails")
+		}
+		if !validName(n.text) {
+			return nil, p.errorf(n.pos, "invalid jail name %q", n.text)
+		}
+		if slices.Contains(targets, n.text) {
+			return nil, p.errorf(n.pos, "jail %s named twice in one rule", n.text)
+		}
+		targets = append(targets, n.text)
+	}
 }
 
 func (p *parser) defaultRule(kw token) error {
@@ -334,7 +375,7 @@ func (p *parser) defaultRule(kw token) error {
 		return p.errorf(kw.pos, "duplicate default rule (first at %s)", *p.dflt)
 	}
 	p.dflt = &kw.pos
-	p.cfg.Rules = append(p.cfg.Rules, Rule{Kind: ByDefault, Target: tgt.text, Pos: kw.pos})
+	p.cfg.Rules = append(p.cfg.Rules, Rule{Kind: ByDefault, Targets: []string{tgt.text}, Pos: kw.pos})
 	return nil
 }
 

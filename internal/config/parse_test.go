@@ -29,9 +29,9 @@ jail www   { }
 jail three { jid = 3; allow_setuid = yes; allow_root = true; shell = "/bin/ksh" }
 `,
 			rules: []Rule{
-				{ByUser, "alice", "web", Pos{f, 2, 1}},
-				{ByGroup, "devs", "build", Pos{f, 3, 1}},
-				{ByDefault, "", "deny", Pos{f, 4, 1}},
+				{ByUser, "alice", []string{"web"}, Pos{f, 2, 1}},
+				{ByGroup, "devs", []string{"build"}, Pos{f, 3, 1}},
+				{ByDefault, "", []string{"deny"}, Pos{f, 4, 1}},
 			},
 			jails: []Jail{
 				{Name: "web", Pidfile: "/run/jails/web.pid", Groups: Strict, Pos: Pos{f, 5, 1}},
@@ -45,9 +45,9 @@ jail three { jid = 3; allow_setuid = yes; allow_root = true; shell = "/bin/ksh" 
 			name: "rules before and after jails, body over lines, no trailing newline",
 			in:   "jail a\n{\n\tpath =\n\t\t\"/j/a\"\n\t;\n\tgroups = subset\n}\nuser bob.x@ad-1 a;\ngroup wheel b\njail b { machine = m_1; };\ndefault a",
 			rules: []Rule{
-				{ByUser, "bob.x@ad-1", "a", Pos{f, 8, 1}},
-				{ByGroup, "wheel", "b", Pos{f, 9, 1}},
-				{ByDefault, "", "a", Pos{f, 11, 1}},
+				{ByUser, "bob.x@ad-1", []string{"a"}, Pos{f, 8, 1}},
+				{ByGroup, "wheel", []string{"b"}, Pos{f, 9, 1}},
+				{ByDefault, "", []string{"a"}, Pos{f, 11, 1}},
 			},
 			jails: []Jail{
 				{Name: "a", Path: "/j/a", Groups: Subset, Pos: Pos{f, 1, 1}},
@@ -57,15 +57,15 @@ jail three { jid = 3; allow_setuid = yes; allow_root = true; shell = "/bin/ksh" 
 		{
 			name:  "escapes, CRLF, cleaned path, quoted names",
 			in:    "jail \"q\" { path = \"/a b/\\\"c\\\\//\"; }\r\nuser \"u\" \"deny\"\r\n",
-			rules: []Rule{{ByUser, "u", "deny", Pos{f, 2, 1}}},
+			rules: []Rule{{ByUser, "u", []string{"deny"}, Pos{f, 2, 1}}},
 			jails: []Jail{{Name: "q", Path: `/a b/"c\`, Pos: Pos{f, 1, 1}}},
 		},
 		{
 			name: "keywords as names",
 			in:   "user user default\ngroup group jail\njail default {}\njail jail {}\n",
 			rules: []Rule{
-				{ByUser, "user", "default", Pos{f, 1, 1}},
-				{ByGroup, "group", "jail", Pos{f, 2, 1}},
+				{ByUser, "user", []string{"default"}, Pos{f, 1, 1}},
+				{ByGroup, "group", []string{"jail"}, Pos{f, 2, 1}},
 			},
 			jails: []Jail{{Name: "default", Pos: Pos{f, 3, 1}}, {Name: "jail", Pos: Pos{f, 4, 1}}},
 		},
@@ -73,8 +73,8 @@ jail three { jid = 3; allow_setuid = yes; allow_root = true; shell = "/bin/ksh" 
 			name: "user and group of the same name",
 			in:   "user x deny\ngroup x deny\n",
 			rules: []Rule{
-				{ByUser, "x", "deny", Pos{f, 1, 1}},
-				{ByGroup, "x", "deny", Pos{f, 2, 1}},
+				{ByUser, "x", []string{"deny"}, Pos{f, 1, 1}},
+				{ByGroup, "x", []string{"deny"}, Pos{f, 2, 1}},
 			},
 		},
 	}
@@ -128,7 +128,8 @@ func TestParseBad(t *testing.T) {
 		{"{\n", `t.conf:1:1: expected a directive, got "{"`},
 		{"user alice\n", "t.conf:1:11: expected a jail name or deny, got end of line"},
 		{"user\n", "t.conf:1:5: expected user name, got end of line"},
-		{"user alice web extra\n", `t.conf:1:16: expected end of line after user rule, got "extra"`},
+		{"user alice web =\n", `t.conf:1:16: expected a jail name or end of line after user rule, got "="`},
+		{"default web extra\n", `t.conf:1:13: expected end of line after default rule, got "extra"`},
 		{"default\n", "t.conf:1:8: expected a jail name or deny, got end of line"},
 		{"default deny deny\n", `t.conf:1:14: expected end of line after default rule, got "deny"`},
 		{"user -alice deny\n", `t.conf:1:6: invalid user name "-alice"`},
@@ -212,7 +213,7 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r, ok := c.find(func(r Rule) bool { return r.Kind == ByDefault }); !ok || r.Target != "deny" {
+	if r, ok := c.find(func(r Rule) bool { return r.Kind == ByDefault }); !ok || !r.Denies() {
 		t.Errorf("example config should recommend default deny, has %+v", r)
 	}
 	for _, name := range []string{"web", "build", "ftp", "www"} {

@@ -234,7 +234,7 @@ func TestLoadInclude(t *testing.T) {
 	}
 	var got []string
 	for _, r := range c.Rules {
-		got = append(got, fmt.Sprintf("%s %s %s %s", r.Kind, r.Subject, r.Target, r.Pos))
+		got = append(got, fmt.Sprintf("%s %s %s %s", r.Kind, r.Subject, strings.Join(r.Targets, " "), r.Pos))
 	}
 	want := []string{
 		"user alice a " + conf + ":1:1",
@@ -248,7 +248,7 @@ func TestLoadInclude(t *testing.T) {
 	if strings.Join(c.Order, ",") != "a,b" || c.Jails["a"].Pos != (Pos{d + "/10-a.conf", 2, 1}) {
 		t.Fatalf("jails %v %+v", c.Order, c.Jails["a"])
 	}
-	if a, ok := c.Assign("bob", []string{"devs", "ops"}); !ok || a.Jail != c.Jails["a"] {
+	if a, ok := c.Assign("bob", []string{"devs", "ops"}); !ok || a.Jails[0] != c.Jails["a"] {
 		t.Fatalf("Assign = %+v %v; want the first group rule in include order", a, ok)
 	}
 

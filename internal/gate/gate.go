@@ -1,14 +1,17 @@
-// Package gate runs the steps from the host identity to the verdict, once,
-// for jailsh, jailsh -n/--audit and pam_jailme alike: assignment, locating
-// the jail without entering it, reading its passwd and group by fd, and the
-// identity check.
+// Package gate computes the one outcome of a login — ignore, deny or allow —
+// for jailsh, pam_jailme and the admin's jailsh -n and --audit alike:
+// assignment, selection among the user's jails, locating the jail without
+// entering it, reading its passwd and group by fd, and the identity check.
+// Callers print and log the Decision; none of them derives it again.
 package gate
 
 import (
-	"errors"
 	"fmt"
 	"path"
+	"slices"
+	"strings"
 
+	"jailme.dev/jailme/internal/audit"
 	"jailme.dev/jailme/internal/config"
 	"jailme.dev/jailme/internal/hostdb"
 	"jailme.dev/jailme/internal/identity"
@@ -16,52 +19,160 @@ import (
 	"jailme.dev/jailme/internal/userdb"
 )
 
-// Codes for refusals that happen outside the identity check; they appear in
-// the audit line as code=….
+// Code is the one vocabulary of refusal codes: the identity check's and the
+// flow's below. It appears in syslog as code=…, in pam_error and jailsh -n.
+type Code = identity.Code
+
+// Codes for refusals (and the one ignore) outside the identity check.
 const (
-	CodeConfig       = "config"
-	CodeNotAssigned  = "not-assigned"
-	CodeAssignedDeny = "assigned-deny"
-	CodeJail         = "jail"
-	CodeJailDB       = "jail-db"
-	CodeHostUser     = "host-user"
-	CodeUsage        = "usage"
-	CodeShell        = "shell"
-	CodeAttach       = "attach"
-	CodeConfine      = "confine"
+	CodeConfig       Code = "config"        // config missing, unsafe or invalid
+	CodeNotAssigned  Code = "not-assigned"  // no rule and no default
+	CodeAssignedDeny Code = "assigned-deny" // the matching rule says deny
+	CodeNotAllowed   Code = "not-allowed"   // the selected jail is not one of the user's
+	CodeJail         Code = "jail"          // the jail cannot be located or pinned
+	CodeJailDB       Code = "jail-db"       // the jail's passwd/group unreadable or malformed
+	CodeHostUser     Code = "host-user"     // the user is unknown to the host's NSS
+	CodeUsage        Code = "usage"         // bad jailsh arguments
+	CodeShell        Code = "shell"         // pam: a jailed user's login shell is not jailsh
+	CodeAttach       Code = "attach"        // attach, drop or exec failed
+	CodeConfine      Code = "confine"       // the jail's confinement cannot be applied
+	CodeNoUser       Code = "no-user"       // pam: PAM_USER is not set
+	CodeAudit        Code = "audit"         // the allow line could not be logged
+	CodeInternal     Code = "internal"      // a bug (recovered panic)
+	CodeNotJailed    Code = "not-jailed"    // pam ignores: the user is not a jailed user
 )
 
-// Error is a refusal with its audit code.
-type Error struct {
-	Code string
-	Err  error
-}
+// Outcome is what happens to the login. The zero value denies.
+type Outcome int
 
-func (e *Error) Error() string { return e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
+const (
+	Deny   Outcome = iota // refused: Reasons say why
+	Ignore                // pam_jailme steps aside: not a jailed user
+	Allow                 // enter Jail as Cred
+)
 
-// CodeOf returns the audit code of err, "config" for a config error.
-func CodeOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
+func (o Outcome) String() string {
+	switch o {
+	case Ignore:
+		return "ignore"
+	case Allow:
+		return "allow"
 	}
-	return CodeConfig
+	return "deny"
 }
 
-// DefaultShell is what a jail passwd entry with an empty shell field gets,
-// as login(1) does.
-const DefaultShell = "/bin/sh"
+// Asker is who wants the decision; it changes who the decision is about.
+type Asker int
 
-// Decision is everything learnt on the way to the verdict; jailsh -n prints
-// it. Jail is open when set: the caller closes it.
+const (
+	// Jailsh decides for its caller: whoever runs jailsh is jailed, so a
+	// user no rule assigns is refused.
+	Jailsh Asker = iota
+	// Module decides for PAM_USER and only about jailed users: a login
+	// shell that is jailsh, or a user or group rule naming jails. Everyone
+	// else, root included, is ignored, even when the config is broken.
+	Module
+)
+
+// ShellCheck is pam_jailme's shell_check=: what to do with a user a rule
+// jails whose login shell is not jailsh (the session would stay on the host).
+type ShellCheck int
+
+const (
+	ShellDeny ShellCheck = iota
+	ShellWarn
+	ShellOff
+)
+
+// Request is who asks and for which jail.
+type Request struct {
+	Asker Asker
+	// Jail is the jail the user selected; "" means none. For jailsh none
+	// means the rule's first jail. For the module none means it cannot see
+	// the selection (an ssh client's SetEnv never reaches PAM): the session
+	// is allowed if any of the user's jails would let them in.
+	Jail       string
+	SelectedBy string // how Jail was selected, for the log: "-j", "JAILME_JAIL"
+	// Module only.
+	ShellCheck ShellCheck
+	Jailsh     string // the jailsh path the module was configured with
+}
+
+// Facts are what the caller looked up before asking: the host user (NSS)
+// and the configuration, each with the error that replaced it.
+type Facts struct {
+	Host      identity.Host
+	HostErr   error
+	Config    *config.Config
+	ConfigErr error
+}
+
+// Decision is the one outcome and what was learnt on the way; callers print
+// and log it. Located is open when set: Close releases it.
 type Decision struct {
-	Host       identity.Host
-	Assignment config.Assignment
-	Assigned   bool
-	Jail       *jail.Jail
-	DB         *userdb.JailDB
-	Verdict    identity.Verdict
+	Outcome Outcome
+	// Reasons: for Deny every reason (the first one's code leads); for
+	// Ignore the one reason the module steps aside.
+	Reasons []identity.Denial
+	// Warnings are logged at LOG_ERR or shown by the admin forms; they do
+	// not change the outcome (a broken config while ignoring root, a
+	// shell_check=warn mismatch, a default jail that would refuse).
+	Warnings  []string
+	Host      identity.Host
+	HostKnown bool
+	Rule      *config.Rule // the matching rule; nil when none or no config
+	Allowed   []string     // the jails Rule lets the user enter, default first
+	Jail      string       // the jail decided about
+	Selected  string       // how Jail was chosen: "default", "-j", "JAILME_JAIL", "any"
+	Located   *jail.Jail   // the located, pinned jail
+	DB        *userdb.JailDB
+	Verdict   identity.Verdict
+	// Cred is what the session runs with when allowed: the identity check's
+	// credentials after the jail's session policy (sessionPolicy).
+	Cred identity.Cred
+}
+
+// Close releases the located jail.
+func (d *Decision) Close() {
+	if d.Located != nil {
+		d.Located.Close()
+		d.Located = nil
+	}
+}
+
+// Code is the audit code: the distinct codes of the reasons, in order.
+func (d *Decision) Code() string {
+	var cs []string
+	for _, r := range d.Reasons {
+		if c := string(r.Code); !slices.Contains(cs, c) {
+			cs = append(cs, c)
+		}
+	}
+	return strings.Join(cs, ",")
+}
+
+// Reason is every reason on one line.
+func (d *Decision) Reason() string {
+	ms := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		ms[i] = r.Msg
+	}
+	return strings.Join(ms, "; ")
+}
+
+// Event fills the audit event with what the decision knows.
+func (d *Decision) Event(e audit.Event) audit.Event {
+	if d.HostKnown {
+		e.User, e.UID = d.Host.User.Name, d.Host.User.UID
+	}
+	e.Jail, e.Select = d.Jail, d.Selected
+	if d.Located != nil {
+		e.Where = d.Located.Where()
+	}
+	if d.Outcome != Allow {
+		e.Code, e.Reason = d.Code(), d.Reason()
+	}
+	return e
 }
 
 // Notices are the lines of the jail's passwd and group that were skipped on
@@ -77,17 +188,11 @@ func (d *Decision) Notices() []string {
 	return out
 }
 
-// Denied reports whether the decision refuses the user: no assignment, a
-// deny rule, or a failed identity check.
-func (d *Decision) Denied() bool {
-	return !d.Assigned || d.Assignment.Jail == nil || !d.Verdict.Allowed()
-}
-
 // HostByUID is the caller of jailsh as NSS knows them, from the real uid.
 func HostByUID(uid uint32) (identity.Host, error) {
 	u, err := hostdb.ByUID(uid)
 	if err != nil {
-		return identity.Host{}, &Error{CodeHostUser, fmt.Errorf("uid %d: %w", uid, err)}
+		return identity.Host{}, fmt.Errorf("uid %d: %w", uid, err)
 	}
 	return host(u)
 }
@@ -96,7 +201,7 @@ func HostByUID(uid uint32) (identity.Host, error) {
 func HostByName(name string) (identity.Host, error) {
 	u, err := hostdb.ByName(name)
 	if err != nil {
-		return identity.Host{}, &Error{CodeHostUser, fmt.Errorf("user %q: %w", name, err)}
+		return identity.Host{}, fmt.Errorf("user %q: %w", name, err)
 	}
 	return host(u)
 }
@@ -104,65 +209,289 @@ func HostByName(name string) (identity.Host, error) {
 func host(u *userdb.User) (identity.Host, error) {
 	gs, err := hostdb.Groups(u)
 	if err != nil {
-		return identity.Host{}, &Error{CodeHostUser, fmt.Errorf("groups of %s: %w", u.Name, err)}
+		return identity.Host{}, fmt.Errorf("groups of %s: %w", u.Name, err)
 	}
 	return identity.Host{User: *u, Groups: gs}, nil
 }
 
-// Decide evaluates h against cfg. An error means the jail could not be
-// located or read: the caller refuses (fail closed) with CodeOf(err).
-func Decide(cfg *config.Config, h identity.Host) (*Decision, error) {
-	d := &Decision{Host: h}
-	names := make([]string, len(h.Groups))
-	for i, g := range h.Groups {
+// IsJailsh reports whether a login shell is jailsh: the configured path, or
+// any absolute path named jailsh (login shells are set by root).
+func IsJailsh(shell, configured string) bool {
+	return shell != "" && (shell == configured || path.IsAbs(shell) && path.Base(shell) == "jailsh")
+}
+
+// Decide computes the outcome. It never enters a jail; an allowed decision
+// holds the located jail for the caller to enter.
+func Decide(f Facts, req Request) *Decision {
+	d := &Decision{Host: f.Host, Selected: "default"}
+	if req.Jail != "" {
+		d.Selected = req.SelectedBy
+	}
+	if f.HostErr != nil {
+		// Not even the login shell is known, so not whether the user is
+		// jailed: fail closed. sshd, login and su have looked the user up
+		// already; only an NSS outage gets here.
+		return d.deny(CodeHostUser, f.HostErr.Error())
+	}
+	d.HostKnown = true
+	u := f.Host.User
+	shellIsJailsh := IsJailsh(u.Shell, req.Jailsh)
+	if f.ConfigErr != nil {
+		if req.Asker == Module && !shellIsJailsh {
+			// A typo in the config must never lock the admin out.
+			d.Warnings = append(d.Warnings, fmt.Sprintf("configuration unusable, stepping aside for %s (login shell %s): %v",
+				u.Name, orQuoted(u.Shell), f.ConfigErr))
+			return d.ignore(fmt.Sprintf("%s is not a jailed user: login shell %s is not jailsh", u.Name, orQuoted(u.Shell)))
+		}
+		return d.deny(CodeConfig, f.ConfigErr.Error())
+	}
+
+	names := make([]string, len(f.Host.Groups))
+	for i, g := range f.Host.Groups {
 		names[i] = g.Name
 	}
-	d.Assignment, d.Assigned = cfg.Assign(h.User.Name, names)
-	jc := d.Assignment.Jail
-	if !d.Assigned || jc == nil {
-		return d, nil
+	a, assigned := f.Config.Assign(u.Name, names)
+	if assigned {
+		d.Rule = &a.Rule
+	}
+	if req.Asker == Module && !shellIsJailsh && !(assigned && a.Rule.Jails()) {
+		return d.ignore(notJailed(u, d.Rule))
+	}
+	switch {
+	case !assigned:
+		return d.deny(CodeNotAssigned, fmt.Sprintf("%s is not assigned to any jail in %s", u.Name, f.Config.File))
+	case a.Rule.Denies():
+		return d.deny(CodeAssignedDeny, fmt.Sprintf("user %s is denied by the %s rule at %s", u.Name, a.Rule.Kind, a.Rule.Pos))
+	}
+	for _, j := range a.Jails {
+		d.Allowed = append(d.Allowed, j.Name)
 	}
 
+	var shell *identity.Denial
+	if req.Asker == Module && !shellIsJailsh {
+		msg := shellProblem(u.Shell, req.Jailsh, d.Allowed[0])
+		switch req.ShellCheck {
+		case ShellDeny:
+			shell = &identity.Denial{Code: CodeShell, Msg: msg}
+		case ShellWarn:
+			d.Warnings = append(d.Warnings, msg+" (shell_check=warn)")
+		}
+	}
+
+	candidates := a.Jails
+	if req.Jail != "" {
+		jc := selectJail(a.Jails, req.Jail)
+		if jc == nil {
+			d.Jail = req.Jail
+			return d.deny(CodeNotAllowed, fmt.Sprintf("%s may not enter jail %s (%s: %s); allowed: %s",
+				u.Name, req.Jail, a.Rule.Pos, a.Rule, strings.Join(d.Allowed, ", ")))
+		}
+		candidates = []*config.Jail{jc}
+	} else if req.Asker == Jailsh {
+		candidates = a.Jails[:1]
+	}
+	var refused []identity.Denial
+	allowed := false
+	for _, jc := range candidates {
+		e := evaluate(f.Host, jc)
+		if len(e.Reasons) == 0 {
+			d.adopt(e)
+			allowed = true
+			if jc != a.Jails[0] && req.Jail == "" {
+				d.Selected = "any" // the module, seeing no selection
+			}
+			if jc != a.Jails[0] && req.Jail == "" {
+				d.Warnings = append(d.Warnings, fmt.Sprintf("the default jail %s refuses %s: a login that selects no jail will be refused by jailsh (%s)",
+					a.Jails[0].Name, u.Name, joinMsgs(refused)))
+			}
+			break
+		}
+		e.Close()
+		if len(candidates) > 1 {
+			for i := range e.Reasons {
+				e.Reasons[i].Msg = "jail " + jc.Name + ": " + e.Reasons[i].Msg
+			}
+		}
+		refused = append(refused, e.Reasons...)
+		if d.Jail == "" || len(candidates) == 1 {
+			d.adoptFacts(e) // what -n shows for a refused jail
+		}
+	}
+	if !allowed {
+		d.Reasons = refused
+	}
+	if shell != nil {
+		d.Reasons = append(d.Reasons, *shell)
+	}
+	if len(d.Reasons) > 0 {
+		d.Close()
+		d.Outcome = Deny
+		return d
+	}
+	d.Outcome = Allow
+	return d
+}
+
+// evaluation is one jail's part of a decision.
+type evaluation struct {
+	Jail    *config.Jail
+	Located *jail.Jail
+	DB      *userdb.JailDB
+	Verdict identity.Verdict
+	Cred    identity.Cred
+	Reasons []identity.Denial
+}
+
+func (e *evaluation) Close() {
+	if e.Located != nil {
+		e.Located.Close()
+	}
+}
+
+// evaluate locates jc, reads its databases by fd and runs the identity
+// check; every refusal happens here, before anything is entered or logged
+// as allowed.
+func evaluate(h identity.Host, jc *config.Jail) *evaluation {
+	e := &evaluation{Jail: jc}
+	fail := func(code Code, err error) *evaluation {
+		e.Reasons = append(e.Reasons, identity.Denial{Code: code, Msg: err.Error()})
+		return e
+	}
 	j, err := jail.Locate(jc)
 	if err != nil {
-		return d, &Error{CodeJail, err}
+		return fail(CodeJail, err)
 	}
-	d.Jail = j
-
+	e.Located = j
 	want := userdb.Want{Name: h.User.Name, UID: h.User.UID}
 	for _, g := range h.Groups {
 		want.GIDs = append(want.GIDs, g.GID)
 	}
 	db, err := userdb.ReadJail(j.Root(), want)
 	if err != nil {
-		return d, &Error{CodeJailDB, fmt.Errorf("jail %s: %w", jc.Name, err)}
+		return fail(CodeJailDB, fmt.Errorf("jail %s: %w", jc.Name, err))
 	}
-	d.DB = db
-
-	d.Verdict = identity.Check(h, db, identity.Policy{Strict: jc.Groups == config.Strict, AllowRoot: jc.AllowRoot})
-	if !d.Verdict.Allowed() {
-		return d, nil
+	e.DB = db
+	e.Verdict = identity.Check(h, db, identity.Policy{Strict: jc.Groups == config.Strict, AllowRoot: jc.AllowRoot})
+	if !e.Verdict.Allowed() {
+		e.Reasons = e.Verdict.Denials
+		return e
 	}
-	// Before anything is entered or logged as allowed: a session that
-	// would be less confined than the jail's own processes is refused.
+	// A session that would be less confined than the jail's own processes
+	// is refused.
 	if err := j.CheckConfinement(); err != nil {
-		return d, &Error{CodeConfine, err}
+		return fail(CodeConfine, err)
 	}
-	c := &d.Verdict.Cred
+	e.Cred, err = sessionPolicy(jc, db, e.Verdict.Cred)
+	if err != nil {
+		return fail(CodeJailDB, err)
+	}
+	return e
+}
+
+// DefaultShell is what a jail passwd entry with an empty shell field gets,
+// as login(1) does.
+const DefaultShell = "/bin/sh"
+
+// sessionPolicy turns the identity check's credentials into the session's:
+// the jail's shell= override, /bin/sh for an empty shell field and / for an
+// empty home, as login(1) does. The shell is the jail's program, run as the
+// user: a plain absolute path and never jailsh again.
+func sessionPolicy(jc *config.Jail, db *userdb.JailDB, c identity.Cred) (identity.Cred, error) {
 	if jc.Shell != "" {
 		c.Shell = jc.Shell
 	}
 	if c.Shell == "" {
 		c.Shell = DefaultShell
 	}
-	// The session's shell is the jail's program, run as the user; it must
-	// be a plain absolute path and never jailsh again.
 	if !path.IsAbs(c.Shell) || path.Base(c.Shell) == "jailsh" {
-		return d, &Error{CodeJailDB, fmt.Errorf("jail %s: %s:%d: shell %q for %s is not usable (absolute path to a shell other than jailsh)",
-			jc.Name, db.PasswdFile, db.User.Line, c.Shell, h.User.Name)}
+		return c, fmt.Errorf("jail %s: %s:%d: shell %q for %s is not usable (absolute path to a shell other than jailsh)",
+			jc.Name, db.PasswdFile, db.User.Line, c.Shell, c.Name)
 	}
 	if c.Home == "" {
 		c.Home = "/"
 	}
-	return d, nil
+	return c, nil
+}
+
+// adopt makes an allowed evaluation the decision's.
+func (d *Decision) adopt(e *evaluation) {
+	d.adoptFacts(e)
+	d.Located, e.Located = e.Located, nil
+	d.Cred = e.Cred
+}
+
+// adoptFacts keeps what a refused evaluation learnt, for jailsh -n.
+func (d *Decision) adoptFacts(e *evaluation) {
+	d.Jail, d.DB, d.Verdict = e.Jail.Name, e.DB, e.Verdict
+}
+
+// Refuse turns the decision into a denial after the fact: the session
+// could not be started (attach, drop or exec failed) or its program was not
+// found. The jail is released.
+func (d *Decision) Refuse(code Code, msg string) *Decision {
+	d.Reasons = nil
+	return d.deny(code, msg)
+}
+
+func (d *Decision) deny(code Code, msg string) *Decision {
+	d.Close()
+	d.Outcome = Deny
+	d.Reasons = append(d.Reasons, identity.Denial{Code: code, Msg: msg})
+	return d
+}
+
+func (d *Decision) ignore(msg string) *Decision {
+	d.Outcome = Ignore
+	d.Reasons = []identity.Denial{{Code: CodeNotJailed, Msg: msg}}
+	return d
+}
+
+// selectJail is the jail named name among the rule's, or nil: a selection
+// can only narrow what the config allows.
+func selectJail(js []*config.Jail, name string) *config.Jail {
+	for _, j := range js {
+		if j.Name == name {
+			return j
+		}
+	}
+	return nil
+}
+
+// notJailed says why the module steps aside for u.
+func notJailed(u userdb.User, r *config.Rule) string {
+	var by string
+	switch {
+	case r == nil:
+		by = "no rule names them"
+	case r.Denies():
+		by = fmt.Sprintf("the deny rule at %s names no jail", r.Pos)
+	default:
+		by = fmt.Sprintf("only the default rule at %s matches", r.Pos)
+	}
+	return fmt.Sprintf("%s is not a jailed user: login shell %s is not jailsh and %s", u.Name, orQuoted(u.Shell), by)
+}
+
+// shellProblem says why a session with this login shell would not enter the
+// jail.
+func shellProblem(shell, jailsh, jailName string) string {
+	what := "jailsh"
+	if path.Base(shell) == "jailsh" {
+		what = "an absolute path to jailsh"
+	}
+	return fmt.Sprintf("login shell is %s, not %s: the session would not enter jail %s", orQuoted(shell), what, jailName)
+}
+
+func orQuoted(s string) string {
+	if s == "" {
+		return `""`
+	}
+	return s
+}
+
+func joinMsgs(ds []identity.Denial) string {
+	ms := make([]string, len(ds))
+	for i, d := range ds {
+		ms[i] = d.Msg
+	}
+	return strings.Join(ms, "; ")
 }

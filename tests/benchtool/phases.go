@@ -61,13 +61,12 @@ func phasesCmd(args []string) {
 		fatal("phases: %v", err)
 	}
 	cfgT := lap()
-	d, err := gate.Decide(cfg, host)
-	if err != nil || d.Denied() {
-		fatal("phases: decide: %v %+v", err, d.Verdict.Denials)
+	d := gate.Decide(gate.Facts{Host: host, Config: cfg}, gate.Request{Asker: gate.Jailsh})
+	if d.Outcome != gate.Allow {
+		fatal("phases: decide: %s", d.Reason())
 	}
 	decide := lap()
-	ev := audit.Event{Prog: "benchtool", User: *userName, UID: host.User.UID, Jail: d.Assignment.Jail.Name,
-		Where: d.Jail.Where(), Command: "bench"}
+	ev := d.Event(audit.Event{Prog: "benchtool", Command: "bench"})
 	if err := audit.Connect(); err != nil {
 		fatal("phases: %v", err)
 	}
@@ -81,8 +80,8 @@ func phasesCmd(args []string) {
 		fatal("phases: %v", err)
 	}
 	lap()
-	c := d.Verdict.Cred
-	status, err := d.Jail.Run(jail.Session{Cred: c, Path: argv[0], Argv: argv,
+	c := d.Cred
+	status, err := d.Located.Run(jail.Session{Cred: c, Path: argv[0], Argv: argv,
 		Env: []string{"PATH=/usr/bin:/bin", "HOME=" + c.Home, "USER=" + c.Name}})
 	if err != nil || status != 0 {
 		fatal("phases: run: status %d, %v", status, err)

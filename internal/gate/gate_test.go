@@ -1,0 +1,163 @@
+package gate
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"jailme.dev/jailme/internal/config"
+	"jailme.dev/jailme/internal/identity"
+	"jailme.dev/jailme/internal/userdb"
+)
+
+const jailsh = "/usr/local/sbin/jailsh"
+
+func TestIsJailsh(t *testing.T) {
+	for _, tc := range []struct {
+		shell, configured string
+		want              bool
+	}{
+		{"/usr/local/sbin/jailsh", jailsh, true},
+		{"/usr/sbin/jailsh", jailsh, true},
+		{"/opt/jailme/bin/jailsh", "", true},
+		{"/bin/bash", "/bin/bash", true},
+		{"/bin/bash", jailsh, false},
+		{"jailsh", jailsh, false},
+		{"/usr/sbin/jailsh.old", jailsh, false},
+		{"", jailsh, false},
+		{"", "", false},
+	} {
+		if got := IsJailsh(tc.shell, tc.configured); got != tc.want {
+			t.Errorf("IsJailsh(%q, %q) = %v", tc.shell, tc.configured, got)
+		}
+	}
+}
+
+// The example config's shape: deny by default, a deny rule, user and group
+// rules, one user with two jails. No jail runs (the pidfiles do not exist):
+// every decision that reaches a jail is refused with code jail, which is
+// what tells it apart from one that never looked.
+const conf = `
+user  alice   web build
+user  mallory deny
+group devs    build
+default deny
+jail web   { pidfile = "/nonexistent/jailme-test/web.pid"; }
+jail build { pidfile = "/nonexistent/jailme-test/build.pid"; }
+`
+
+func mkHost(name string, uid uint32, shell string, groups ...string) identity.Host {
+	h := identity.Host{User: userdb.User{Name: name, UID: uid, GID: uid, Shell: shell}}
+	h.Groups = append(h.Groups, userdb.Group{Name: name, GID: uid})
+	for i, g := range groups {
+		h.Groups = append(h.Groups, userdb.Group{Name: g, GID: 3000 + uint32(i)})
+	}
+	return h
+}
+
+func TestDecide(t *testing.T) {
+	cfg, err := config.Parse("/etc/jailme.conf", []byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := errors.New("/etc/jailme.conf: writable by group or others (mode 0666)")
+	root := mkHost("root", 0, "/bin/bash")
+	plain := mkHost("plain", 3001, "/bin/bash")
+	mallory := mkHost("mallory", 2010, "/bin/bash")
+	henry := mkHost("henry", 2009, jailsh)
+	aliceJ := mkHost("alice", 2001, jailsh)
+	aliceB := mkHost("alice", 2001, "/bin/bash")
+	gina := mkHost("gina", 2008, "/bin/zsh", "devs")
+	mod := Request{Asker: Module, Jailsh: jailsh}
+	warn := Request{Asker: Module, Jailsh: jailsh, ShellCheck: ShellWarn}
+	sh := Request{Asker: Jailsh}
+	for _, tc := range []struct {
+		name    string
+		f       Facts
+		req     Request
+		outcome Outcome
+		code    string
+		jail    string
+		warn    string // a warning containing this
+	}{
+		// The lockout (issue 10): root and host users under "default deny".
+		{"module ignores root", Facts{Host: root, Config: cfg}, mod, Ignore, "not-jailed", "", ""},
+		{"module ignores a bash user", Facts{Host: plain, Config: cfg}, mod, Ignore, "not-jailed", "", ""},
+		{"module ignores a deny rule's bash user", Facts{Host: mallory, Config: cfg}, mod, Ignore, "not-jailed", "", ""},
+		{"module ignores root with a broken config", Facts{Host: root, ConfigErr: broken}, mod, Ignore, "not-jailed", "", "configuration unusable"},
+		{"module decides a jailsh user with a broken config", Facts{Host: henry, ConfigErr: broken}, mod, Deny, "config", "", ""},
+		{"module refuses a jailsh user the default denies", Facts{Host: henry, Config: cfg}, mod, Deny, "assigned-deny", "", ""},
+		{"module refuses an unknown user", Facts{HostErr: errors.New(`user "x": no such user`)}, mod, Deny, "host-user", "", ""},
+		// Jailed users are decided as jailsh would, plus the shell check.
+		{"module checks every jail of a rule's jailsh user", Facts{Host: aliceJ, Config: cfg}, mod, Deny, "jail", "web", ""},
+		{"module: rule-jailed bash user, shell_check=deny", Facts{Host: aliceB, Config: cfg}, mod, Deny, "jail,shell", "web", ""},
+		{"module: rule-jailed bash user, shell_check=warn", Facts{Host: aliceB, Config: cfg}, warn, Deny, "jail", "web", "shell_check=warn"},
+		{"module: group rule jails a zsh user", Facts{Host: gina, Config: cfg}, mod, Deny, "jail,shell", "build", ""},
+		{"module checks the selection it can see", Facts{Host: aliceJ, Config: cfg}, Request{Asker: Module, Jailsh: jailsh, Jail: "build", SelectedBy: "JAILME_JAIL"}, Deny, "jail", "build", ""},
+		// jailsh decides for whoever runs it.
+		{"jailsh refuses root under default deny", Facts{Host: root, Config: cfg}, sh, Deny, "assigned-deny", "", ""},
+		{"jailsh refuses a bash user under default deny", Facts{Host: plain, Config: cfg}, sh, Deny, "assigned-deny", "", ""},
+		{"jailsh refuses with a broken config", Facts{Host: aliceJ, ConfigErr: broken}, sh, Deny, "config", "", ""},
+		{"jailsh: the default jail is the rule's first", Facts{Host: aliceJ, Config: cfg}, sh, Deny, "jail", "web", ""},
+		{"jailsh: -j build", Facts{Host: aliceJ, Config: cfg}, Request{Asker: Jailsh, Jail: "build", SelectedBy: "-j"}, Deny, "jail", "build", ""},
+		{"jailsh: a jail not the user's", Facts{Host: gina, Config: cfg}, Request{Asker: Jailsh, Jail: "web", SelectedBy: "-j"}, Deny, "not-allowed", "web", ""},
+		{"jailsh: an unknown jail", Facts{Host: aliceJ, Config: cfg}, Request{Asker: Jailsh, Jail: "nosuch", SelectedBy: "JAILME_JAIL"}, Deny, "not-allowed", "nosuch", ""},
+		{"jailsh: a deny rule cannot be selected around", Facts{Host: mallory, Config: cfg}, Request{Asker: Jailsh, Jail: "web", SelectedBy: "-j"}, Deny, "assigned-deny", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Decide(tc.f, tc.req)
+			defer d.Close()
+			if d.Outcome != tc.outcome || d.Code() != tc.code || d.Jail != tc.jail {
+				t.Fatalf("got %v code=%s jail=%q (%s), want %v code=%s jail=%q",
+					d.Outcome, d.Code(), d.Jail, d.Reason(), tc.outcome, tc.code, tc.jail)
+			}
+			if len(d.Reasons) == 0 {
+				t.Errorf("no reason given")
+			}
+			if d.Located != nil {
+				t.Errorf("a refused decision holds its jail open")
+			}
+			if tc.warn != "" && !strings.Contains(strings.Join(d.Warnings, "\n"), tc.warn) {
+				t.Errorf("warnings %q lack %q", d.Warnings, tc.warn)
+			}
+		})
+	}
+}
+
+// A refusal for a jail the user may not enter lists the ones they may.
+func TestNotAllowedListsJails(t *testing.T) {
+	cfg, err := config.Parse("/etc/jailme.conf", []byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Decide(Facts{Host: mkHost("alice", 2001, jailsh), Config: cfg}, Request{Asker: Jailsh, Jail: "ftp", SelectedBy: "-j"})
+	if want := "alice may not enter jail ftp (/etc/jailme.conf:2:1: user alice web build); allowed: web, build"; d.Reason() != want {
+		t.Errorf("reason %q\nwant   %q", d.Reason(), want)
+	}
+}
+
+// Every jail the module checks for a user without a visible selection is
+// named in the refusal, so the user learns about each.
+func TestModuleNamesEveryJail(t *testing.T) {
+	cfg, err := config.Parse("/etc/jailme.conf", []byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Decide(Facts{Host: mkHost("alice", 2001, jailsh), Config: cfg}, Request{Asker: Module, Jailsh: jailsh})
+	if len(d.Reasons) != 2 || !strings.HasPrefix(d.Reasons[0].Msg, "jail web: ") || !strings.HasPrefix(d.Reasons[1].Msg, "jail build: ") {
+		t.Errorf("reasons %q", d.Reasons)
+	}
+}
+
+func TestShellProblem(t *testing.T) {
+	for _, tc := range []struct{ shell, want string }{
+		{"/bin/bash", "login shell is /bin/bash, not jailsh: the session would not enter jail web"},
+		{"jailsh", "login shell is jailsh, not an absolute path to jailsh: the session would not enter jail web"},
+		{"/usr/sbin/jailsh.old", "login shell is /usr/sbin/jailsh.old, not jailsh: the session would not enter jail web"},
+		{"", `login shell is "", not jailsh: the session would not enter jail web`},
+	} {
+		if got := shellProblem(tc.shell, jailsh, "web"); got != tc.want {
+			t.Errorf("shellProblem(%q) = %q, want %q", tc.shell, got, tc.want)
+		}
+	}
+}
