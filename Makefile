@@ -6,7 +6,7 @@ BUILD    ?= build
 FUZZTIME ?= 20s
 GOFLAGS_BUILD = -trimpath -ldflags "-s -w"
 
-.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e installcheck manlint demo test clean deps
+.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout installcheck manlint demo test clean deps
 
 all: jailsh pam
 
@@ -46,11 +46,16 @@ integration: all
 e2e: all
 	bash tests/e2e.sh
 
+# Who pam_jailme is about (root and host users pass, whatever the config
+# says) and several jails per user, through real sshd, su and login.
+lockout: all
+	bash tests/lockout.sh
+
 # Linux: a session is no stronger than the jail's own processes (issue 7).
 confine: all
 	bash tests/confine.sh
 
-test: deps vet unit fuzz integration confine e2e installcheck manlint
+test: deps vet unit fuzz integration confine e2e lockout installcheck manlint
 
 installcheck: all
 	JAILME_BUILD=$(CURDIR)/$(BUILD) bash tests/install.sh

@@ -247,11 +247,9 @@ func evaluate(cfg *config.Config, name string, optional bool, bad map[string]boo
 	for _, j := range first.Allowed[min(1, len(first.Allowed)):] {
 		ds = append(ds, gate.Decide(f, gate.Request{Asker: gate.Jailsh, Jail: j, SelectedBy: "-j"}))
 	}
-	defer func() {
-		for _, d := range ds {
-			d.Close()
-		}
-	}()
+	for _, d := range ds {
+		d.Close()
+	}
 	return userFindings(mod, ds, bad)
 }
 
@@ -280,10 +278,7 @@ func userFindings(mod *gate.Decision, ds []*gate.Decision, bad map[string]bool) 
 	}
 	for _, d := range ds {
 		f := base
-		f.Jail = d.Jail
-		if d.Located != nil {
-			f.Where = d.Located.Where()
-		}
+		f.Jail, f.Where = d.Jail, d.Where
 		switch {
 		case d.Outcome == gate.Allow:
 			f.Kind, f.Reason = kindAllow, "would run "+d.Cred.Shell+" in the jail"

@@ -116,29 +116,6 @@ check "ssh alice CMD: stdin reaches the jailed command" "got: $OUT" has "$OUT" '
 
 # --- ssh, interactive ---------------------------------------------------------------------
 
-# tmux_ssh SESSION USER: an interactive ssh -tt in a detached tmux session.
-tmux_ssh() {
-	SHELL=/bin/sh tmux new-session -d -s "$1" -x 160 -y 40 \
-		"exec ssh $SSH_OPTS -tt -p $SSH_PORT $2@127.0.0.1"
-}
-# tmux_wait SESSION ERE [SECONDS]: until the screen matches.
-tmux_wait() {
-	local i
-	for i in $(seq $((${3:-10} * 10))); do
-		tmux capture-pane -p -t "$1" 2>/dev/null | grep -Eq -- "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-tmux_gone() {
-	local i
-	for i in $(seq 100); do
-		tmux has-session -t "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
-screen() { tmux capture-pane -p -t "$1" 2>/dev/null | grep -v '^$' | tail -5 | tr '\n' '|'; }
 
 log_mark
 tmux_ssh i1 alice

@@ -585,6 +585,7 @@ start_sshd() {
 		MaxSessions 50
 		LogLevel VERBOSE
 		Subsystem sftp ${SFTP_SERVER:-/usr/lib/openssh/sftp-server}
+		${SSHD_EXTRA:-}
 	EOF
 	/usr/sbin/sshd -D -f "$T/ssh/sshd_config" -E "$T/sshd.log" &
 	SSHD_PID=$!
@@ -620,6 +621,32 @@ pam_stack() {
 	[ "$1" = on ] && echo "session required $PAM_JAILME jailsh=$JAILSH" >>/etc/pam.d/sshd
 	return 0
 }
+
+# --- terminals: interactive sessions in detached tmux sessions -------------
+
+# tmux_ssh SESSION USER: an interactive ssh -tt in a detached tmux session.
+tmux_ssh() {
+	SHELL=/bin/sh tmux new-session -d -s "$1" -x 160 -y 40 \
+		"exec ssh $SSH_OPTS -tt -p $SSH_PORT $2@127.0.0.1"
+}
+# tmux_wait SESSION ERE [SECONDS]: until the screen matches.
+tmux_wait() {
+	local i
+	for i in $(seq $((${3:-10} * 10))); do
+		tmux capture-pane -p -t "$1" 2>/dev/null | grep -Eq -- "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+tmux_gone() {
+	local i
+	for i in $(seq 100); do
+		tmux has-session -t "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+screen() { tmux capture-pane -p -t "$1" 2>/dev/null | grep -v '^$' | tail -5 | tr '\n' '|'; }
 
 # capture runs its command in a child bash under timeout(1); these helpers
 # must be visible there.

@@ -125,6 +125,7 @@ type Decision struct {
 	Jail      string       // the jail decided about
 	Selected  string       // how Jail was chosen: "default", "-j", "JAILME_JAIL", "any"
 	Located   *jail.Jail   // the located, pinned jail
+	Where     string       // where Jail was found (pid:N, path:P, jid:N), kept after Close
 	DB        *userdb.JailDB
 	Verdict   identity.Verdict
 	// Cred is what the session runs with when allowed: the identity check's
@@ -165,10 +166,7 @@ func (d *Decision) Event(e audit.Event) audit.Event {
 	if d.HostKnown {
 		e.User, e.UID = d.Host.User.Name, d.Host.User.UID
 	}
-	e.Jail, e.Select = d.Jail, d.Selected
-	if d.Located != nil {
-		e.Where = d.Located.Where()
-	}
+	e.Jail, e.Select, e.Where = d.Jail, d.Selected, d.Where
 	if d.Outcome != Allow {
 		e.Code, e.Reason = d.Code(), d.Reason()
 	}
@@ -336,6 +334,7 @@ func Decide(f Facts, req Request) *Decision {
 type evaluation struct {
 	Jail    *config.Jail
 	Located *jail.Jail
+	Where   string
 	DB      *userdb.JailDB
 	Verdict identity.Verdict
 	Cred    identity.Cred
@@ -361,7 +360,7 @@ func evaluate(h identity.Host, jc *config.Jail) *evaluation {
 	if err != nil {
 		return fail(CodeJail, err)
 	}
-	e.Located = j
+	e.Located, e.Where = j, j.Where()
 	want := userdb.Want{Name: h.User.Name, UID: h.User.UID}
 	for _, g := range h.Groups {
 		want.GIDs = append(want.GIDs, g.GID)
@@ -422,7 +421,7 @@ func (d *Decision) adopt(e *evaluation) {
 
 // adoptFacts keeps what a refused evaluation learnt, for jailsh -n.
 func (d *Decision) adoptFacts(e *evaluation) {
-	d.Jail, d.DB, d.Verdict = e.Jail.Name, e.DB, e.Verdict
+	d.Jail, d.Where, d.DB, d.Verdict = e.Jail.Name, e.Where, e.DB, e.Verdict
 }
 
 // Refuse turns the decision into a denial after the fact: the session
