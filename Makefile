@@ -6,7 +6,7 @@ BUILD    ?= build
 FUZZTIME ?= 20s
 GOFLAGS_BUILD = -trimpath -ldflags "-s -w"
 
-.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout installcheck manlint demo test clean deps
+.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout sshd installcheck manlint demo test clean deps
 
 all: jailsh pam
 
@@ -51,11 +51,15 @@ e2e: all
 lockout: all
 	bash tests/lockout.sh
 
+# What sshd does without the login shell: forwarding, internal-sftp.
+sshd: all
+	bash tests/sshd.sh
+
 # Linux: a session is no stronger than the jail's own processes (issue 7).
 confine: all
 	bash tests/confine.sh
 
-test: deps vet unit fuzz integration confine e2e lockout installcheck manlint
+test: deps vet unit fuzz integration confine e2e lockout sshd installcheck manlint
 
 installcheck: all
 	JAILME_BUILD=$(CURDIR)/$(BUILD) bash tests/install.sh

@@ -96,6 +96,7 @@ type checkReport struct {
 	LoginShell string
 	Rule       string // "file:line:col: user alice web", or why none
 	Module     string // what pam_jailme does: "ignore: why", "allow (jail web)", "deny: code"
+	SSHD       string // for a jailed user: what sshd lets them do without the login shell
 	Jail       string // how it was located, or "-"
 	Rows       []identity.Row
 	Shell      string // what would be executed, "" when denied
@@ -124,6 +125,10 @@ func check(w io.Writer, cfg *config.Config, name string) int {
 		}
 		r := report(d)
 		r.Module = moduleLine(mod)
+		if i == 0 && mod.HostKnown && mod.Outcome != gate.Ignore {
+			// A jailed user: what sshd would let them do around the jail.
+			r.SSHD = sshdLine(mod)
+		}
 		if d.Located != nil {
 			plan, note, perr := confinementPlan(d.Located)
 			r.Plan, r.PlanNote = plan, note
@@ -138,6 +143,23 @@ func check(w io.Writer, cfg *config.Config, name string) int {
 		return exitDenied
 	}
 	return exitOK
+}
+
+// sshdLine says what sshd lets a jailed user do without the login shell.
+func sshdLine(mod *gate.Decision) string {
+	s, err := sshdSettings(mod.Host.User.Name)
+	if err != nil {
+		return err.Error()
+	}
+	hs := sshdHoles(s)
+	if len(hs) == 0 {
+		return "no forwarding, tunnel or internal-sftp"
+	}
+	var ws []string
+	for _, h := range hs {
+		ws = append(ws, fmt.Sprintf("%s (%s)", h.What, h.Setting))
+	}
+	return "lets the user " + strings.Join(ws, "; ")
 }
 
 // moduleLine is what pam_jailme does with the user, in one line.
@@ -192,6 +214,9 @@ func (r checkReport) write(w io.Writer) {
 	fmt.Fprintf(w, "rule:         %s\n", r.Rule)
 	if r.Module != "" {
 		fmt.Fprintf(w, "pam_jailme:   %s\n", r.Module)
+	}
+	if r.SSHD != "" {
+		fmt.Fprintf(w, "sshd:         %s\n", r.SSHD)
 	}
 	fmt.Fprintf(w, "jail:         %s\n", r.Jail)
 	if len(r.Rows) > 0 {

@@ -367,3 +367,26 @@ func TestReportUnknownUser(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+func TestSSHDHoles(t *testing.T) {
+	open := parseSSHDT([]byte("allowtcpforwarding yes\nallowstreamlocalforwarding all\nallowagentforwarding yes\n" +
+		"x11forwarding no\npermittunnel no\ndisableforwarding no\nsubsystem sftp internal-sftp\nforcecommand none\n"))
+	var got []string
+	for _, h := range sshdHoles(open) {
+		got = append(got, h.Code+"/"+h.Setting)
+	}
+	want := []string{"sshd-forwarding/allowtcpforwarding yes", "sshd-forwarding/allowstreamlocalforwarding all",
+		"sshd-forwarding/allowagentforwarding yes", "sshd-sftp/subsystem sftp internal-sftp"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("holes %q\nwant  %q", got, want)
+	}
+	closed := parseSSHDT([]byte("allowtcpforwarding yes\ndisableforwarding yes\npermittunnel no\n" +
+		"subsystem sftp /usr/lib/openssh/sftp-server\nforcecommand none\n"))
+	if hs := sshdHoles(closed); len(hs) != 0 {
+		t.Errorf("DisableForwarding yes and an external sftp-server: holes %+v", hs)
+	}
+	tun := parseSSHDT([]byte("disableforwarding yes\npermittunnel point-to-point\nforcecommand internal-sftp -d /x\n"))
+	if hs := sshdHoles(tun); len(hs) != 2 || hs[0].Code != "sshd-tunnel" || hs[1].Code != "sshd-sftp" {
+		t.Errorf("tunnel and forced internal-sftp: %+v", hs)
+	}
+}

@@ -35,20 +35,22 @@ const (
 	kindConfine    = "confine"    // a jail's confinement cannot be applied (Linux)
 	kindHostUser   = "host-user"  // a rule or group names a user unknown to the host
 	kindHostGroup  = "host-group" // a group rule names a group unknown to the host
+	kindSSHD       = "sshd"       // sshd takes a jailed user around the jail (forwarding, internal-sftp)
 )
 
 // finding is one audit line, or one object of the --json array.
 type finding struct {
-	Kind    string  `json:"kind"`
-	User    string  `json:"user,omitempty"`
-	UID     *uint32 `json:"uid,omitempty"`
-	Jail    string  `json:"jail,omitempty"`
-	Where   string  `json:"where,omitempty"`
-	Shell   string  `json:"shell,omitempty"`
-	Account string  `json:"account,omitempty"` // alias: the jail's name for the uid
-	Code    string  `json:"code,omitempty"`
-	Rule    string  `json:"rule,omitempty"` // file:line:col of the assigning rule
-	Reason  string  `json:"reason,omitempty"`
+	Kind    string   `json:"kind"`
+	User    string   `json:"user,omitempty"`
+	UID     *uint32  `json:"uid,omitempty"`
+	Jail    string   `json:"jail,omitempty"`
+	Where   string   `json:"where,omitempty"`
+	Shell   string   `json:"shell,omitempty"`
+	Account string   `json:"account,omitempty"` // alias: the jail's name for the uid
+	Code    string   `json:"code,omitempty"`
+	Rule    string   `json:"rule,omitempty"` // file:line:col of the assigning rule
+	Reason  string   `json:"reason,omitempty"`
+	groups  []string // the user's host groups (not printed)
 }
 
 // String is the grep-able line: jailsh: audit: KIND key=value ...
@@ -84,8 +86,23 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 	fs, bad := jailFindings(cfg, all)
 	names, optional, more := candidates(cfg, all, hostdb.GroupByName)
 	fs = append(fs, more...)
+	sshd := true
 	for _, name := range names {
-		fs = append(fs, evaluate(cfg, name, optional[name], bad)...)
+		ufs, jailed := evaluate(cfg, name, optional[name], bad)
+		fs = append(fs, ufs...)
+		if !jailed || !sshd {
+			continue
+		}
+		sfs, err := sshdFindings(name, *ufs[0].UID, inGroup(ufs[0].groups, sshdGroup))
+		if errors.Is(err, errNoSSHD) {
+			fmt.Fprintf(os.Stderr, "jailsh: audit: note: %v\n", err)
+			sshd = false
+			continue
+		}
+		if err != nil {
+			sfs = []finding{{Kind: kindSSHD, User: name, Code: "sshd", Reason: err.Error()}}
+		}
+		fs = append(fs, sfs...)
 	}
 	if err := writeFindings(w, fs, asJSON); err != nil {
 		fmt.Fprintf(os.Stderr, "jailsh: audit: %v\n", err)
@@ -225,21 +242,23 @@ func candidates(cfg *config.Config, all []userdb.User, groupByName func(string) 
 }
 
 // evaluate runs, for one user, pam_jailme's decision and jailsh's for
-// each jail the user may enter: the very decisions a login makes.
-func evaluate(cfg *config.Config, name string, optional bool, bad map[string]bool) []finding {
+// each jail the user may enter: the very decisions a login makes. It
+// reports whether the user is a jailed user (then the first finding
+// carries the uid and the host groups).
+func evaluate(cfg *config.Config, name string, optional bool, bad map[string]bool) ([]finding, bool) {
 	var f gate.Facts
 	f.Host, f.HostErr = gate.HostByName(name)
 	if f.HostErr != nil {
 		if optional {
-			return nil
+			return nil, false
 		}
-		return []finding{{Kind: kindHostUser, User: name, Code: string(gate.CodeHostUser), Reason: f.HostErr.Error()}}
+		return []finding{{Kind: kindHostUser, User: name, Code: string(gate.CodeHostUser), Reason: f.HostErr.Error()}}, false
 	}
 	f.Config = cfg
 	mod := gate.Decide(f, gate.Request{Asker: gate.Module})
 	mod.Close()
 	if mod.Outcome == gate.Ignore {
-		return userFindings(mod, nil, bad)
+		return userFindings(mod, nil, bad), false
 	}
 	var ds []*gate.Decision
 	first := gate.Decide(f, gate.Request{Asker: gate.Jailsh})
@@ -250,7 +269,11 @@ func evaluate(cfg *config.Config, name string, optional bool, bad map[string]boo
 	for _, d := range ds {
 		d.Close()
 	}
-	return userFindings(mod, ds, bad)
+	fs := userFindings(mod, ds, bad)
+	for _, g := range f.Host.Groups {
+		fs[0].groups = append(fs[0].groups, g.Name)
+	}
+	return fs, true
 }
 
 // userFindings classifies one user's decisions: the module's, and jailsh's
@@ -305,6 +328,8 @@ func userFindings(mod *gate.Decision, ds []*gate.Decision, bad map[string]bool) 
 	}
 	return fs
 }
+
+func inGroup(groups []string, g string) bool { return slices.Contains(groups, g) }
 
 func writeFindings(w io.Writer, fs []finding, asJSON bool) error {
 	if asJSON {

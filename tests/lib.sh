@@ -562,11 +562,15 @@ SSH_KEY=$T/ssh/client_key
 
 # start_sshd: a private sshd on 127.0.0.1:$SSH_PORT with its own host key,
 # keys per user under the private /etc, its log in $T/sshd.log.
+# SSHD_CONFIG names the config file to write (default $T/ssh/sshd_config;
+# /etc/ssh/sshd_config makes it the one `sshd -T` reads); SSHD_EXTRA adds
+# lines at its end.
 start_sshd() {
+	local conf=${SSHD_CONFIG:-$T/ssh/sshd_config}
 	mkdir -p -m 0755 "$T/ssh" /etc/ssh/jailme-keys
-	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_key" </dev/null || return 1
-	ssh-keygen -q -t ed25519 -N '' -f "$SSH_KEY" </dev/null || return 1
-	cat >"$T/ssh/sshd_config" <<-EOF
+	[ -f "$T/ssh/host_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/host_key" </dev/null || return 1
+	[ -f "$SSH_KEY" ] || ssh-keygen -q -t ed25519 -N '' -f "$SSH_KEY" </dev/null || return 1
+	cat >"$conf" <<-EOF
 		ListenAddress 127.0.0.1
 		Port $SSH_PORT
 		HostKey $T/ssh/host_key
@@ -587,7 +591,7 @@ start_sshd() {
 		Subsystem sftp ${SFTP_SERVER:-/usr/lib/openssh/sftp-server}
 		${SSHD_EXTRA:-}
 	EOF
-	/usr/sbin/sshd -D -f "$T/ssh/sshd_config" -E "$T/sshd.log" &
+	/usr/sbin/sshd -D -f "$conf" -E "$T/sshd.log" &
 	SSHD_PID=$!
 	local i
 	for i in $(seq 50); do
@@ -598,6 +602,14 @@ start_sshd() {
 }
 
 ssh_up() { (exec 3<>/dev/tcp/127.0.0.1/$SSH_PORT) 2>/dev/null; }
+
+# stop_sshd: the listener goes; sessions already open die with the suite.
+stop_sshd() {
+	[ -n "${SSHD_PID:-}" ] || return 0
+	kill "$SSHD_PID" 2>/dev/null
+	wait "$SSHD_PID" 2>/dev/null
+	unset SSHD_PID
+}
 
 # authorize USER: the client key may log in as USER.
 authorize() {
