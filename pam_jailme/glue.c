@@ -27,8 +27,10 @@
 #include <sys/types.h>
 
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -186,16 +188,59 @@ jm_log(void *pamh, int prio, const char *msg)
 #endif
 }
 
-int
-pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+/*
+ * jm_forked_open is open_session in a forked child, where Go cannot run and
+ * so the decision is not available. A user whose login shell is jailsh is
+ * jailed whatever the configuration says: refused, fail closed (jailsh
+ * itself decides again at login). Everyone else, root included, is not
+ * refused, as the module steps aside for users who are not jailed: a host
+ * that opens sessions in a forked child must not lock the admin out. What
+ * is lost here is the shell check for a user a rule jails whose login
+ * shell is not jailsh; that is logged.
+ */
+static int
+jm_forked_open(pam_handle_t *pamh, int argc, const char **argv)
 {
-	if (forked()) {
-		syslog(LOG_AUTHPRIV | LOG_ERR,
-		    "pam_jailme: open_session in pid %ld, module loaded in "
-		    "pid %ld: a forked child cannot run the check; refusing",
+	const void *item = NULL;
+	const char *jailsh = "/usr/local/sbin/jailsh", *shell, *base;
+	struct passwd pw, *res = NULL;
+	char buf[16384];
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "jailsh=/", 8) == 0)
+			jailsh = argv[i] + 7;
+	if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS || item == NULL ||
+	    getpwnam_r(item, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
+		syslog(LOG_AUTHPRIV | LOG_ERR, "pam_jailme: open_session in pid "
+		    "%ld, module loaded in pid %ld: a forked child cannot run the "
+		    "check and the user is unknown; refusing",
 		    (long)getpid(), (long)jm_load_pid);
 		return PAM_SESSION_ERR;
 	}
+	shell = pw.pw_shell != NULL ? pw.pw_shell : "";
+	base = strrchr(shell, '/');
+	if (strcmp(shell, jailsh) == 0 ||
+	    (shell[0] == '/' && base != NULL && strcmp(base + 1, "jailsh") == 0)) {
+		syslog(LOG_AUTHPRIV | LOG_ERR, "pam_jailme: open_session in pid "
+		    "%ld, module loaded in pid %ld: a forked child cannot run the "
+		    "check; refusing jailsh user uid %ld",
+		    (long)getpid(), (long)jm_load_pid, (long)pw.pw_uid);
+		return PAM_SESSION_ERR;
+	}
+	syslog(LOG_AUTHPRIV | LOG_ERR, "pam_jailme: open_session in pid %ld, "
+	    "module loaded in pid %ld: a forked child cannot run the check; "
+	    "stepping aside for uid %ld, whose login shell is not jailsh (a "
+	    "user or group rule naming them is not checked here)",
+	    (long)getpid(), (long)jm_load_pid, (long)pw.pw_uid);
+	return PAM_IGNORE;
+}
+
+int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	if (forked())
+		return jm_forked_open(pamh, argc, argv);
 	return jm_go_open_session(pamh, flags, argc, (char **)argv);
 }
 

@@ -594,7 +594,18 @@ func (fx *fixture) testFork(t *testing.T) {
 			}
 		}
 	}
-	fx.log.want(t, "pam_jailme: open_session in pid %d, module loaded in pid %d: a forked child cannot run the check; refusing")
+	fx.log.want(t, "pam_jailme: open_session in pid %d, module loaded in pid %d: a forked child cannot run the check; refusing jailsh user uid 2001")
+
+	// A user who is not jailed (issue 11): the fork guard steps aside, so
+	// such a host cannot lock root or host users out.
+	out, err := fx.hostEnv(t, 10*time.Second, nil, nil, fx.confdir, svc, "jmfree", "fork", "3")
+	if err != nil {
+		t.Fatalf("forkhost jmfree: %v\n%s", err, out)
+	}
+	if got := strings.Count(out, "child-open: 0\n"); got != 3 {
+		t.Fatalf("forkhost fork 3 for jmfree (bash, no rule): %d times child-open: 0, want 3, in\n%s", got, out)
+	}
+	fx.log.want(t, "pam_jailme: open_session in pid %d, module loaded in pid %d: a forked child cannot run the check; stepping aside for uid 2006, whose login shell is not jailsh")
 }
 
 // testSignalMask: Go's threads must not take the host's signals. The host
