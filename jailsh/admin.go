@@ -28,7 +28,7 @@ const (
 	exitConfig = 2 // configuration error; usage error
 )
 
-const adminUsage = "usage: jailsh -t | -n user | --audit [--json]"
+const adminUsage = "usage: jailsh [-f file] -t | -T | -n user | --audit [--json]"
 
 // isAdminForm tells the root-only forms from a login shell invocation by
 // the first argument only; admin then parses the rest.
@@ -37,7 +37,7 @@ func isAdminForm(args []string) bool {
 		return false
 	}
 	switch args[1] {
-	case "-t", "--test-config", "-n", "--check", "--audit", "--json":
+	case "-t", "--test-config", "-T", "-n", "--check", "--audit", "--json", "-f":
 		return true
 	}
 	return false
@@ -45,16 +45,25 @@ func isAdminForm(args []string) bool {
 
 // adminCmd is a parsed admin form.
 type adminCmd struct {
-	form string // "test", "check", "audit"
+	form string // "test", "dump", "check", "audit"
 	user string // -n
 	json bool   // --audit --json
+	file string // -f: a candidate configuration instead of /etc/jailme.conf
 }
 
 func parseAdmin(args []string) (adminCmd, error) {
-	var c adminCmd
+	c := adminCmd{file: confPath}
+	if len(args) >= 2 && args[0] == "-f" {
+		if !strings.HasPrefix(args[1], "/") {
+			return c, errors.New(adminUsage + ": -f takes an absolute path")
+		}
+		c.file, args = args[1], args[2:]
+	}
 	switch {
 	case len(args) == 1 && (args[0] == "-t" || args[0] == "--test-config"):
 		c.form = "test"
+	case len(args) == 1 && args[0] == "-T":
+		c.form = "dump"
 	case len(args) == 2 && (args[0] == "-n" || args[0] == "--check") && args[1] != "" && args[1][0] != '-':
 		c.form, c.user = "check", args[1]
 	case len(args) == 1 && args[0] == "--audit":
@@ -67,14 +76,16 @@ func parseAdmin(args []string) (adminCmd, error) {
 	return c, nil
 }
 
-// admin runs a root-only form and returns the exit status.
+// admin runs a root-only form and returns the exit status. A candidate
+// configuration (-f) passes the same ownership checks as the real one:
+// what -t accepts is what a login will accept.
 func admin(args []string) int {
 	c, err := parseAdmin(args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "jailsh: %v\n", err)
 		return exitConfig
 	}
-	cfg, err := config.Load(confPath)
+	cfg, err := config.Load(c.file)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "jailsh: %v\n", err)
 		return exitConfig
@@ -84,8 +95,16 @@ func admin(args []string) int {
 		return check(os.Stdout, cfg, c.user)
 	case "audit":
 		return runAudit(os.Stdout, cfg, c.json)
+	case "dump":
+		dumpConfig(os.Stdout, cfg)
+		return exitOK
 	}
-	return exitOK // -t: nothing to say when the config is good, like sshd -t
+	// -t: like sshd -t, silent when all is well; what parses but cannot
+	// work on this host is a warning, and the status stays 0.
+	for _, w := range configWarnings(cfg, lookupUser, lookupGroup) {
+		fmt.Fprintf(os.Stderr, "jailsh: warning: %s\n", w)
+	}
+	return exitOK
 }
 
 // checkReport is one jailsh decision as jailsh -n prints it.

@@ -28,6 +28,8 @@ func TestIsAdminForm(t *testing.T) {
 		{[]string{"jailsh", "--audit", "--json"}, true},
 		{[]string{"jailsh", "--json", "--audit"}, true},
 		{[]string{"-jailsh", "-n", "alice"}, true},
+		{[]string{"jailsh", "-T"}, true},
+		{[]string{"jailsh", "-f", "/etc/jailme.conf.new", "-t"}, true},
 		{[]string{"jailsh"}, false},
 		{[]string{"-jailsh"}, false},
 		{[]string{"jailsh", "-c", "-n"}, false},
@@ -62,11 +64,21 @@ func TestParseAdmin(t *testing.T) {
 		{[]string{"--audit", "alice"}, adminCmd{}, true},
 		{[]string{"--json"}, adminCmd{}, true},
 		{[]string{"--json", "-n", "alice"}, adminCmd{}, true},
+		{[]string{"-T"}, adminCmd{form: "dump"}, false},
+		{[]string{"-f", "/etc/jailme.conf.new", "-t"}, adminCmd{form: "test", file: "/etc/jailme.conf.new"}, false},
+		{[]string{"-f", "/x.conf", "-n", "bob"}, adminCmd{form: "check", user: "bob", file: "/x.conf"}, false},
+		{[]string{"-f", "/x.conf", "--audit", "--json"}, adminCmd{form: "audit", json: true, file: "/x.conf"}, false},
+		{[]string{"-f", "relative.conf", "-t"}, adminCmd{}, true},
+		{[]string{"-f", "/x.conf"}, adminCmd{}, true},
+		{[]string{"-t", "-f", "/x.conf"}, adminCmd{}, true},
 	} {
 		got, err := parseAdmin(tt.args)
 		if (err != nil) != tt.err {
 			t.Errorf("parseAdmin(%q) err = %v", tt.args, err)
 			continue
+		}
+		if tt.want.file == "" {
+			tt.want.file = confPath
 		}
 		if !tt.err && got != tt.want {
 			t.Errorf("parseAdmin(%q) = %+v, want %+v", tt.args, got, tt.want)
@@ -81,7 +93,8 @@ func TestAdminFormsRefusedForNonRoot(t *testing.T) {
 	for _, args := range [][]string{
 		{"jailsh", "-n", "root"}, {"jailsh", "--check", "root"}, {"jailsh", "--audit"},
 		{"jailsh", "--audit", "--json"}, {"jailsh", "--json", "--audit"}, {"jailsh", "-t"},
-		{"jailsh", "--test-config"}, {"-jailsh", "-n", "root"},
+		{"jailsh", "--test-config"}, {"-jailsh", "-n", "root"}, {"jailsh", "-T"},
+		{"jailsh", "-f", "/etc/shadow", "-t"},
 	} {
 		if !isAdminForm(args) {
 			t.Errorf("isAdminForm(%q) = false", args)
@@ -388,5 +401,80 @@ func TestSSHDHoles(t *testing.T) {
 	tun := parseSSHDT([]byte("disableforwarding yes\npermittunnel point-to-point\nforcecommand internal-sftp -d /x\n"))
 	if hs := sshdHoles(tun); len(hs) != 2 || hs[0].Code != "sshd-tunnel" || hs[1].Code != "sshd-sftp" {
 		t.Errorf("tunnel and forced internal-sftp: %+v", hs)
+	}
+}
+
+func TestConfigWarnings(t *testing.T) {
+	cfg, err := config.Parse("/etc/jailme.conf", []byte(`
+user  alice  web
+user  ghost  web
+group nogroup web
+jail web { pidfile = "/nonexistent/jailme/web.pid"; }
+jail www { }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := func(name string) error {
+		if name == "alice" {
+			return nil
+		}
+		return fmt.Errorf("%q: %w", name, hostdb.ErrNotFound)
+	}
+	ws := configWarnings(cfg, known, known)
+	for _, want := range []string{
+		"/etc/jailme.conf:3:1: user rule names ghost, whom the host does not know",
+		"/etc/jailme.conf:4:1: group rule names nogroup, which the host does not know",
+		"/etc/jailme.conf: no default rule",
+		"/etc/jailme.conf:5:1: jail web", // the pidfile does not exist
+		"/etc/jailme.conf:6:1: jail www names a FreeBSD jail",
+	} {
+		found := false
+		for _, w := range ws {
+			found = found || strings.HasPrefix(w, want)
+		}
+		if !found {
+			t.Errorf("no warning %q in:\n%s", want, strings.Join(ws, "\n"))
+		}
+	}
+	if len(ws) != 5 {
+		t.Errorf("%d warnings, want 5:\n%s", len(ws), strings.Join(ws, "\n"))
+	}
+}
+
+// -T prints a configuration that parses back to the same rules and jails.
+func TestDumpConfigRoundTrip(t *testing.T) {
+	in := `user alice web build
+user mallory deny
+group devs build
+default deny
+jail web { pidfile = "/run/jails/web.pid"; allow_setuid = true; shell = "/bin/ksh"; }
+jail build { machine = "build"; groups = subset; allow_root = true; }
+jail ftp { path = "/usr/jail/ftp"; }
+`
+	cfg, err := config.Parse("/etc/jailme.conf", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	dumpConfig(&b, cfg)
+	back, err := config.Parse("/etc/jailme.conf", b.Bytes())
+	if err != nil {
+		t.Fatalf("-T output does not parse: %v\n%s", err, b.String())
+	}
+	for i, r := range cfg.Rules {
+		if back.Rules[i].String() != r.String() {
+			t.Errorf("rule %d: %q, want %q", i, back.Rules[i], r)
+		}
+	}
+	for name, j := range cfg.Jails {
+		bj := *back.Jails[name]
+		bj.Pos = j.Pos
+		if bj != *j {
+			t.Errorf("jail %s: %+v, want %+v", name, bj, *j)
+		}
+	}
+	if !strings.Contains(b.String(), "\tgroups = strict;\n") || !strings.Contains(b.String(), "\tallow_root = false;\n") {
+		t.Errorf("defaults not spelled out:\n%s", b.String())
 	}
 }

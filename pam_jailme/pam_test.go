@@ -833,7 +833,7 @@ func (fx *fixture) testSSHD(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 254 || strings.Contains(out, "jailme-ssh-ok") {
 		t.Errorf("ssh jmsshx: want exit 254 and no command run, got %v\n%s", err, out)
 	}
-	if want := `jailme: /etc/group:7: the jail makes jmsshx a member of group "jmadm" (gid 2100) but the host does not`; !strings.Contains(out, want) {
+	if want := `jailme: jail web: /etc/group:7: the jail makes jmsshx a member of group "jmadm" (gid 2100) but the host does not`; !strings.Contains(out, want) {
 		t.Errorf("ssh jmsshx: the user was not told %q:\n%s", want, out)
 	}
 	line := fx.log.want(t, "pam_jailme[%d]: deny service=sshd rhost=127.0.0.1 user=jmsshx ")
@@ -874,7 +874,7 @@ func (fx *fixture) testSu(t *testing.T) {
 	if err == nil || strings.Contains(out, "jailme-su-ok") {
 		t.Errorf("su jmsshx: the command ran: %v\n%s", err, out)
 	}
-	if want := `jailme: /etc/group:7: the jail makes jmsshx a member of group "jmadm" (gid 2100) but the host does not`; !strings.Contains(out, want) {
+	if want := `jailme: jail web: /etc/group:7: the jail makes jmsshx a member of group "jmadm" (gid 2100) but the host does not`; !strings.Contains(out, want) {
 		t.Errorf("su jmsshx: the user was not told %q:\n%s", want, out)
 	}
 	fx.log.want(t, "pam_jailme[%d]: deny service=su user=jmsshx ")

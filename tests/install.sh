@@ -221,7 +221,7 @@ fi
 say "wheel2:x:4242:jmtest" >>"$JR/etc/group"
 out=$("$J" -n jmtest 2>&1)
 rc=$?
-if [ $rc = 1 ] && grep -q '^verdict: *denied$' <<<"$out" && grep -q '^  code=extra-group: /etc/group:3: ' <<<"$out"; then
+if [ $rc = 1 ] && grep -q '^verdict: *denied$' <<<"$out" && grep -q '^  code=extra-group: jail web: /etc/group:3: ' <<<"$out"; then
 	ok "jailsh -n jmtest with an extra jail group: denied, code=extra-group, exit 1"
 else
 	notok "jailsh -n jmtest with an extra jail group: denied, code=extra-group, exit 1" "exit $rc" "$out"

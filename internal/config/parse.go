@@ -111,7 +111,11 @@ func (l *lexer) next() (token, error) {
 		return l.str()
 	}
 	if !isWordByte(c) {
-		return token{}, l.errorf(p, "unexpected character %q", string(c))
+		hint := ""
+		if c == '/' {
+			hint = ` (paths are quoted: "/like/this")`
+		}
+		return token{}, l.errorf(p, "unexpected character %q%s", string(c), hint)
 	}
 	start := l.off
 	for l.off < len(l.data) && isWordByte(l.data[l.off]) {
@@ -239,7 +243,7 @@ func (p *parser) statement(t token) error {
 	case ".include":
 		return p.includeDirective(t)
 	}
-	return p.errorf(t.pos, "unknown directive %q", t.text)
+	return p.errorf(t.pos, "unknown directive %q%s", t.text, didYouMean(t.text, directives))
 }
 
 // value reads a word or a string.
@@ -432,7 +436,7 @@ func (p *parser) jail(kw token) error {
 			return p.errorf(key.pos, "expected a key or }, got %s", key)
 		}
 		if !knownKey(key.text) {
-			return p.errorf(key.pos, "unknown key %q in jail %s", key.text, j.Name)
+			return p.errorf(key.pos, "unknown key %q in jail %s%s", key.text, j.Name, didYouMean(key.text, keys))
 		}
 		if first, dup := seen[key.text]; dup {
 			return p.errorf(key.pos, "duplicate key %s in jail %s (first at %s)", key.text, j.Name, first)
@@ -479,12 +483,47 @@ func (p *parser) jail(kw token) error {
 	return nil
 }
 
-func knownKey(k string) bool {
-	switch k {
-	case "pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell":
-		return true
+var (
+	directives = []string{"user", "group", "default", "jail", ".include"}
+	keys       = []string{"pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell"}
+)
+
+func knownKey(k string) bool { return slices.Contains(keys, k) }
+
+// didYouMean names the known word nearest to a typo (at most two edits
+// away), for the error message.
+func didYouMean(word string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(word, k); d < bestD {
+			best, bestD = k, d
+		}
 	}
-	return false
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance of two short ASCII words.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func (p *parser) setKey(j *Jail, key string, v token) error {

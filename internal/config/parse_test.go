@@ -115,7 +115,7 @@ func TestParseBad(t *testing.T) {
 	tests := []struct{ in, err string }{
 		// lexical
 		{"user alice web!\n", `t.conf:1:15: unexpected character "!"`},
-		{"user alice/x web\n", `t.conf:1:11: unexpected character "/"`},
+		{"user alice/x web\n", `t.conf:1:11: unexpected character "/" (paths are quoted: "/like/this")`},
 		{"jail a { path = \"/x\n\"; }", "t.conf:1:17: unterminated string"},
 		{"jail a { path = \"/x", "t.conf:1:17: unterminated string"},
 		{`jail a { path = "/x\n"; }`, `t.conf:1:20: invalid escape in string (only \" and \\)`},
@@ -123,7 +123,10 @@ func TestParseBad(t *testing.T) {
 		{"jail a { path = \"/x\xff\"; }", "t.conf:1:17: string is not valid UTF-8"},
 		{"\x00", `t.conf:1:1: unexpected character "\x00"`},
 		// directives
-		{"users alice web\n", `t.conf:1:1: unknown directive "users"`},
+		{"users alice web\n", `t.conf:1:1: unknown directive "users" (did you mean "user"?)`},
+		{"frobnicate alice web\n", `t.conf:1:1: unknown directive "frobnicate"`},
+		{"jail a { pidfile = /run/a.pid; }\n", `t.conf:1:20: unexpected character "/" (paths are quoted: "/like/this")`},
+		{"jail a { alow_root = yes; }\n", `t.conf:1:10: unknown key "alow_root" in jail a (did you mean "allow_root"?)`},
 		{"\"user\" alice web\n", `t.conf:1:1: expected a directive, got string "user"`},
 		{"{\n", `t.conf:1:1: expected a directive, got "{"`},
 		{"user alice\n", "t.conf:1:11: expected a jail name or deny, got end of line"},

@@ -31,7 +31,7 @@ var (
 func CheckOwnership(path string) error {
 	fi, err := os.Lstat(path)
 	if err != nil {
-		return err
+		return plain(err)
 	}
 	if err := checkFile(path, fi); err != nil {
 		return err
@@ -64,12 +64,23 @@ func checkOwner(path string, fi fs.FileInfo) error {
 		return fmt.Errorf("%s: cannot tell its owner", path)
 	}
 	if st.Uid != rootUID {
-		return fmt.Errorf("%s: owned by uid %d, not root", path, st.Uid)
+		return fmt.Errorf("%s: owned by uid %d, not root (fix: chown root %s)", path, st.Uid, path)
 	}
 	if mode := uint32(st.Mode) & 0o7777; mode&0o022 != 0 {
-		return fmt.Errorf("%s: writable by group or others (mode %04o)", path, mode)
+		return fmt.Errorf("%s: writable by group or others (mode %04o; fix: chmod go-w %s)", path, mode, path)
 	}
 	return nil
+}
+
+// plain words a failed file system call for the admin: the path and what
+// went wrong ("no such file or directory"), not the system call's name.
+// The cause stays wrapped for errors.Is.
+func plain(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
 }
 
 // checkDirs checks dir and every directory above it up to walkRoot.
@@ -77,7 +88,7 @@ func checkDirs(dir string) error {
 	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
 		fi, err := os.Lstat(d)
 		if err != nil {
-			return err
+			return plain(err)
 		}
 		if !fi.IsDir() {
 			return fmt.Errorf("%s: not a directory", d)
@@ -180,7 +191,7 @@ func readConfig(path string) ([]byte, error) {
 func CheckDirOwnership(path string) error {
 	fi, err := os.Lstat(path)
 	if err != nil {
-		return err
+		return plain(err)
 	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		return fmt.Errorf("%s: is a symbolic link", path)

@@ -305,11 +305,6 @@ func Decide(f Facts, req Request) *Decision {
 			break
 		}
 		e.Close()
-		if len(candidates) > 1 {
-			for i := range e.Reasons {
-				e.Reasons[i].Msg = "jail " + jc.Name + ": " + e.Reasons[i].Msg
-			}
-		}
 		refused = append(refused, e.Reasons...)
 		if d.Jail == "" || len(candidates) == 1 {
 			d.adoptFacts(e) // what -n shows for a refused jail
@@ -350,7 +345,21 @@ func (e *evaluation) Close() {
 // evaluate locates jc, reads its databases by fd and runs the identity
 // check; every refusal happens here, before anything is entered or logged
 // as allowed.
+//
+// Every reason names the jail: "/etc/group:5" alone would not say that it
+// is the jail's file, nor which jail's.
 func evaluate(h identity.Host, jc *config.Jail) *evaluation {
+	e := evaluateIn(h, jc)
+	prefix := "jail " + jc.Name + ": "
+	for i, r := range e.Reasons {
+		if !strings.HasPrefix(r.Msg, prefix) {
+			e.Reasons[i].Msg = prefix + r.Msg
+		}
+	}
+	return e
+}
+
+func evaluateIn(h identity.Host, jc *config.Jail) *evaluation {
 	e := &evaluation{Jail: jc}
 	fail := func(code Code, err error) *evaluation {
 		e.Reasons = append(e.Reasons, identity.Denial{Code: code, Msg: err.Error()})
@@ -372,7 +381,7 @@ func evaluate(h identity.Host, jc *config.Jail) *evaluation {
 	e.DB = db
 	e.Verdict = identity.Check(h, db, identity.Policy{Strict: jc.Groups == config.Strict, AllowRoot: jc.AllowRoot})
 	if !e.Verdict.Allowed() {
-		e.Reasons = e.Verdict.Denials
+		e.Reasons = slices.Clone(e.Verdict.Denials)
 		return e
 	}
 	// A session that would be less confined than the jail's own processes
