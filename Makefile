@@ -4,9 +4,18 @@
 GO       ?= go
 BUILD    ?= build
 FUZZTIME ?= 20s
-GOFLAGS_BUILD = -trimpath -ldflags "-s -w"
 
-.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout sshd installcheck manlint demo test clean deps
+# The version jailsh --version prints: the nearest tag (git describe), or,
+# with no tag yet, VERSION plus the commit (0.2.0-gc929c62-dirty); outside a
+# git checkout (a release tarball, a port's distfile) the VERSION file.
+# Packagers may pass JAILME_VERSION=... instead.
+JAILME_VERSION ?= $(shell v=$$(git describe --tags --always --dirty 2>/dev/null); f=$$(cat VERSION 2>/dev/null); \
+	if [ -z "$$v" ]; then echo "$${f:-unknown}"; \
+	elif printf '%s\n' "$$v" | grep -Eqx '[0-9a-f]{4,}(-dirty)?'; then echo "$${f:-unknown}-g$$v"; \
+	else echo "$$v"; fi)
+GOFLAGS_BUILD = -trimpath -ldflags "-s -w -X main.version=$(JAILME_VERSION)"
+
+.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout sshd installcheck manlint demo test clean deps version package-test
 
 all: jailsh pam
 
@@ -18,13 +27,16 @@ jailsh:
 # runtime cannot be unloaded.
 pam:
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath \
-		-ldflags "-s -w -extldflags '-Wl,-soname,pam_jailme.so -Wl,-z,nodelete'" \
+		-ldflags "-s -w -X main.version=$(JAILME_VERSION) -extldflags '-Wl,-soname,pam_jailme.so -Wl,-z,nodelete'" \
 		-o $(BUILD)/pam_jailme.so ./pam_jailme
 	rm -f $(BUILD)/pam_jailme.h
 
 cross:
-	GOOS=freebsd GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -o $(BUILD)/freebsd-amd64/jailsh ./jailsh
-	GOOS=freebsd GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -o $(BUILD)/freebsd-arm64/jailsh ./jailsh
+	GOOS=freebsd GOARCH=amd64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BUILD)/freebsd-amd64/jailsh ./jailsh
+	GOOS=freebsd GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BUILD)/freebsd-arm64/jailsh ./jailsh
+
+version:
+	@echo $(JAILME_VERSION)
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
@@ -59,13 +71,20 @@ sshd: all
 confine: all
 	bash tests/confine.sh
 
-test: deps vet unit fuzz integration confine e2e lockout sshd installcheck manlint
+test: deps vet unit fuzz integration confine e2e lockout sshd installcheck package-test manlint
 
 installcheck: all
 	JAILME_BUILD=$(CURDIR)/$(BUILD) bash tests/install.sh
 
 manlint:
 	bash tests/manlint.sh
+
+# The Debian package: dpkg-buildpackage in a copy of this tree, then install,
+# pam-auth-update and purge in a throwaway root (private namespaces, overlays
+# over /usr and /var/lib; see tests/package.sh). The .deb is left in
+# $(BUILD)/deb/.
+package-test:
+	JAILME_BUILD=$(CURDIR)/$(BUILD) bash tests/package.sh
 
 # A throwaway jail and users in private namespaces, a login over real ssh,
 # a refused login and its reason; everything vanishes with the namespaces.
@@ -84,12 +103,18 @@ deps:
 # the PAM module, the man pages, the example config and pam.d snippets, and
 # adds jailsh to /etc/shells once (not with DESTDIR: the package does that).
 # /etc/jailme.conf is never created or overwritten.
+#
+# As root, jailsh is installed 4755 root:0. As anyone else (a package staged
+# by an ordinary user: dpkg-buildpackage without fakeroot, poudriere, nfpm)
+# files are installed as that user and jailsh 0755, never setuid to the
+# builder: the package applies root and 4755 (debian/rules, the port's
+# pkg-plist).
 PREFIX      ?= /usr/local
 DESTDIR     ?=
 INSTALL     ?= install
-SBINDIR      = $(PREFIX)/sbin
-MANDIR       = $(PREFIX)/share/man
-EXAMPLESDIR  = $(PREFIX)/share/examples/jailme
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+EXAMPLESDIR ?= $(PREFIX)/share/examples/jailme
 SHELLS       = /etc/shells
 JAILSH_PATH  = $(SBINDIR)/jailsh
 PAM_SNIPPETS = $(notdir $(wildcard etc/pam.d/*))
@@ -101,26 +126,48 @@ else
 PAMDIR      ?= $(shell ma=$$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || $(CC) -print-multiarch 2>/dev/null); \
 		 if [ -n "$$ma" ] && [ -d "/lib/$$ma/security" ]; then echo "/lib/$$ma/security"; else echo /lib/security; fi)
 endif
+ROOT        := $(filter 0,$(shell id -u))
+OWNER        = $(if $(ROOT),-o root -g 0)
+JAILSH_MODE  = $(if $(ROOT),4755,0755)
 
-.PHONY: install uninstall
+.PHONY: install uninstall uninstall-check
 
 install:
 	@test -f $(BUILD)/jailsh && test -f $(BUILD)/pam_jailme.so || \
 		{ echo "make install: $(BUILD)/jailsh or $(BUILD)/pam_jailme.so missing: run make first" >&2; exit 1; }
 	@pamdir='$(PAMDIR)'; set -ex; \
 	$(INSTALL) -d "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$$pamdir" "$(DESTDIR)$(MANDIR)/man5" "$(DESTDIR)$(MANDIR)/man8" "$(DESTDIR)$(EXAMPLESDIR)/pam.d"; \
-	$(INSTALL) -o root -g 0 -m 4755 $(BUILD)/jailsh "$(DESTDIR)$(JAILSH_PATH)"; \
-	$(INSTALL) -o root -g 0 -m 0644 $(BUILD)/pam_jailme.so "$(DESTDIR)$$pamdir/pam_jailme.so"
-	$(INSTALL) -o root -g 0 -m 0644 jailsh/jailsh.8 pam_jailme/pam_jailme.8 "$(DESTDIR)$(MANDIR)/man8/"
-	$(INSTALL) -o root -g 0 -m 0644 etc/jailme.conf.5 "$(DESTDIR)$(MANDIR)/man5/"
-	$(INSTALL) -o root -g 0 -m 0644 etc/jailme.conf "$(DESTDIR)$(EXAMPLESDIR)/"
-	$(INSTALL) -o root -g 0 -m 0644 $(addprefix etc/pam.d/,$(PAM_SNIPPETS)) "$(DESTDIR)$(EXAMPLESDIR)/pam.d/"
+	$(INSTALL) $(OWNER) -m $(JAILSH_MODE) $(BUILD)/jailsh "$(DESTDIR)$(JAILSH_PATH)"; \
+	$(INSTALL) $(OWNER) -m 0644 $(BUILD)/pam_jailme.so "$(DESTDIR)$$pamdir/pam_jailme.so"
+	$(INSTALL) $(OWNER) -m 0644 jailsh/jailsh.8 pam_jailme/pam_jailme.8 "$(DESTDIR)$(MANDIR)/man8/"
+	$(INSTALL) $(OWNER) -m 0644 etc/jailme.conf.5 "$(DESTDIR)$(MANDIR)/man5/"
+	$(INSTALL) $(OWNER) -m 0644 etc/jailme.conf "$(DESTDIR)$(EXAMPLESDIR)/"
+	$(INSTALL) $(OWNER) -m 0644 $(addprefix etc/pam.d/,$(PAM_SNIPPETS)) "$(DESTDIR)$(EXAMPLESDIR)/pam.d/"
+	@if [ -z "$(ROOT)" ]; then \
+		echo "make install: not root: $(DESTDIR)$(JAILSH_PATH) is 0755 and yours; the package must make it 4755 root"; \
+	fi
 	@if [ -z "$(DESTDIR)" ] && ! grep -qxF '$(JAILSH_PATH)' $(SHELLS) 2>/dev/null; then \
 		if [ -s $(SHELLS) ] && [ -n "$$(tail -c 1 $(SHELLS))" ]; then echo >>$(SHELLS); fi; \
 		echo '$(JAILSH_PATH)' >>$(SHELLS) && echo "added $(JAILSH_PATH) to $(SHELLS)"; \
 	fi
 
-uninstall:
+# Removing the module while a PAM stack still names it breaks that service
+# for everyone ("Module is unknown": su, sshd, login refuse root too), and
+# removing jailsh leaves its users without a login shell. On the live system
+# (no DESTDIR) uninstall refuses while either is true, naming each, unless
+# FORCE=1. A DESTDIR is a staging tree: the host's stacks and users are not
+# its business.
+uninstall-check:
+	@[ -n "$(DESTDIR)" ] || [ "$(FORCE)" = 1 ] || { \
+	refs=$$(grep -Hn '^[[:space:]]*[^#[:space:]].*pam_jailme' /etc/pam.d/* /etc/pam.conf 2>/dev/null); \
+	users=$$(getent passwd | awk -F: -v s='$(JAILSH_PATH)' '$$7 == s { print $$1 }' | sort -u | tr '\n' ' '); \
+	[ -z "$$refs$$users" ] && exit 0; \
+	echo "make uninstall: refusing: logins still depend on what it would remove:" >&2; \
+	if [ -n "$$refs" ]; then printf '%s\n' "$$refs" | sed 's/^\([^:]*:[0-9]*\):.*/  \1: uses pam_jailme (remove the line; pam-auth-update --disable jailme for common-*)/' >&2; fi; \
+	if [ -n "$$users" ]; then echo "  login shell $(JAILSH_PATH): $$users(chsh -s /bin/sh USER, or another shell)" >&2; fi; \
+	echo "make uninstall: FORCE=1 removes it anyway" >&2; exit 1; }
+
+uninstall: uninstall-check
 	@pamdir='$(PAMDIR)'; set -x; \
 	rm -f "$(DESTDIR)$(JAILSH_PATH)" "$(DESTDIR)$$pamdir/pam_jailme.so"
 	rm -f "$(DESTDIR)$(MANDIR)/man8/jailsh.8" "$(DESTDIR)$(MANDIR)/man8/pam_jailme.8" "$(DESTDIR)$(MANDIR)/man5/jailme.conf.5"

@@ -26,6 +26,9 @@ import (
 const confPath = "/etc/jailme.conf"
 
 func main() {
+	if handled, status := infoForm(os.Args, os.Stdout); handled {
+		os.Exit(status) // --version, --help: anyone, nothing logged (version.go)
+	}
 	// Before anything can open a file: fds 0-2 must be open (else our own
 	// files would land there) and must not be host directories (runc
 	// CVE-2024-21626); no core dump or ptrace of a setuid process; nothing

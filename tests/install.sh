@@ -109,10 +109,10 @@ modeowner() { stat -c '%a %U %G' "$1" 2>&1; }
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || cc -print-multiarch 2>/dev/null)
 if [ -n "$ma" ] && [ -d "/lib/$ma/security" ]; then pamdir=/lib/$ma/security; else pamdir=/lib/security; fi
 
-# expect_tree ROOT PREFIX PAMDIR: what install puts under ROOT.
+# expect_tree ROOT PREFIX PAMDIR [JAILSH_MODE]: what install puts under ROOT.
 expect_tree() {
 	local r=$1 p=$2 pd=$3 f
-	say "$r$p/sbin/jailsh 4755 $BUILD/jailsh"
+	say "$r$p/sbin/jailsh ${4:-4755} $BUILD/jailsh"
 	say "$r$pd/pam_jailme.so 644 $BUILD/pam_jailme.so"
 	say "$r$p/share/man/man8/jailsh.8 644 $REPO/jailsh/jailsh.8"
 	say "$r$p/share/man/man8/pam_jailme.8 644 $REPO/pam_jailme/pam_jailme.8"
@@ -123,15 +123,15 @@ expect_tree() {
 	done
 }
 
-# check_tree NAME ROOT PREFIX PAMDIR
+# check_tree NAME ROOT PREFIX PAMDIR [JAILSH_MODE OWNER GROUP]
 check_tree() {
-	local name=$1 r=$2 p=$3 pd=$4 path mode src bad=() got want
+	local name=$1 r=$2 p=$3 pd=$4 jm=${5:-4755} own="${6:-root} ${7:-root}" path mode src bad=() got want
 	while read -r path mode src; do
 		[ -f "$path" ] || { bad+=("missing $path"); continue; }
 		got=$(modeowner "$path")
-		[ "$got" = "$mode root root" ] || bad+=("$path: $got, want $mode root root")
+		[ "$got" = "$mode $own" ] || bad+=("$path: $got, want $mode $own")
 		cmp -s "$path" "$src" || bad+=("$path differs from $src")
-	done < <(expect_tree "$r" "$p" "$pd")
+	done < <(expect_tree "$r" "$p" "$pd" "$jm")
 	want=$(expect_tree "$r" "$p" "$pd" | cut -d' ' -f1 | sort)
 	got=$(find "$r$p" "$r$pd" \( -type f -o -type l \) 2>/dev/null | sort -u)
 	[ "$got" = "$want" ] || bad+=("installed files:" $got "want:" $want)
@@ -157,6 +157,31 @@ check "DESTDIR: /etc/shells not touched" test "$(sha256sum </etc/shells)" = "$sh
 if mk uninstall DESTDIR="$D"; then ok "make uninstall DESTDIR=$D"; else notok "make uninstall DESTDIR=$D" "$(cat "$W/make.log")"; fi
 no_files "DESTDIR: uninstall leaves no file" "$D"
 check "DESTDIR: /etc/shells still not touched" test "$(sha256sum </etc/shells)" = "$shells0"
+
+# --- DESTDIR as an ordinary user (a package staged without root) ----------
+# No "install -o root" (it would fail), and no setuid bit on a binary the
+# builder owns: the package applies root and 4755.
+nr_uid=$(id -u nobody 2>/dev/null || echo 65534)
+nr_gid=$(id -g nobody 2>/dev/null || echo 65534)
+nr_user=$(id -un "$nr_uid" 2>/dev/null || echo "$nr_uid")
+nr_group=$(getent group "$nr_gid" | cut -d: -f1)
+ND=$W/nonroot
+install -d -o "$nr_uid" -g "$nr_gid" -m 0755 "$ND"
+nrmk() {
+	setpriv --reuid="$nr_uid" --regid="$nr_gid" --clear-groups -- \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u PREFIX -u PAMDIR HOME=/ \
+		make -s -C "$REPO" BUILD="$BUILD" "$@" >"$W/make.log" 2>&1
+}
+if nrmk install DESTDIR="$ND/dest"; then
+	ok "not root: make install DESTDIR=$ND/dest"
+else
+	notok "not root: make install DESTDIR=$ND/dest" "$(cat "$W/make.log")"
+fi
+check_tree "not root: jailsh 0755 (not setuid), files the builder's, contents as built, nothing else" \
+	"$ND/dest" /usr/local "$pamdir" 755 "$nr_user" "${nr_group:-$nr_gid}"
+check "not root: install says the package must apply 4755 root" grep -q 'the package must make it 4755 root' "$W/make.log"
+if nrmk uninstall DESTDIR="$ND/dest"; then ok "not root: make uninstall DESTDIR"; else notok "not root: make uninstall DESTDIR" "$(cat "$W/make.log")"; fi
+no_files "not root: uninstall leaves no file" "$ND/dest"
 
 mk install DESTDIR="$D" PREFIX=/opt/jailme PAMDIR=/opt/jailme/lib/security
 check_tree "DESTDIR, PREFIX=/opt/jailme PAMDIR=/opt/jailme/lib/security" "$D" /opt/jailme /opt/jailme/lib/security
@@ -287,8 +312,34 @@ out=$("$J" -t 2>&1)
 check "jailsh -t without a config: exit 2 with the error" test $? = 2 -a -n "$out"
 
 # --- uninstall without DESTDIR --------------------------------------------
+# Refused while a login depends on it: jmtest's login shell is $J.
 mk uninstall PREFIX="$P" PAMDIR="$PD"
-check "make uninstall without DESTDIR" test $? = 0
+rc=$?
+if [ $rc != 0 ] && grep -q "login shell $J: jmtest " "$W/make.log" && grep -q 'FORCE=1' "$W/make.log" &&
+	! grep -q 'jmtest2\|jmtest3' "$W/make.log" && [ -f "$J" ] && [ -f "$PD/pam_jailme.so" ]; then
+	ok "uninstall refused while jmtest's login shell is jailsh, naming only jmtest; nothing removed"
+else
+	notok "uninstall refused while jmtest's login shell is jailsh, naming only jmtest; nothing removed" "exit $rc" "$(cat "$W/make.log")"
+fi
+# ... and while a PAM stack names the module (a commented line does not count).
+set_shell() { sed -i "s|^\($1:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:\).*|\1$2|" /etc/passwd; }
+set_shell jmtest /bin/sh
+cp /etc/pam.d/su "$W/pam.su.orig"
+cp /etc/pam.d/login "$W/pam.login.orig"
+echo "session    required   pam_jailme.so" >>/etc/pam.d/su
+line=$(wc -l </etc/pam.d/su)
+echo "# session required pam_jailme.so" >>/etc/pam.d/login
+mk uninstall PREFIX="$P" PAMDIR="$PD"
+rc=$?
+if [ $rc != 0 ] && grep -q "/etc/pam.d/su:$line: uses pam_jailme" "$W/make.log" && ! grep -q 'pam.d/login\|login shell' "$W/make.log" &&
+	[ -f "$J" ] && [ -f "$PD/pam_jailme.so" ]; then
+	ok "uninstall refused while /etc/pam.d/su:$line uses pam_jailme, naming only that line; nothing removed"
+else
+	notok "uninstall refused while /etc/pam.d/su:$line uses pam_jailme, naming only that line; nothing removed" "exit $rc" "$(cat "$W/make.log")"
+fi
+cp "$W/pam.su.orig" /etc/pam.d/su
+mk uninstall PREFIX="$P" PAMDIR="$PD"
+check "make uninstall without DESTDIR, nothing depending on it" test $? = 0
 no_files "uninstall removes every installed file" "$P" "$PD"
 n=$(grep -cxF "$J" /etc/shells)
 check "uninstall removes $J from /etc/shells (left: $n)" test "$n" = 0
@@ -296,3 +347,38 @@ check "/etc/shells is as before install" cmp -s /etc/shells "$W/shells.orig"
 check "/etc/shells mode 0644 root root after uninstall" test "$(modeowner /etc/shells)" = "644 root root"
 mk uninstall PREFIX="$P" PAMDIR="$PD"
 check "uninstall twice is harmless" test $? = 0 -a "$(grep -cxF "$J" /etc/shells)" = 0
+
+# FORCE=1: the admin's override, with both still true.
+mk install PREFIX="$P" PAMDIR="$PD"
+set_shell jmtest "$J"
+echo "session    required   pam_jailme.so" >>/etc/pam.d/su
+mk uninstall PREFIX="$P" PAMDIR="$PD" FORCE=1
+check "make uninstall FORCE=1 removes it despite the stack and the user" test $? = 0
+no_files "FORCE=1: every installed file removed" "$P" "$PD"
+cp "$W/pam.su.orig" /etc/pam.d/su
+cp "$W/pam.login.orig" /etc/pam.d/login
+
+# --- jailsh --version and --help: anyone ------------------------------------
+mk install DESTDIR="$D"
+JD=$D/usr/local/sbin/jailsh
+# Stamped by the build (make version), not Go's "(devel)".
+want="jailsh $(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$REPO" version)"
+stamped() { [ "$1" = "$want" ] || { grep -Eqx 'jailsh [^ ()]+' <<<"$1" && [ "$1" != "jailsh unknown" ]; }; }
+for who in root nobody; do
+	if [ $who = root ]; then run=(); else run=(setpriv --reuid="$nr_uid" --regid="$nr_gid" --clear-groups --); fi
+	out=$("${run[@]}" "$JD" --version 2>"$W/err")
+	rc=$?
+	if [ $rc = 0 ] && stamped "$out" && [ ! -s "$W/err" ]; then
+		ok "$who: jailsh --version prints the stamped version ($out), exit 0"
+	else
+		notok "$who: jailsh --version prints the stamped version ($want), exit 0" "exit $rc" "$out" "$(cat "$W/err")"
+	fi
+	out=$("${run[@]}" "$JD" --help 2>"$W/err")
+	rc=$?
+	if [ $rc = 0 ] && grep -q '^usage: jailsh ' <<<"$out" && grep -q 'jailsh --version' <<<"$out" && [ ! -s "$W/err" ]; then
+		ok "$who: jailsh --help prints the usage, exit 0, not a denial"
+	else
+		notok "$who: jailsh --help prints the usage, exit 0, not a denial" "exit $rc" "$out" "$(cat "$W/err")"
+	fi
+done
+mk uninstall DESTDIR="$D"
