@@ -26,7 +26,7 @@ const (
 )
 
 // errNoSSHD means there is no sshd to ask: nothing to check, said once.
-var errNoSSHD = errors.New("no " + sshdPath + ": sshd settings not checked")
+var errNoSSHD = errors.New("no " + sshdPath)
 
 // sshdSettings is sshd's effective configuration for a connection by
 // user from the loopback address, one entry per keyword (lower case), as

@@ -233,7 +233,7 @@ if [ $rc = 0 ] && grep -q '^verdict: *allowed$' <<<"$out" && grep -q "^rule: */e
 else
 	notok "jailsh -n jmtest: allowed, rule, jail, shell; exit 0" "exit $rc" "$out"
 fi
-out=$("$J" --audit 2>&1)
+out=$("$J" --audit 2>"$W/audit.err")
 rc=$?
 # Root is always evaluated: pam_jailme steps aside for it (issue 10).
 if [ $rc = 0 ] && grep -q '^jailsh: audit: ignored user=root uid=0 .*code=not-jailed ' <<<"$out" &&
@@ -251,7 +251,7 @@ if [ $rc = 1 ] && grep -q '^verdict: *denied$' <<<"$out" && grep -q '^  code=ext
 else
 	notok "jailsh -n jmtest with an extra jail group: denied, code=extra-group, exit 1" "exit $rc" "$out"
 fi
-out=$("$J" --audit --json 2>&1)
+out=$("$J" --audit --json 2>"$W/audit.err")
 rc=$?
 if [ $rc = 1 ] && python3 -c '
 import json, sys
