@@ -34,6 +34,20 @@ die() { printf '%s: %s\n' "$SUITE" "$*" >&2; exit 2; }
 # ---------------------------------------------------------------------------
 # Entering and leaving the namespaces
 
+# require_tools TOOL...: the suite fails at once (one failed case) unless
+# every tool is on PATH; make deps installs them.
+require_tools() {
+	local t missing=
+	for t in "$@"; do
+		command -v "$t" >/dev/null || missing="$missing $t"
+	done
+	if [ -n "$missing" ]; then
+		say "not ok - $SUITE: tools present: missing$missing (make deps installs them)"
+		say "0 passed, 1 failed"
+		exit 1
+	fi
+}
+
 # harness_enter re-executes the suite inside fresh namespaces. The outer
 # invocation never returns: it exits with the suite's status.
 harness_enter() {
@@ -45,16 +59,9 @@ harness_enter() {
 		say "# $SUITE: skipped: must run as root (it builds namespaces, jails and a setuid binary)"
 		exit 0
 	fi
-	local top rc before after t missing=
-	for t in go unshare setpriv timeout ip mknod chroot busybox ssh ssh-keygen sftp scp \
-		/usr/sbin/sshd tmux script su login ldd; do
-		command -v "$t" >/dev/null || missing="$missing $t"
-	done
-	if [ -n "$missing" ]; then
-		say "not ok - $SUITE: tools present: missing$missing"
-		say "0 passed, 1 failed"
-		exit 1
-	fi
+	local top rc before after
+	require_tools go unshare setpriv timeout ip mknod chroot busybox ssh ssh-keygen sftp scp \
+		/usr/sbin/sshd tmux script su login ldd
 	top=$(mktemp -d /tmp/jailme-$SUITE.XXXXXX) || die "mktemp failed"
 	# shellcheck disable=SC2064
 	trap "rm -rf '$top'" EXIT

@@ -28,15 +28,7 @@ if [ "${JAILME_INNER:-}" != 1 ] && [ "$(id -u)" = 0 ]; then
 		say "# $SUITE: skipped: not a Debian system (no dpkg)"
 		exit 0
 	fi
-	missing=
-	for t in dpkg-buildpackage dh fakeroot pam-auth-update pamtester lintian add-shell; do
-		command -v "$t" >/dev/null || missing="$missing $t"
-	done
-	if [ -n "$missing" ]; then
-		say "not ok - $SUITE: tools present: missing$missing (make deps installs them)"
-		say "0 passed, 1 failed"
-		exit 1
-	fi
+	require_tools dpkg-buildpackage dh fakeroot pam-auth-update pamtester lintian add-shell
 	if dpkg-query -W -f='${Status}' jailme 2>/dev/null | grep -q 'installed'; then
 		say "not ok - $SUITE: the machine itself has the jailme package installed; purge it to test the package"
 		say "0 passed, 1 failed"
