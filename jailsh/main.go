@@ -43,7 +43,7 @@ func main() {
 		os.Exit(admin(os.Args[1:]))
 	}
 	inv, err := parseArgs(os.Args)
-	ev := audit.Event{Prog: "jailsh", UID: uid, Command: inv.describe()}
+	ev := audit.Event{Prog: "jailsh", UID: &uid, Command: inv.describe()}
 	if err != nil {
 		refuse(ev, gate.CodeUsage, err.Error())
 	}

@@ -110,7 +110,7 @@ func openSession(h handle, flags int, args []string) (rc int) {
 	if err != nil {
 		return s.refuse(pamSessionErr, identity.Denial{Code: gate.CodeHostUser, Msg: err.Error()})
 	}
-	s.ev.UID = host.User.UID
+	s.ev.UID = &host.User.UID
 
 	cfg, err := config.Load(opt.config)
 	if err != nil {

@@ -66,7 +66,7 @@ func phasesCmd(args []string) {
 		fatal("phases: decide: %v %+v", err, d.Verdict.Denials)
 	}
 	decide := lap()
-	ev := audit.Event{Prog: "benchtool", User: *userName, UID: host.User.UID, Jail: d.Assignment.Jail.Name,
+	ev := audit.Event{Prog: "benchtool", User: *userName, UID: &host.User.UID, Jail: d.Assignment.Jail.Name,
 		Where: d.Jail.Where(), Command: "bench"}
 	if err := audit.Connect(); err != nil {
 		fatal("phases: %v", err)
