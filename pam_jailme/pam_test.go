@@ -435,6 +435,10 @@ func (fx *fixture) testSessions(t *testing.T) {
 			if !strings.Contains(line, " code="+tc.codes+" ") {
 				t.Errorf("deny line %q: want code=%s", line, tc.codes)
 			}
+			// A user NSS does not know has no uid: none is logged, never uid=0.
+			if tc.user == "jmnosuch" && strings.Contains(line, " uid=") {
+				t.Errorf("deny line %q: a uid for an unknown user", line)
+			}
 			if !strings.Contains(line, strings.Trim(strconv.Quote(tc.msg), `"`)) {
 				t.Errorf("deny line %q: reason does not contain %q", line, tc.msg)
 			}
