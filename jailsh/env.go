@@ -1,23 +1,24 @@
 package main
 
 import (
+	"slices"
 	"strings"
 
 	"jailme.dev/jailme/internal/identity"
 )
 
 // The environment crosses from the caller (an sshd client can set some of
-// it) into a session that starts privileged; only these names pass, as in
-// doas's env.c. LD_*, IFS, ENV, BASH_ENV, PATH and the like never do.
-var keepEnv = map[string]bool{
-	"TERM":           true,
-	"COLORTERM":      true,
-	"LANG":           true,
-	"LANGUAGE":       true,
-	"TZ":             true,
-	"SSH_CLIENT":     true,
-	"SSH_CONNECTION": true,
-	"SSH_TTY":        true,
+// it) into a session that starts privileged; only the names keepNames
+// returns pass, as in doas's env.c. LD_*, IFS, ENV, BASH_ENV, PATH, GO* and
+// the like never do. The list lives in env.c, whose constructor applies it
+// before the Go runtime starts; nocgoKeepEnv is its copy for builds without
+// cgo (TestKeepListsAgree).
+var nocgoKeepEnv = []string{
+	"TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ",
+	"SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY",
+	"LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE",
+	"LC_MONETARY", "LC_MESSAGES", "LC_PAPER", "LC_NAME", "LC_ADDRESS",
+	"LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION",
 }
 
 const sessionPath = "/usr/local/bin:/usr/bin:/bin"
@@ -25,11 +26,12 @@ const sessionPath = "/usr/local/bin:/usr/bin:/bin"
 // buildEnv keeps the safe part of environ and sets what describes the user
 // inside the jail.
 func buildEnv(environ []string, c identity.Cred) []string {
+	keep := keepNames()
 	var env []string
 	seen := map[string]bool{}
 	for _, kv := range environ {
 		k, _, ok := strings.Cut(kv, "=")
-		if !ok || seen[k] || !(keepEnv[k] || strings.HasPrefix(k, "LC_")) {
+		if !ok || seen[k] || !slices.Contains(keep, k) {
 			continue
 		}
 		seen[k] = true

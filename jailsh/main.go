@@ -47,7 +47,7 @@ func main() {
 	if uid == 0 && isAdminForm(os.Args) {
 		os.Exit(admin(os.Args[1:]))
 	}
-	ev := audit.Event{Prog: "jailsh", UID: uint32(uid)}
+	ev := audit.Event{Prog: "jailsh", UID: &uid}
 	inv, err := parseArgs(os.Args)
 	ev.Command = inv.describe()
 	if err != nil {
@@ -59,6 +59,7 @@ func main() {
 	if f.HostErr == nil {
 		f.Config, f.ConfigErr = config.Load(confPath)
 	}
+	audit.Required = f.Config != nil && f.Config.LogRequired
 	sel, how := inv.selection(os.Getenv)
 	d := gate.Decide(f, gate.Request{Asker: gate.Jailsh, Jail: sel, SelectedBy: how})
 	defer d.Close()

@@ -80,6 +80,11 @@ func sourceWarning(jc *config.Jail) string {
 // with its place, every jail with every key, defaults filled in.
 func dumpConfig(w io.Writer, cfg *config.Config) {
 	fmt.Fprintf(w, "# %s, effective; a user's own rule wins, then the first group rule, then default\n", cfg.File)
+	if cfg.LogRequired {
+		fmt.Fprintln(w, "log required")
+	} else {
+		fmt.Fprintln(w, "log optional")
+	}
 	for _, r := range cfg.Rules {
 		fmt.Fprintf(w, "%s\t# %s\n", r, r.Pos)
 	}

@@ -20,9 +20,18 @@ package main
 */
 import "C"
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"jailme.dev/jailme/internal/audit"
+)
 
 func main() {}
+
+// The host's stderr is not ours: an audit line syslog does not take (no
+// /dev/log, or a daemon not reading) is dropped, as pam_syslog(3) would
+// drop it, unless log = required makes it a refusal (audit.Required).
+func init() { audit.Fallback = nil }
 
 //export jm_go_open_session
 func jm_go_open_session(pamh unsafe.Pointer, flags C.int, argc C.int, argv **C.char) C.int {

@@ -101,6 +101,8 @@ func TestPAM(t *testing.T) {
 	t.Run("signal-mask", fx.testSignalMask)
 	t.Run("sigpipe", fx.testSigpipe)
 	t.Run("sequential", fx.testSequential)
+	t.Run("no-fd-left", fx.testNoFDLeft)
+	t.Run("stalled-syslog", fx.testStalledSyslog)
 	t.Run("parallel", fx.testParallel)
 	t.Run("sshd", fx.testSSHD)
 	t.Run("su", fx.testSu)
@@ -168,7 +170,8 @@ var hostUsers = []user{
 	{"jmdead", 2008, "/usr/local/sbin/jailsh"},
 	{"jmnopw", 2009, "/usr/local/sbin/jailsh"},
 	{"jmalt", 2010, "/usr/sbin/jailsh"},
-	{"jmsshx", 2011, "/bin/bash"}, // jmextra for sshd, which wants a shell that exists
+	{"jmsshx", 2011, "/bin/bash"},             // jmextra for sshd, which wants a shell that exists
+	{"jmpid", 2012, "/usr/local/sbin/jailsh"}, // a jail with its own namespaces (testNoFDLeft)
 }
 
 // The jail's own passwd and group: jmuidmis has another uid there, jmmissing
@@ -180,6 +183,7 @@ jmuidmis:x:2999:2003::/home/jmuidmis:/bin/sh
 jmbash:x:2005:2005::/home/jmbash:/bin/sh
 jmalt:x:2010:2010::/home/jmalt:/bin/sh
 jmsshx:x:2011:2011::/home/jmsshx:/bin/sh
+jmpid:x:2012:2012::/home/jmpid:/bin/sh
 `
 
 const jailGroup = `root:x:0:
@@ -190,6 +194,7 @@ jmbash:x:2005:
 jmalt:x:2010:
 jmadm:x:2100:jmextra,jmsshx
 jmsshx:x:2011:
+jmpid:x:2012:
 `
 
 const configText = `# pam_jailme test configuration
@@ -204,9 +209,11 @@ user jmsshx    web
 user jmdeny    deny
 user jmdead    dead
 user jmnopw    nopw
+user jmpid     pidweb
 jail web  { path = "` + top + `/jails/web"; }
 jail dead { path = "` + top + `/jails/dead"; }
 jail nopw { path = "` + top + `/jails/nopw"; }
+jail pidweb { pidfile = "` + top + `/etc/web.pid"; }
 `
 
 // denyConfText is the shipped example's shape: default deny, no rule for
@@ -455,6 +462,10 @@ func (fx *fixture) testSessions(t *testing.T) {
 			if !strings.Contains(line, " code="+tc.codes+" ") {
 				t.Errorf("deny line %q: want code=%s", line, tc.codes)
 			}
+			// A user NSS does not know has no uid: none is logged, never uid=0.
+			if tc.user == "jmnosuch" && strings.Contains(line, " uid=") {
+				t.Errorf("deny line %q: a uid for an unknown user", line)
+			}
 			if !strings.Contains(line, strings.Trim(strconv.Quote(tc.msg), `"`)) {
 				t.Errorf("deny line %q: reason does not contain %q", line, tc.msg)
 			}
@@ -490,19 +501,85 @@ func (fx *fixture) testSilent(t *testing.T) {
 	fx.log.want(t, "pam_jailme[%d]: deny service=jm-silent user=jmextra ")
 }
 
-// testNoSyslog: as jailsh, no audit trail, no session. With /dev/log gone
-// an allowed user is refused, and told why.
+// testNoSyslog: the logging contract (audit): without /dev/log the line
+// is dropped (the host's stderr is not ours) and the session goes on, as
+// sudo and doas go on; only log = required refuses (audit.Required).
 func (fx *fixture) testNoSyslog(t *testing.T) {
 	svc := fx.service(t, "jm-no-syslog", "config="+fx.config)
 	must(t, os.Rename("/dev/log", "/dev/log.off"))
 	r := fx.open(t, svc, "jmallow", 0)
+	rd := fx.open(t, svc, "jmextra", 0)
 	must(t, os.Rename("/dev/log.off", "/dev/log"))
-	if !errors.Is(r.err, pam.ErrSession) {
-		t.Fatalf("pam_open_session without /dev/log = %v, want %v", r.err, pam.ErrSession)
+	if r.err != nil || len(r.errors) != 0 {
+		t.Errorf("pam_open_session without /dev/log = %v %q, want PAM_SUCCESS", r.err, r.errors)
 	}
-	if len(r.errors) != 1 || !strings.HasPrefix(r.errors[0], "jailme: syslog /dev/log") ||
-		!strings.HasSuffix(r.errors[0], ": refusing to start an unlogged session") {
-		t.Errorf("messages %q, want one \"jailme: syslog /dev/log...: refusing to start an unlogged session\"", r.errors)
+	if !errors.Is(rd.err, pam.ErrPermDenied) {
+		t.Errorf("refused user without /dev/log: %v, want %v", rd.err, pam.ErrPermDenied)
+	}
+}
+
+// testStalledSyslog: a syslog daemon that stopped reading (a /dev/log whose
+// queue is full) delays a login by the send timeout, never hangs it.
+func (fx *fixture) testStalledSyslog(t *testing.T) {
+	svc := fx.service(t, "jm-stalled", "config="+fx.config)
+	must(t, os.Rename("/dev/log", "/dev/log.off"))
+	defer func() { must(t, os.Rename("/dev/log.off", "/dev/log")) }()
+	s, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	must(t, err)
+	defer unix.Close(s)
+	must(t, unix.Bind(s, &unix.SockaddrUnix{Name: "/dev/log"}))
+	defer os.Remove("/dev/log")
+	c, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	must(t, err)
+	defer unix.Close(c)
+	must(t, unix.Connect(c, &unix.SockaddrUnix{Name: "/dev/log"}))
+	for {
+		if _, err := unix.Write(c, make([]byte, 512)); errors.Is(err, unix.EAGAIN) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []struct{ user, want string }{{"jmallow", "open: 0\n"}, {"jmextra", "open: 6\n"}} {
+		out, err := fx.host(t, 30*time.Second, nil, fx.confdir, svc, u.user, "open")
+		if err != nil || !strings.Contains(out, u.want) {
+			t.Errorf("%s with a stalled /dev/log: %v\n%s", u.user, err, out)
+		}
+	}
+}
+
+// testNoFDLeft: a host that opens a session is left with the descriptors
+// it had before it loaded the module: none of ours, and no netpoller pair
+// (epoll, eventfd) from an os.Open in the module's Go code. jmpid's jail is
+// a running one (its own namespaces, found by pidfile), so the confinement
+// check reads /proc as it does for real jails.
+func (fx *fixture) testNoFDLeft(t *testing.T) {
+	svc := fx.service(t, "jm-fds", "config="+fx.config)
+	// Without an "other" file libpam itself logs "no default config other"
+	// at pam_start, through syslog(3), whose socket then stays open.
+	writeFile(t, filepath.Join(fx.confdir, "other"), "session required pam_deny.so\n", 0o644)
+	stop := fx.startJail(t, top+"/jails/web", top+"/etc/web.pid")
+	defer stop()
+	for _, user := range []string{"jmallow", "jmextra", "jmpid"} {
+		out, err := fx.host(t, 20*time.Second, nil, fx.confdir, svc, user, "loop", "3")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		before := regexp.MustCompile(`(?m)^fds-before: (\d+)$`).FindStringSubmatch(out)
+		after := regexp.MustCompile(`(?m)^fds: (\d+)$`).FindAllStringSubmatch(out, -1)
+		if before == nil || len(after) != 3 {
+			t.Fatalf("%s: no fd counts:\n%s", user, out)
+		}
+		for i, a := range after {
+			if a[1] != before[1] {
+				t.Errorf("%s: %s fds after session %d, %s before the module was loaded; left open:\n%s", user, a[1], i+1, before[1],
+					strings.Join(regexp.MustCompile(`(?m)^fd: .*$`).FindAllString(out, -1), "\n"))
+				break
+			}
+		}
+		if strings.Contains(out, "anon_inode:[eventpoll]") || strings.Contains(out, "anon_inode:[eventfd]") {
+			t.Errorf("%s: the Go netpoller's fds are left in the host:\n%s", user, out)
+		}
 	}
 }
 
@@ -706,11 +783,23 @@ func (fx *fixture) testSequential(t *testing.T) {
 	if n := strings.Count(out, "open: 0\n"); n != 50 || !strings.Contains(out, "done: 50\n") {
 		t.Errorf("forkhost loop 50: %d sessions opened\n%s", n, out)
 	}
+	// The one pair allowed: the Go runtime's own netpoller (an epoll fd and
+	// an eventfd, both close-on-exec). The module never registers a file
+	// with it (no-fd-left checks one session exactly), but the runtime's
+	// background scavenger sleeps on a timer, and the first timer starts
+	// the poller (runtime/time.go addHeap, mgcscavenge.go): after enough
+	// garbage, whenever the collector decides, not per session.
 	fds := regexp.MustCompile(`(?m)^fds: (\d+)$`).FindAllStringSubmatch(out, -1)
-	if len(fds) != 50 || fds[1][1] != fds[49][1] {
-		t.Errorf("open fds after sessions 2 and 50 differ: %v", fds)
+	if len(fds) != 50 {
+		t.Fatalf("forkhost loop 50: %d fd counts\n%s", len(fds), out)
 	}
-	t.Logf("descriptors left open after 50 sessions (libpam, syslog, Go runtime):\n%s",
+	first, _ := strconv.Atoi(fds[1][1])
+	last, _ := strconv.Atoi(fds[49][1])
+	poller := strings.Contains(out, "anon_inode:[eventpoll]") && strings.Contains(out, "anon_inode:[eventfd]")
+	if last != first && !(last == first+2 && poller) {
+		t.Errorf("open fds after sessions 2 and 50 differ beyond the runtime's netpoller: %v", fds)
+	}
+	t.Logf("descriptors open after 50 sessions:\n%s",
 		strings.Join(regexp.MustCompile(`(?m)^fd: .*$`).FindAllString(out, -1), "\n"))
 	for i := 0; i < 50; i++ {
 		if r := fx.open(t, svc, "jmallow", 0); r.err != nil || r.close != nil {
@@ -882,6 +971,40 @@ func (fx *fixture) testSu(t *testing.T) {
 
 // ---------------------------------------------------------------------------
 // Helpers.
+
+// startJail runs tests/jailinit as pid 1 of new pid, mount, uts and ipc
+// namespaces, chrooted to root, and writes its pid to pidfile.
+func (fx *fixture) startJail(t *testing.T, root, pidfile string) (stop func()) {
+	t.Helper()
+	initPath := root + "/init"
+	build := exec.Command("go", "build", "-o", initPath, "../tests/jailinit")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build tests/jailinit: %v\n%s", err, out)
+	}
+	cmd := exec.Command("unshare", "--mount", "--pid", "--uts", "--ipc", "--fork", "--propagation", "private",
+		"chroot", root, "/init")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	must(t, cmd.Start())
+	stop = func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		os.Remove(initPath)
+	}
+	for i := 0; i < 200; i++ {
+		children, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
+		if f := strings.Fields(string(children)); len(f) > 0 {
+			if comm, _ := os.ReadFile("/proc/" + f[0] + "/comm"); strings.TrimSpace(string(comm)) == "init" {
+				writeFile(t, pidfile, f[0]+"\n", 0o644)
+				return stop
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	t.Fatal("the jail's init did not start")
+	return nil
+}
 
 // syslogSink is our /dev/log: it keeps every datagram as one line.
 type syslogSink struct {

@@ -103,6 +103,7 @@ func openSession(h handle, flags int, args []string) (rc int) {
 	if f.HostErr == nil {
 		f.Config, f.ConfigErr = config.Load(opt.config)
 	}
+	audit.Required = f.Config != nil && f.Config.LogRequired
 	// Only what the service put into the PAM environment is visible here
 	// (pam_env, a service that passes it); an ssh client's SetEnv reaches
 	// jailsh, never PAM: then the module checks every jail of the user.

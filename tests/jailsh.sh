@@ -245,6 +245,75 @@ check "NIS compat line in the jail passwd: a note in syslog names file and line"
 	assert_log "jailsh\[[0-9]+\]: note user=alice uid=2001 jail=web .*reason=\"/etc/passwd:[0-9]+: NIS compat entry"
 cat "$T/passwd.saved" >"$WEB/etc/passwd"
 
+# --- caller-controlled input read as root (issue 11, item 4) ---------------
+# TZ naming a root-only FIFO: Go's time package opened it as root to stamp
+# the log line and hung. The stamp is UTC now, and nothing TZ names is
+# opened; the session still gets TZ.
+mkdir -m 0700 "$T/rootonly"
+mkfifo -m 0600 "$T/rootonly/tzfifo"
+CAPTURE_TIMEOUT=15 capture as alice env TZ="$T/rootonly/tzfifo" "$JAILSH" -c 'echo "tz=$TZ"'
+check "TZ naming a root-only FIFO: no hang, the session runs with its TZ" "status $RC (124: hung), out: $OUT, err: $ERR" \
+	has "$OUT" "^tz=$T/rootonly/tzfifo\$"
+# A root-only zone 14 hours off UTC: it must not shift the audit stamp.
+install -m 0600 /usr/share/zoneinfo/Pacific/Kiritimati "$T/rootonly/zone"
+log_mark
+t0=$(date -u '+%b %e %H:%M')
+capture as alice env TZ=":$T/rootonly/zone" "$JAILSH" -c true
+t1=$(date -u '+%b %e %H:%M')
+stamp_utc() { log_since_mark | grep -E 'jailsh\[[0-9]+\]: allow user=alice' | grep -qE "^<[0-9]+>($t0|$t1):[0-9]{2} "; }
+check "TZ naming a root-only zone file: the audit stamp is UTC" '@got: $(log_since_mark | tail -1), want $t0 UTC' stamp_utc
+# The Go runtime's own variables never reach a setuid jailsh's runtime:
+# GODEBUG=inittrace=1 makes any Go program print "init ... @" on stderr.
+capture as alice env GODEBUG=inittrace=1 GOTRACEBACK=crash GOMAXPROCS=1 GOGC=1 "$JAILSH" -c 'echo "go=$GODEBUG$GOTRACEBACK$GOMAXPROCS$GOGC"'
+goenv_ok() { [ "$RC" = 0 ] && has "$OUT" '^go=$' && ! has "$ERR" '^init .* @'; }
+check "GODEBUG/GOTRACEBACK/GOMAXPROCS/GOGC from the caller: not seen by jailsh's runtime nor the session" \
+	"status $RC, out: $OUT, err: $(printf '%s' "$ERR" | head -3)" goenv_ok
+
+# --- the jail's files (items 7, 9, 11) ----------------------------------------
+cp "$WEB/etc/passwd" "$T/passwd.saved"
+cp "$WEB/etc/group" "$T/group.saved"
+# A CRLF passwd: a parse error naming file and line, no "/bin/sh\r".
+sed -i 's/$/\r/' "$WEB/etc/passwd"
+expect_denied "refused: CRLF jail passwd is a parse error (jail-db)" alice jail-db
+check "CRLF jail passwd: the reason names the line, escaped" "err: $ERR" \
+	has "$ERR" '/etc/passwd:[0-9]+: .*carriage return \(CRLF line ending\?\)'
+no_raw_cr() { ! printf '%s' "$ERR" | grep -q $'\r' && ! log_since_mark | grep -q $'\r'; }
+check "CRLF jail passwd: no raw CR in stderr or syslog" "a raw CR got through" no_raw_cr
+cat "$T/passwd.saved" >"$WEB/etc/passwd"
+# A second name for alice's gid, after her own group and before it.
+echo "wheel:x:2001:" >>"$WEB/etc/group"
+expect_denied "refused: jail gid alias listed after the user's group (group-alias)" alice group-alias
+{ echo "wheel:x:2001:"; cat "$T/group.saved"; } >"$WEB/etc/group"
+expect_denied "refused: jail gid alias listed before the user's group (group-alias)" alice group-alias
+# One group line over 64 KiB (a big member list) refuses nobody.
+{ cat "$T/group.saved"; printf 'big:x:5000:'; seq -f 'member%g' 1 20000 | paste -sd,; } >"$WEB/etc/group"
+jail_run alice 'cat /etc/marker'
+check "a jail group line over 64 KiB: alice still gets in" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
+cat "$T/group.saved" >"$WEB/etc/group"
+
+# --- the logging contract (item 10) ---------------------------------------------
+# No /dev/log: the session goes on, the line and the reason go to stderr.
+mv /dev/log /dev/log.sink
+jail_run alice 'echo nolog-ok'
+nolog_ok() { [ "$RC" = 0 ] && has "$OUT" '^nolog-ok$' && has "$ERR" 'jailsh\[[0-9]+\]: allow user=alice .*\(not logged: syslog /dev/log: .*no such file or directory\)'; }
+check "no /dev/log: the session runs, the allow line and the reason on stderr" "status $RC, out: $OUT, err: $ERR" nolog_ok
+# A syslog daemon that stopped reading: bounded by the send timeout.
+"$T/bin/logsink" -stall /dev/log >"$T/stall.out" &
+STALL_PID=$!
+for i in $(seq 50); do grep -q stalled "$T/stall.out" 2>/dev/null && break; sleep 0.1; done
+CAPTURE_TIMEOUT=20 jail_run alice 'echo stalled-ok'
+stalled_ok() { [ "$RC" = 0 ] && has "$OUT" '^stalled-ok$' && has "$ERR" 'not logged: .*syslog daemon not reading'; }
+check "stalled /dev/log: no hang, the session runs, the reason on stderr" "status $RC (124: hung), out: $OUT, err: $ERR" stalled_ok
+kill "$STALL_PID"
+wait "$STALL_PID" 2>/dev/null
+rm -f /dev/log
+mv /dev/log.sink /dev/log
+# An unknown caller is logged with its uid, never another one.
+log_mark
+capture setpriv --reuid=2999 --regid=2999 --clear-groups env -i PATH=/bin "$JAILSH" -c true
+check "unknown caller: the deny line carries uid=2999 and no user=" '@got: $(log_since_mark | tail -1)' \
+	assert_log 'jailsh\[[0-9]+\]: deny uid=2999 .*code=host-user '
+
 # The other two ways to name a Linux jail. A systemd-nspawn machine: its
 # leader comes from machined's root-owned state file.
 mkdir -p -m 0755 /run/systemd/machines

@@ -4,6 +4,12 @@
 // It talks to /dev/log over a raw AF_UNIX socket instead of log/syslog: the
 // PAM module runs inside sshd, login and su, where the net package's poller
 // would leave a thread and state behind after the call returns.
+//
+// The contract: every send is bounded (SendTimeout), so a stalled syslog
+// daemon cannot hang a login. A line syslog does not take is an error only
+// when Required is set (log = required); otherwise it goes to Fallback and
+// the caller goes on, as sudo does when syslog fails and as doas, whose
+// syslog(3) never fails visibly, does.
 package audit
 
 import (
@@ -23,7 +29,7 @@ type Event struct {
 	Service string // PAM service
 	RHost   string // PAM remote host
 	User    string
-	UID     uint32
+	UID     *uint32 // nil when not known (a PAM user unknown to NSS): no uid= at all
 	Jail    string
 	Select  string // how the jail was selected: default, -j, JAILME_JAIL, any (pam)
 	Where   string // pid:N or jid:N
@@ -39,33 +45,68 @@ const (
 	maxValue    = 1024 // a command longer than this is cut in the log
 )
 
+// SendTimeout bounds connecting to and writing one line to /dev/log
+// (SO_SNDTIMEO): a syslog daemon that stopped reading must not hang logins.
+const SendTimeout = time.Second
+
+// Required says whether a line syslog does not take is an error. Set it
+// from the configuration (log = required) before the first event; the
+// caller refuses a session whose allow line was not logged.
+var Required bool
+
+// Fallback receives, when Required is false, each line syslog did not take
+// and why; the event then counts as logged. jailsh writes it to stderr
+// (the default); pam_jailme, which must not write to the host's stderr,
+// sets its own.
+var Fallback = func(line string, err error) {
+	fmt.Fprintf(os.Stderr, "%s (not logged: %v)\n", line, err)
+}
+
 // socketPath is a variable for tests only.
 var socketPath = "/dev/log"
 
-// pre is a socket connected by Connect, used by every later event.
+// pre is a socket connected by Connect, used by every later event; err is
+// why there is none after Connect, or why it stopped working: later events
+// then go straight to Fallback, without waiting again and without dialing
+// a path that may now be the jail's.
 var pre = struct {
 	fd, typ int
-}{-1, 0}
+	err     error
+}{-1, 0, nil}
 
 // Connect opens the syslog socket now, for a process about to enter a
 // jail: after jail_attach or chroot, "/dev/log" would name the jail's
-// socket, which the jail's root controls.
+// socket, which the jail's root controls. Without a syslog socket it fails
+// only when Required; otherwise the reason goes to Fallback with the
+// events.
 func Connect() error {
-	if pre.fd >= 0 {
+	if pre.fd >= 0 || pre.err != nil {
 		return nil
 	}
+	fd, typ, err := dialAny()
+	if err != nil {
+		err = fmt.Errorf("syslog %s: %w", socketPath, err)
+		if Required {
+			return err
+		}
+		pre.err = err
+		return nil
+	}
+	pre.fd, pre.typ = fd, typ
+	return nil
+}
+
+// dialAny connects to socketPath as a datagram socket, else as a stream
+// socket (the syslog daemon chooses).
+func dialAny() (int, int, error) {
 	for _, typ := range []int{unix.SOCK_DGRAM, unix.SOCK_STREAM} {
 		fd, err := dial(typ)
 		if errors.Is(err, unix.EPROTOTYPE) {
 			continue
 		}
-		if err != nil {
-			return fmt.Errorf("syslog %s: %w", socketPath, err)
-		}
-		pre.fd, pre.typ = fd, typ
-		return nil
+		return fd, typ, err
 	}
-	return fmt.Errorf("syslog %s: %w", socketPath, unix.EPROTOTYPE)
+	return -1, 0, unix.EPROTOTYPE
 }
 
 // Allow logs a session that was let in.
@@ -94,8 +135,8 @@ func Line(verdict string, e Event) string {
 	field("service", e.Service)
 	field("rhost", e.RHost)
 	field("user", e.User)
-	if e.User != "" {
-		field("uid", strconv.FormatUint(uint64(e.UID), 10))
+	if e.UID != nil {
+		field("uid", strconv.FormatUint(uint64(*e.UID), 10))
 	}
 	field("jail", e.Jail)
 	if e.Select != "default" {
@@ -108,16 +149,27 @@ func Line(verdict string, e Event) string {
 	return b.String()
 }
 
-// quote keeps a value on one line and unambiguous: values with spaces,
-// quotes, '=' or control characters are Go-quoted; long ones are cut.
+// quote keeps a value on one line and unambiguous: anything but printable
+// ASCII without spaces, quotes, '=' and '\\' is Go-quoted, which escapes
+// every control character (a CR from a jail file, an escape sequence in a
+// command) and every non-printable rune; long values are cut.
 func quote(v string) string {
 	if len(v) > maxValue {
 		v = v[:maxValue] + "..."
 	}
-	if v != "" && !strings.ContainsAny(v, " \"'=\\") && strconv.CanBackquote(v) {
+	if v != "" && plain(v) {
 		return v
 	}
 	return strconv.Quote(v)
+}
+
+func plain(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c <= ' ' || c >= 0x7f || strings.IndexByte("\"'=\\", c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func send(pri int, verdict string, e Event) error {
@@ -125,14 +177,36 @@ func send(pri int, verdict string, e Event) error {
 	if prog == "" {
 		prog = "jailme"
 	}
-	msg := fmt.Sprintf("<%d>%s %s[%d]: %s", pri, time.Now().Format(time.Stamp),
-		prog, os.Getpid(), Line(verdict, e))
+	line := prog + "[" + strconv.Itoa(os.Getpid()) + "]: " + Line(verdict, e)
+	// UTC, not the local zone: time.Local would read TZ, which the caller
+	// sets, and open the file it names, as root (a FIFO hung jailsh).
+	msg := fmt.Sprintf("<%d>%s %s", pri, time.Now().UTC().Format(time.Stamp), line)
+	err := deliver(msg)
+	if err == nil {
+		return nil
+	}
+	if Required {
+		return err
+	}
+	if Fallback != nil {
+		Fallback(line, err)
+	}
+	return nil
+}
+
+// deliver sends one message through the socket Connect opened, else
+// through a new one.
+func deliver(msg string) error {
+	if pre.err != nil {
+		return pre.err
+	}
 	if pre.fd >= 0 {
 		if pre.typ == unix.SOCK_STREAM {
 			msg += "\x00"
 		}
-		if _, err := unix.Write(pre.fd, []byte(msg)); err != nil {
-			return fmt.Errorf("syslog %s: %w", socketPath, err)
+		if err := writeAll(pre.fd, []byte(msg)); err != nil {
+			pre.err = fmt.Errorf("syslog %s: %w", socketPath, err)
+			return pre.err
 		}
 		return nil
 	}
@@ -153,17 +227,40 @@ func write(typ int, msg []byte) error {
 		return err
 	}
 	defer unix.Close(fd)
-	_, err = unix.Write(fd, msg)
+	return writeAll(fd, msg)
+}
+
+// writeAll writes msg in one piece; a stream socket that takes part of it
+// before the timeout has not logged the line.
+func writeAll(fd int, msg []byte) error {
+	n, err := unix.Write(fd, msg)
+	if errors.Is(err, unix.EAGAIN) {
+		return fmt.Errorf("no room within %v (syslog daemon not reading)", SendTimeout)
+	}
+	if err == nil && n != len(msg) {
+		return fmt.Errorf("short write (%d of %d bytes)", n, len(msg))
+	}
 	return err
 }
 
+// dial connects a socket whose connect and writes give up after
+// SendTimeout: a full stream backlog or datagram queue otherwise blocks
+// for as long as the daemon does not read.
 func dial(typ int) (int, error) {
 	fd, err := unix.Socket(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, err
 	}
+	tv := unix.NsecToTimeval(SendTimeout.Nanoseconds())
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
 	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: socketPath}); err != nil {
 		unix.Close(fd)
+		if errors.Is(err, unix.EAGAIN) {
+			return -1, fmt.Errorf("connect: no room within %v (syslog daemon not reading)", SendTimeout)
+		}
 		return -1, err
 	}
 	return fd, nil

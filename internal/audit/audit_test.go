@@ -1,16 +1,19 @@
 package audit
 
 import (
+	"errors"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+	"unicode"
 
 	"golang.org/x/sys/unix"
 )
 
 func TestLine(t *testing.T) {
-	got := Line("deny", Event{Service: "sshd", RHost: "127.0.0.1", User: "alice", UID: 2001, Jail: "web",
+	got := Line("deny", Event{Service: "sshd", RHost: "127.0.0.1", User: "alice", UID: uid(2001), Jail: "web",
 		Where: "pid:42", Command: "-c echo a=b\nrm -rf /", Code: "extra-group", Reason: `the jail makes alice a member of "wheel"`})
 	want := `deny service=sshd rhost=127.0.0.1 user=alice uid=2001 jail=web where=pid:42 command="-c echo a=b\nrm -rf /" code=extra-group reason="the jail makes alice a member of \"wheel\""`
 	if got != want {
@@ -40,7 +43,7 @@ func listen(t *testing.T, typ int) (int, string) {
 
 func TestSendDatagram(t *testing.T) {
 	fd, _ := listen(t, unix.SOCK_DGRAM)
-	if err := Deny(Event{Prog: "jailsh", User: "bob", UID: 7, Code: "uid-mismatch", Reason: "x"}); err != nil {
+	if err := Deny(Event{Prog: "jailsh", User: "bob", UID: uid(7), Code: "uid-mismatch", Reason: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 4096)
@@ -60,7 +63,7 @@ func TestSendStream(t *testing.T) {
 	if err := unix.Listen(fd, 1); err != nil {
 		t.Fatal(err)
 	}
-	if err := Allow(Event{Prog: "jailsh", User: "bob", Command: "login"}); err != nil {
+	if err := Allow(Event{Prog: "jailsh", User: "bob", UID: uid(0), Command: "login"}); err != nil {
 		t.Fatal(err)
 	}
 	c, _, err := unix.Accept(fd)
@@ -75,14 +78,169 @@ func TestSendStream(t *testing.T) {
 	}
 }
 
-// Without a syslog daemon the caller must learn it: jailme fails closed.
+func uid(n uint32) *uint32 { return &n }
+
+// The stamp is UTC whatever the local zone (which comes from the caller's
+// TZ in a setuid program): a zone 14 hours off would show.
+func TestStampUTC(t *testing.T) {
+	fd, _ := listen(t, unix.SOCK_DGRAM)
+	old := time.Local
+	time.Local = time.FixedZone("LINT", 14*3600)
+	defer func() { time.Local = old }()
+	before := time.Now().UTC().Truncate(time.Second)
+	if err := Deny(Event{Prog: "jailsh"}); err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now().UTC()
+	buf := make([]byte, 4096)
+	n, _ := unix.Read(fd, buf)
+	stamp, err := time.Parse(time.Stamp, string(buf[4:4+len(time.Stamp)]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp = stamp.AddDate(before.Year(), 0, 0)
+	if stamp.Before(before.Add(-time.Second)) || stamp.After(after) {
+		t.Errorf("stamp %q is not UTC between %v and %v", buf[:n], before, after)
+	}
+}
+
+// contract sets Required and a Fallback that records, for one test.
+func contract(t *testing.T, required bool) *[]string {
+	t.Helper()
+	var got []string
+	oldR, oldF := Required, Fallback
+	Required = required
+	Fallback = func(line string, err error) { got = append(got, line+" | "+err.Error()) }
+	t.Cleanup(func() { Required, Fallback = oldR, oldF })
+	return &got
+}
+
+// Without a syslog daemon: with log = required the caller learns it and
+// refuses; by default the line goes to Fallback (stderr) and the caller
+// goes on.
 func TestNoSyslog(t *testing.T) {
 	old := socketPath
 	socketPath = filepath.Join(t.TempDir(), "none")
 	defer func() { socketPath = old }()
+
+	contract(t, true)
 	if err := Allow(Event{User: "bob"}); err == nil {
-		t.Fatal("no error without a syslog socket")
+		t.Fatal("log = required: no error without a syslog socket")
 	}
+	if err := Connect(); err == nil || pre.fd >= 0 || pre.err != nil {
+		t.Fatalf("log = required: Connect = %v", err)
+	}
+
+	got := contract(t, false)
+	if err := Allow(Event{Prog: "jailsh", User: "bob", UID: uid(5)}); err != nil {
+		t.Fatalf("log = optional: %v", err)
+	}
+	if len(*got) != 1 || !regexp.MustCompile(`^jailsh\[\d+\]: allow user=bob uid=5 \| syslog .*/none: no such file or directory$`).MatchString((*got)[0]) {
+		t.Fatalf("fallback got %q", *got)
+	}
+	// Connect succeeds, and later events go to Fallback without dialing.
+	if err := Connect(); err != nil {
+		t.Fatalf("log = optional: Connect = %v", err)
+	}
+	defer func() { pre.err = nil }()
+	fd, _ := listen(t, unix.SOCK_DGRAM)
+	if err := Deny(Event{Prog: "jailsh", User: "bob"}); err != nil || len(*got) != 2 {
+		t.Fatalf("after a failed Connect: %v, %q", err, *got)
+	}
+	if n, _, err := unix.Recvfrom(fd, make([]byte, 100), unix.MSG_DONTWAIT); err == nil {
+		t.Fatalf("a line reached a socket dialed after Connect failed (%d bytes)", n)
+	}
+}
+
+// stalled makes a syslog socket nobody reads, with its queue full.
+func stalled(t *testing.T, typ int) {
+	t.Helper()
+	fd, path := listen(t, typ)
+	if typ == unix.SOCK_STREAM {
+		if err := unix.Listen(fd, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; ; i++ {
+		c, err := unix.Socket(unix.AF_UNIX, typ|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { unix.Close(c) })
+		if err := unix.Connect(c, &unix.SockaddrUnix{Name: path}); err != nil {
+			if errors.Is(err, unix.EAGAIN) && typ == unix.SOCK_STREAM {
+				return // backlog full
+			}
+			t.Fatal(err)
+		}
+		if typ == unix.SOCK_STREAM {
+			continue
+		}
+		for {
+			if _, err := unix.Write(c, make([]byte, 512)); errors.Is(err, unix.EAGAIN) {
+				return // queue full
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// A daemon that stopped reading costs at most SendTimeout per line, never
+// a hang (the goroutine's limit detects one, it times nothing).
+func TestStalledSyslog(t *testing.T) {
+	for _, typ := range []int{unix.SOCK_DGRAM, unix.SOCK_STREAM} {
+		for _, required := range []bool{true, false} {
+			stalled(t, typ)
+			got := contract(t, required)
+			done := make(chan error, 1)
+			go func() { done <- Allow(Event{Prog: "jailsh", User: "bob", UID: uid(5)}) }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("type %d: Allow hangs on a stalled /dev/log", typ)
+			}
+			if required && (err == nil || !strings.Contains(err.Error(), "syslog daemon not reading")) {
+				t.Errorf("type %d, required: err = %v", typ, err)
+			}
+			if !required && (err != nil || len(*got) != 1 || !strings.Contains((*got)[0], "syslog daemon not reading")) {
+				t.Errorf("type %d, optional: err = %v, fallback %q", typ, err, *got)
+			}
+		}
+	}
+}
+
+// An unknown user has no uid= at all, never uid=0.
+func TestUnknownUID(t *testing.T) {
+	if got := Line("deny", Event{User: "nosuch", Code: "host-user"}); got != "deny user=nosuch code=host-user" {
+		t.Errorf("got %q", got)
+	}
+	if got := Line("deny", Event{UID: uid(2999), Code: "host-user"}); got != "deny uid=2999 code=host-user" {
+		t.Errorf("got %q", got)
+	}
+}
+
+// No raw control character reaches the log, whatever a jail file or a
+// command carries.
+func TestLineEscapesControls(t *testing.T) {
+	got := Line("deny", Event{User: "a\tb", Command: "-c x\ry", Reason: "/etc/passwd:1: shell \"/bin/sh\r\"\x1b[2J\u0085"})
+	want := `deny user="a\tb" command="-c x\ry" reason="/etc/passwd:1: shell \"/bin/sh\r\"\x1b[2J\u0085"`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+func FuzzLine(f *testing.F) {
+	f.Add("alice", "-c id\r\n", "x\x00y\x1b\x7f", "\u2028\t")
+	f.Fuzz(func(t *testing.T, user, command, reason, jail string) {
+		line := Line("deny", Event{User: user, Command: command, Reason: reason, Jail: jail, UID: uid(1)})
+		for _, r := range line {
+			if r < 0x20 || r == 0x7f || !unicode.IsPrint(r) && r != ' ' {
+				t.Fatalf("raw %U in %q", r, line)
+			}
+		}
+	})
 }
 
 // After Connect, events go to the socket connected then, even when the path
@@ -99,14 +257,14 @@ func TestConnectPins(t *testing.T) {
 	}
 	buf := make([]byte, 4096)
 	n, err := unix.Read(fd, buf)
-	if err != nil || !strings.HasSuffix(string(buf[:n]), "deny user=bob uid=0") {
+	if err != nil || !strings.HasSuffix(string(buf[:n]), "deny user=bob") {
 		t.Fatalf("read %q, %v", buf[:n], err)
 	}
 }
 
 func TestNote(t *testing.T) {
 	fd, _ := listen(t, unix.SOCK_DGRAM)
-	if err := Note(Event{Prog: "jailsh", User: "bob", UID: 7, Jail: "web", Code: "x", Reason: "y"}, "/etc/passwd:3: NIS compat entry skipped"); err != nil {
+	if err := Note(Event{Prog: "jailsh", User: "bob", UID: uid(7), Jail: "web", Code: "x", Reason: "y"}, "/etc/passwd:3: NIS compat entry skipped"); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 4096)

@@ -120,6 +120,9 @@ type Config struct {
 	Rules []Rule // in file order (after includes), all kinds
 	Jails map[string]*Jail
 	Order []string // jail names in definition order
+	// LogRequired: "log required": a session whose allow line cannot be
+	// logged is refused. Default optional.
+	LogRequired bool
 }
 
 // maxIncludeDepth bounds nested .include directives (and include loops).

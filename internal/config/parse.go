@@ -6,6 +6,7 @@ package config
 //	statement = "user" NAME targets | "group" NAME targets | "default" target
 //	          | "jail" NAME "{" { key "=" value ";" } "}"
 //	          | ".include" STRING
+//	          | "log" ( "required" | "optional" )
 //	targets   = "deny" | NAME { NAME }      the first NAME is the default jail
 //	target    = "deny" | NAME
 //
@@ -169,6 +170,7 @@ type builder struct {
 	users   map[string]Pos
 	groups  map[string]Pos
 	dflt    *Pos
+	logPos  *Pos
 	include func(pos Pos, pattern string, depth int) error // nil: Parse
 }
 
@@ -242,6 +244,8 @@ func (p *parser) statement(t token) error {
 		return p.jail(t)
 	case ".include":
 		return p.includeDirective(t)
+	case "log":
+		return p.logDirective(t)
 	}
 	return p.errorf(t.pos, "unknown directive %q%s", t.text, didYouMean(t.text, directives))
 }
@@ -383,6 +387,28 @@ func (p *parser) defaultRule(kw token) error {
 	return nil
 }
 
+// logDirective: "log required" refuses a session whose allow line syslog
+// did not take; "log optional" (the default) logs it to stderr instead and
+// goes on, as sudo and doas do (internal/audit).
+func (p *parser) logDirective(kw token) error {
+	v, err := p.value("required or optional")
+	if err != nil {
+		return err
+	}
+	if v.text != "required" && v.text != "optional" {
+		return p.errorf(v.pos, "log takes required or optional, not %q", v.text)
+	}
+	if err := p.end("log directive"); err != nil {
+		return err
+	}
+	if p.logPos != nil {
+		return p.errorf(kw.pos, "duplicate log directive (first at %s)", *p.logPos)
+	}
+	p.logPos = &kw.pos
+	p.cfg.LogRequired = v.text == "required"
+	return nil
+}
+
 func (p *parser) includeDirective(kw token) error {
 	pat, err := p.value("a path to include")
 	if err != nil {
@@ -484,7 +510,7 @@ func (p *parser) jail(kw token) error {
 }
 
 var (
-	directives = []string{"user", "group", "default", "jail", ".include"}
+	directives = []string{"user", "group", "default", "jail", ".include", "log"}
 	keys       = []string{"pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell"}
 )
 

@@ -125,6 +125,8 @@ func TestParseBad(t *testing.T) {
 		// directives
 		{"users alice web\n", `t.conf:1:1: unknown directive "users" (did you mean "user"?)`},
 		{"frobnicate alice web\n", `t.conf:1:1: unknown directive "frobnicate"`},
+		{"log maybe\n", `t.conf:1:5: log takes required or optional, not "maybe"`},
+		{"log required\nlog optional\n", `t.conf:2:1: duplicate log directive (first at t.conf:1:1)`},
 		{"jail a { pidfile = /run/a.pid; }\n", `t.conf:1:20: unexpected character "/" (paths are quoted: "/like/this")`},
 		{"jail a { alow_root = yes; }\n", `t.conf:1:10: unknown key "alow_root" in jail a (did you mean "allow_root"?)`},
 		{"\"user\" alice web\n", `t.conf:1:1: expected a directive, got string "user"`},
@@ -222,6 +224,15 @@ func TestExampleConfig(t *testing.T) {
 	for _, name := range []string{"web", "build", "ftp", "www"} {
 		if c.Jails[name] == nil {
 			t.Errorf("example config lacks jail %s", name)
+		}
+	}
+}
+
+func TestLogDirective(t *testing.T) {
+	for in, want := range map[string]bool{"": false, "log optional\n": false, "log required\n": true, "log required;\n": true} {
+		c, err := Parse("t.conf", []byte(in+"default deny\n"))
+		if err != nil || c.LogRequired != want {
+			t.Errorf("%q: LogRequired = %v, %v; want %v", in, c != nil && c.LogRequired, err, want)
 		}
 	}
 }

@@ -164,7 +164,8 @@ func (d *Decision) Reason() string {
 // Event fills the audit event with what the decision knows.
 func (d *Decision) Event(e audit.Event) audit.Event {
 	if d.HostKnown {
-		e.User, e.UID = d.Host.User.Name, d.Host.User.UID
+		uid := d.Host.User.UID
+		e.User, e.UID = d.Host.User.Name, &uid
 	}
 	e.Jail, e.Select, e.Where = d.Jail, d.Selected, d.Where
 	if d.Outcome != Allow {

@@ -11,6 +11,7 @@ package identity
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"jailme.dev/jailme/internal/userdb"
@@ -39,6 +40,7 @@ const (
 	UIDAlias          Code = "uid-alias"
 	GIDMismatch       Code = "gid-mismatch"
 	GroupNameMismatch Code = "group-name-mismatch"
+	GroupAlias        Code = "group-alias"
 	ExtraGroup        Code = "extra-group"
 	MissingGroup      Code = "missing-group"
 	Root              Code = "root"
@@ -130,11 +132,14 @@ func Check(h Host, j *userdb.JailDB, p Policy) Verdict {
 	for _, g := range h.Groups {
 		hostGID[g.GID] = g
 	}
+	// A gid with two names is reported as an alias below; the name check
+	// compares the entry of the host's name, if there is one, so that the
+	// verdict does not depend on which line comes first.
 	jailGID := make(map[uint32]*userdb.Group)
 	jailGrants := map[uint32]bool{ju.GID: true}
 	for i := range j.Groups {
 		g := &j.Groups[i]
-		if _, dup := jailGID[g.GID]; !dup {
+		if prev, dup := jailGID[g.GID]; !dup || (prev.Name != hostGID[g.GID].Name && g.Name == hostGID[g.GID].Name) {
 			jailGID[g.GID] = g
 		}
 		if member(g, hu.Name) {
@@ -188,6 +193,22 @@ func Check(h Host, j *userdb.JailDB, p Policy) Verdict {
 			c.Groups = append(c.Groups, g.GID)
 		}
 	}
+	// Every gid the session gets has one name in the jail. A second name
+	// (wheel:x:1500: beside alice:x:1500:) would make %wheel in the jail's
+	// sudoers, or pam_wheel, match the user: a privilege the host never
+	// gave, granted by whoever is root in the jail.
+	gets := []uint32{c.GID}
+	for _, gid := range c.Groups {
+		if !slices.Contains(gets, gid) {
+			gets = append(gets, gid)
+		}
+	}
+	for _, gid := range gets {
+		groupAliases(j, gid, func(first, other *userdb.Group) {
+			deny(GroupAlias, "%s:%d: gid %d is group %q too (line %d names it %q): a gid %s gets has one name in the jail",
+				gr, other.Line, gid, other.Name, first.Line, first.Name, hu.Name)
+		})
+	}
 	if !p.AllowRoot {
 		if c.UID == 0 {
 			deny(Root, "%s would run as uid 0 and the jail does not allow root (allow_root)", hu.Name)
@@ -204,6 +225,25 @@ func Check(h Host, j *userdb.JailDB, p Policy) Verdict {
 		v.Cred = c
 	}
 	return v
+}
+
+// groupAliases calls found for every entry of gid in the jail's groups
+// whose name differs from the first entry's (and from every earlier one).
+func groupAliases(j *userdb.JailDB, gid uint32, found func(first, other *userdb.Group)) {
+	var first *userdb.Group
+	var names []string
+	for i := range j.Groups {
+		g := &j.Groups[i]
+		switch {
+		case g.GID != gid || slices.Contains(names, g.Name):
+		case first == nil:
+			first = g
+			names = append(names, g.Name)
+		default:
+			found(first, g)
+			names = append(names, g.Name)
+		}
+	}
 }
 
 func member(g *userdb.Group, name string) bool {

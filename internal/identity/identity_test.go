@@ -188,6 +188,72 @@ func TestAliasOfJailUID(t *testing.T) {
 	}
 }
 
+// A second name for a gid alice gets is refused whichever line comes
+// first, with the same code and no other reason: the verdict must not
+// depend on line order (wheel listed after alice's group used to pass).
+func TestGroupAlias(t *testing.T) {
+	alias := userdb.Group{Name: "wheel", GID: 2001, Line: 9}
+	for _, tc := range []struct {
+		name   string
+		groups func(j *userdb.JailDB) []userdb.Group
+		subset bool
+		msg    string
+	}{{
+		name:   "primary gid, alias after",
+		groups: func(j *userdb.JailDB) []userdb.Group { return append(j.Groups, alias) },
+		msg:    `/etc/group:9: gid 2001 is group "wheel" too (line 4 names it "alice"): a gid alice gets has one name in the jail`,
+	}, {
+		name: "primary gid, alias before",
+		groups: func(j *userdb.JailDB) []userdb.Group {
+			a := alias
+			a.Line = 1
+			return append([]userdb.Group{a}, j.Groups...)
+		},
+		msg: `/etc/group:4: gid 2001 is group "alice" too (line 1 names it "wheel"): a gid alice gets has one name in the jail`,
+	}, {
+		name: "supplementary gid, alias after",
+		groups: func(j *userdb.JailDB) []userdb.Group {
+			return append(j.Groups, userdb.Group{Name: "wheel", GID: 3000, Line: 9})
+		},
+		msg: `/etc/group:9: gid 3000 is group "wheel" too (line 5 names it "devs")`,
+	}, {
+		name: "supplementary gid, alias before, listing alice",
+		groups: func(j *userdb.JailDB) []userdb.Group {
+			return append([]userdb.Group{{Name: "wheel", GID: 3000, Members: []string{"alice"}, Line: 1}}, j.Groups...)
+		},
+		msg: `/etc/group:5: gid 3000 is group "devs" too (line 1 names it "wheel")`,
+	}, {
+		name:   "subset, granted gid",
+		subset: true,
+		groups: func(j *userdb.JailDB) []userdb.Group {
+			return append(j.Groups, userdb.Group{Name: "wheel", GID: 3000, Line: 9})
+		},
+		msg: `gid 3000 is group "wheel" too`,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := jailAlice()
+			j.Groups = tc.groups(j)
+			v := Check(hostAlice(), j, Policy{Strict: !tc.subset})
+			if len(v.Denials) != 1 || v.Denials[0].Code != GroupAlias || !strings.Contains(v.Denials[0].Msg, tc.msg) {
+				t.Fatalf("denials %v, want one %s containing %q", v.Denials, GroupAlias, tc.msg)
+			}
+		})
+	}
+	// Not an alias: the same name twice, or a second name for a gid the
+	// session does not get (subset: devs not granted in the jail).
+	j := jailAlice()
+	j.Groups = append(j.Groups, userdb.Group{Name: "alice", GID: 2001, Line: 8})
+	if v := Check(hostAlice(), j, Policy{Strict: true}); !v.Allowed() {
+		t.Errorf("same name twice: %v", v.Denials)
+	}
+	j = jailAlice()
+	j.Groups[1].Members = nil
+	j.Groups = append(j.Groups, userdb.Group{Name: "wheel", GID: 3000, Line: 9})
+	if v := Check(hostAlice(), j, Policy{Strict: false}); !v.Allowed() {
+		t.Errorf("alias of a gid not applied: %v", v.Denials)
+	}
+}
+
 // Every reason is reported, not only the first.
 func TestAllReasonsCollected(t *testing.T) {
 	j := jailAlice()

@@ -66,7 +66,7 @@ func readInit(procfd int, dir string) (*initState, error) {
 	if seen != 3 {
 		return nil, fmt.Errorf("%s/status: no CapBnd, NoNewPrivs or Seccomp line", dir)
 	}
-	last, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	last, err := readAt(unix.AT_FDCWD, "/proc/sys/kernel/cap_last_cap")
 	if err != nil {
 		return nil, err
 	}
@@ -84,13 +84,16 @@ func readInit(procfd int, dir string) (*initState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s/attr/current: %w", dir, err)
 	}
-	st.ourLabel, err = lsmLabel(func() ([]byte, error) { return os.ReadFile("/proc/self/attr/current") })
+	st.ourLabel, err = lsmLabel(func() ([]byte, error) { return readAt(unix.AT_FDCWD, "/proc/self/attr/current") })
 	if err != nil {
 		return nil, fmt.Errorf("read /proc/self/attr/current: %w", err)
 	}
 	return st, nil
 }
 
+// readAt reads a kernel file through a blocking fd: os.Open and os.ReadFile
+// would start Go's netpoller, leaving an epoll fd and an eventfd in the PAM
+// host (sshd, login, su).
 func readAt(dirfd int, name string) ([]byte, error) {
 	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
 	if err != nil {
@@ -207,7 +210,7 @@ func (j *Jail) joinCgroups() error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrConfine, err)
 	}
-	mine, err := os.ReadFile("/proc/self/cgroup")
+	mine, err := readAt(unix.AT_FDCWD, "/proc/self/cgroup")
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrConfine, err)
 	}
@@ -290,13 +293,12 @@ func hasAll(opts, want []string) bool {
 }
 
 func cgroupMounts() (mountTable, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	mi, err := readAt(unix.AT_FDCWD, "/proc/self/mountinfo")
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
 	var out mountTable
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(mi))
 	for sc.Scan() {
 		// id parent major:minor root mountpoint opts [optional...] - fstype source superopts
 		pre, post, ok := strings.Cut(sc.Text(), " - ")

@@ -266,8 +266,12 @@ func drop(c identity.Cred) error {
 	if c.UID == math.MaxUint32 || c.GID == math.MaxUint32 {
 		return fmt.Errorf("uid %d / gid %d: -1 is not an id", c.UID, c.GID)
 	}
-	list := groupList(c)
-	if err := setgroups(list); err != nil {
+	modern, err := groupsSupplementaryOnly()
+	if err != nil {
+		return err
+	}
+	list := groupList(c, modern)
+	if err := setgroups(modern, list); err != nil {
 		return fmt.Errorf("setgroups(%v): %w", list, err)
 	}
 	if err := setresgid(c.GID, c.GID, c.GID); err != nil {
@@ -276,20 +280,23 @@ func drop(c identity.Cred) error {
 	if err := setresuid(c.UID, c.UID, c.UID); err != nil {
 		return fmt.Errorf("setresuid(%d, %d, %d): %w", c.UID, c.UID, c.UID, err)
 	}
-	return verify(c)
+	return verify(c, modern)
 }
 
-// groupList is the argument to setgroups(2) for c. The historical system
-// call takes the effective gid first and the supplementary groups after
-// it, so c.GID goes in front of c.Groups (which hold the primary group
-// too, as initgroups(3) would give them).
-func groupList(c identity.Cred) []uint32 {
+// groupList is the argument to setgroups(2) for c. FreeBSD 15's system
+// call takes the supplementary groups only: c.Groups (which hold the
+// primary group too, as initgroups(3) gives them). The historical one
+// takes the effective gid first, so c.GID goes in front.
+func groupList(c identity.Cred, modern bool) []uint32 {
+	if modern {
+		return slices.Clone(c.Groups)
+	}
 	return append([]uint32{c.GID}, c.Groups...)
 }
 
 // verify reads back the credentials: the exec happens only if they are
 // exactly what the identity check decided.
-func verify(c identity.Cred) error {
+func verify(c identity.Cred, modern bool) error {
 	r, e, s, err := getresuid()
 	if err != nil {
 		return fmt.Errorf("getresuid: %w", err)
@@ -304,21 +311,24 @@ func verify(c identity.Cred) error {
 	if r != c.GID || e != c.GID || s != c.GID {
 		return fmt.Errorf("gids are %d/%d/%d after setresgid(%d): refusing", r, e, s, c.GID)
 	}
-	got, err := getgroups()
+	got, err := getgroups(modern)
 	if err != nil {
 		return fmt.Errorf("getgroups: %w", err)
 	}
-	return sameGroups(c, got)
+	return sameGroups(c, got, modern)
 }
 
-// sameGroups compares what getgroups(2) returned with c: the effective gid
-// first, then the supplementary groups as a set, because since FreeBSD 14.3
-// the kernel keeps them sorted and without duplicates.
-func sameGroups(c identity.Cred, got []uint32) error {
-	if len(got) == 0 || got[0] != c.GID {
-		return fmt.Errorf("getgroups returned %v, want gid %d first: refusing", got, c.GID)
+// sameGroups compares what getgroups(2) returned with c: the supplementary
+// groups as a set, because since FreeBSD 14.3 the kernel keeps them sorted
+// and without duplicates; before FreeBSD 15, after the effective gid.
+func sameGroups(c identity.Cred, got []uint32, modern bool) error {
+	if !modern {
+		if len(got) == 0 || got[0] != c.GID {
+			return fmt.Errorf("getgroups returned %v, want gid %d first: refusing", got, c.GID)
+		}
+		got = got[1:]
 	}
-	have := slices.Compact(slices.Sorted(slices.Values(got[1:])))
+	have := slices.Compact(slices.Sorted(slices.Values(got)))
 	want := slices.Compact(slices.Sorted(slices.Values(c.Groups)))
 	if !slices.Equal(have, want) {
 		return fmt.Errorf("supplementary groups are %v after setgroups, want %v: refusing", have, want)

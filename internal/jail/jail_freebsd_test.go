@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -120,7 +121,10 @@ func TestCString(t *testing.T) {
 
 func TestGroupList(t *testing.T) {
 	c := identity.Cred{UID: 2001, GID: 2001, Groups: []uint32{2001, 20, 5}}
-	got := groupList(c)
+	if got := groupList(c, true); !slices.Equal(got, c.Groups) || &got[0] == &c.Groups[0] {
+		t.Errorf("FreeBSD 15: groupList = %v, want a copy of %v (supplementary groups only)", got, c.Groups)
+	}
+	got := groupList(c, false)
 	want := []uint32{2001, 2001, 20, 5}
 	if len(got) != len(want) {
 		t.Fatalf("groupList = %v, want %v", got, want)
@@ -150,13 +154,31 @@ func TestSameGroups(t *testing.T) {
 		{[]uint32{0, 2001, 20, 5}, false},
 		{nil, false},
 	} {
-		err := sameGroups(c, tc.got)
+		err := sameGroups(c, tc.got, false)
 		if (err == nil) != tc.ok {
 			t.Errorf("sameGroups(%v) = %v, want ok=%v", tc.got, err, tc.ok)
 		}
 	}
-	if err := sameGroups(identity.Cred{GID: 7}, []uint32{7}); err != nil {
+	if err := sameGroups(identity.Cred{GID: 7}, []uint32{7}, false); err != nil {
 		t.Errorf("no supplementary groups: %v", err)
+	}
+	// FreeBSD 15: supplementary groups only, no egid in front.
+	for _, tc := range []struct {
+		got []uint32
+		ok  bool
+	}{
+		{[]uint32{5, 20, 2001}, true},
+		{[]uint32{2001, 20, 5}, true},
+		{[]uint32{5, 20}, false},
+		{[]uint32{0, 5, 20, 2001}, false},
+		{nil, false},
+	} {
+		if err := sameGroups(c, tc.got, true); (err == nil) != tc.ok {
+			t.Errorf("FreeBSD 15: sameGroups(%v) = %v, want ok=%v", tc.got, err, tc.ok)
+		}
+	}
+	if err := sameGroups(identity.Cred{GID: 7}, nil, true); err != nil {
+		t.Errorf("FreeBSD 15, no supplementary groups: %v", err)
 	}
 }
 

@@ -8,6 +8,7 @@ package jail
 
 import (
 	"encoding/binary"
+	"fmt"
 	"runtime"
 	"unsafe"
 
@@ -72,16 +73,41 @@ func jailAttach(jid int) error {
 	return nil
 }
 
-// setgroups and getgroups use the historical system calls (79, 80): before
-// FreeBSD 15 the only ones, since 15 freebsd14_setgroups/getgroups under
-// COMPAT_FREEBSD14 (in GENERIC). Their list starts with the effective gid;
-// the supplementary groups follow.
-func setgroups(gids []uint32) error {
+// setgroups and getgroups by kernel. FreeBSD 15 renumbered them (596,
+// 595) and changed what they mean: the list is the supplementary groups
+// only, the effective gid is no longer its first element and setgroups
+// no longer sets it. The historical calls (80, 79, "egid first") stay as
+// freebsd14_setgroups/getgroups, only in kernels built with
+// COMPAT_FREEBSD14; without it calling them is SIGSYS. x/sys/unix's
+// Setgroups still calls 80 (v0.50 too), so it is no answer here: we ask
+// the kernel which it is (kern.osreldate) and call its own numbers.
+const (
+	sysGetgroups15 = 595
+	sysSetgroups15 = 596
+	osreldate15    = 1500000
+)
+
+// groupsSupplementaryOnly reports whether the running kernel has FreeBSD
+// 15's setgroups/getgroups. An unreadable kern.osreldate is an error: a
+// wrong guess sets the wrong egid or is killed by SIGSYS.
+func groupsSupplementaryOnly() (bool, error) {
+	v, err := unix.SysctlUint32("kern.osreldate")
+	if err != nil {
+		return false, fmt.Errorf("sysctl kern.osreldate: %w", err)
+	}
+	return v >= osreldate15, nil
+}
+
+func setgroups(modern bool, gids []uint32) error {
+	trap := uintptr(unix.SYS_SETGROUPS)
+	if modern {
+		trap = sysSetgroups15
+	}
 	var p unsafe.Pointer
 	if len(gids) > 0 {
 		p = unsafe.Pointer(&gids[0])
 	}
-	_, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(gids)), uintptr(p), 0)
+	_, _, e := unix.RawSyscall(trap, uintptr(len(gids)), uintptr(p), 0)
 	runtime.KeepAlive(gids)
 	if e != 0 {
 		return e
@@ -89,8 +115,12 @@ func setgroups(gids []uint32) error {
 	return nil
 }
 
-func getgroups() ([]uint32, error) {
-	n, _, e := unix.RawSyscall(unix.SYS_GETGROUPS, 0, 0, 0)
+func getgroups(modern bool) ([]uint32, error) {
+	trap := uintptr(unix.SYS_GETGROUPS)
+	if modern {
+		trap = sysGetgroups15
+	}
+	n, _, e := unix.RawSyscall(trap, 0, 0, 0)
 	if e != 0 {
 		return nil, e
 	}
@@ -98,7 +128,7 @@ func getgroups() ([]uint32, error) {
 		return nil, nil
 	}
 	gids := make([]uint32, n)
-	m, _, e := unix.RawSyscall(unix.SYS_GETGROUPS, n, uintptr(unsafe.Pointer(&gids[0])), 0)
+	m, _, e := unix.RawSyscall(trap, n, uintptr(unsafe.Pointer(&gids[0])), 0)
 	runtime.KeepAlive(gids)
 	if e != 0 {
 		return nil, e

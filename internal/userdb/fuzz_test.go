@@ -13,6 +13,7 @@ func FuzzParsePasswd(f *testing.F) {
 		"root:x:0:0:root:/root:/bin/bash\n",
 		"# c\n\n+@nis\n-x\na:x:1:2:g,,,:/h:/s\nb::4294967294:0:::",
 		"a:x:4294967295:0:::\n", "a:x:01:0:::\n", " a:x:1:1:::\n", "a:x:1:1::\x00:\n",
+		"a:x:1:1:g\x1b:/:/bin/sh\r\n", "a:x:1:1:\t:/\x7f:\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -31,6 +32,12 @@ func FuzzParsePasswd(f *testing.F) {
 			for _, s := range []string{u.Name, u.Gecos, u.Home, u.Shell} {
 				if strings.ContainsAny(s, ":\n\x00") {
 					t.Fatalf("bad field %q in %+v", s, u)
+				}
+			}
+			// What we use never carries a control character.
+			for _, s := range []string{u.Name, u.Home, u.Shell} {
+				if hasControl(s) {
+					t.Fatalf("control character in %q of %+v", s, u)
 				}
 			}
 			fmt.Fprintf(&out, "%s:x:%d:%d:%s:%s:%s\n", u.Name, u.UID, u.GID, u.Gecos, u.Home, u.Shell)
@@ -64,6 +71,7 @@ func FuzzParseGroup(f *testing.F) {
 	for _, s := range []string{
 		"root:x:0:\n", "wheel:x:10:root,alice\ntrail:x:11:a,\n",
 		"# c\n\n+\n-x\ng:x:4294967294:a,b,c", "g:x:1:a,,b\n", "g:x:1:,\n", "g:x:-1:\n",
+		"g:x:1:a\r\n", "g\x1b:x:1:\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -79,8 +87,11 @@ func FuzzParseGroup(f *testing.F) {
 				t.Fatalf("bad record %+v", g)
 			}
 			line = g.Line
+			if hasControl(g.Name) {
+				t.Fatalf("control character in %+v", g)
+			}
 			for _, m := range g.Members {
-				if m == "" || strings.ContainsAny(m, ",:\n\x00") {
+				if m == "" || strings.ContainsAny(m, ",:\n\x00") || hasControl(m) {
 					t.Fatalf("bad member %q in %+v", m, g)
 				}
 			}
@@ -107,4 +118,13 @@ func FuzzParseGroup(f *testing.F) {
 			t.Fatalf("keep: %v\n%+v\n%+v", err, odd, want)
 		}
 	})
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }

@@ -53,31 +53,20 @@ func ReadJail(root *os.File, w Want) (*JailDB, error) {
 	if w.Name == "" {
 		return nil, errors.New("read jail databases: empty user name")
 	}
-	// The two files do not depend on each other: group is parsed while
-	// passwd is, which halves the time on a jail of 100k lines. The
-	// goroutine is always waited for: inside the PAM host nothing of ours
-	// may outlive the call.
-	type groupResult struct {
-		groups  []Group
-		notices []Notice
-		err     error
-	}
-	gch := make(chan groupResult, 1)
-	go func() {
-		var r groupResult
-		r.groups, r.notices, r.err = readGroup(root, w)
-		gch <- r
-	}()
+	// One file after the other, on the calling goroutine: this runs
+	// inside sshd, login and su (pam_jailme) and as root in jailsh, where a
+	// goroutine's panic escapes the caller's recover and kills the host.
+	// Parsing both at once saved about 5 ms at 100k lines.
 	db, err := readPasswd(root, w)
-	gr := <-gch
 	if err != nil {
 		return nil, err
 	}
-	if gr.err != nil {
-		return nil, gr.err
+	groups, notices, err := readGroup(root, w)
+	if err != nil {
+		return nil, err
 	}
-	db.Groups = gr.groups
-	db.Notices = append(db.Notices, gr.notices...)
+	db.Groups = groups
+	db.Notices = append(db.Notices, notices...)
 	return db, nil
 }
 

@@ -5,6 +5,7 @@ package userdb
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -70,6 +71,20 @@ func TestReadJail(t *testing.T) {
 		group:   "root:x:0:alice\nstaff:x:50:\nusers:x:100:\n",
 		want:    Want{Name: "alice", UID: 1000, GIDs: []uint32{1000, 100}},
 		aliases: "other:1000@2", groups: "root:0@1 users:100@3",
+	}, {
+		// Every name of a wanted gid is kept, in either order, so the
+		// identity check can refuse the alias (group-alias).
+		name:   "gid alias after",
+		passwd: "alice:x:1500:1500::/:\n",
+		group:  "alice:x:1500:\nwheel:x:1500:\n",
+		want:   Want{Name: "alice", UID: 1500, GIDs: []uint32{1500}},
+		user:   "alice:1500@1", groups: "alice:1500@1 wheel:1500@2",
+	}, {
+		name:   "gid alias before",
+		passwd: "alice:x:1500:1500::/:\n",
+		group:  "wheel:x:1500:\nalice:x:1500:\n",
+		want:   Want{Name: "alice", UID: 1500, GIDs: []uint32{1500}},
+		user:   "alice:1500@1", groups: "wheel:1500@1 alice:1500@2",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, root := jailTree(t, map[string]string{"etc/passwd": tc.passwd, "etc/group": tc.group})
@@ -114,6 +129,38 @@ func TestReadJailFull(t *testing.T) {
 	}
 }
 
+// A panic in a parser must reach the caller's goroutine (pam_jailme's
+// recover): ReadJail starts no goroutine of its own.
+func TestReadJailNoGoroutine(t *testing.T) {
+	_, root := jailTree(t, map[string]string{"etc/passwd": genPasswd(1000), "etc/group": genGroup(1000)})
+	before := runtime.NumGoroutine()
+	peak := before
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				peak = max(peak, runtime.NumGoroutine()-1)
+				runtime.Gosched()
+			}
+		}
+	}()
+	for i := 0; i < 50; i++ {
+		if _, err := ReadJail(root, Want{Name: "alice", UID: 1000, GIDs: []uint32{1000}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	<-done
+	if peak > before {
+		t.Errorf("ReadJail ran %d goroutines beside its caller", peak-before)
+	}
+}
+
 func TestReadJailErrors(t *testing.T) {
 	for _, tc := range []struct {
 		files map[string]string
@@ -129,6 +176,11 @@ func TestReadJailErrors(t *testing.T) {
 		{map[string]string{"etc/passwd": "a:x:1:1::/:\n", "etc/group": "g:x:1:a,,b\n"}, Want{Name: "a"},
 			"/etc/group:1: empty member name"},
 		{map[string]string{"etc/passwd": "", "etc/group": ""}, Want{}, "read jail databases: empty user name"},
+		// CRLF files: a parse error naming the line, not "/bin/sh\r".
+		{map[string]string{"etc/passwd": "a:x:1:1::/:/bin/sh\r\n", "etc/group": ""}, Want{Name: "a"},
+			`/etc/passwd:1: shell "/bin/sh\r": carriage return (CRLF line ending?)`},
+		{map[string]string{"etc/passwd": "a:x:1:1::/:/bin/sh\n", "etc/group": "a:x:1:\r\n"}, Want{Name: "a"},
+			`/etc/group:1: members "\r": carriage return (CRLF line ending?)`},
 	} {
 		_, root := jailTree(t, tc.files)
 		_, err := ReadJail(root, tc.want)

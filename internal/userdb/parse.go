@@ -53,6 +53,9 @@ func ParsePasswd(file string, r io.Reader, keep func(u *User) bool) ([]User, []N
 		if len(f[0]) == 0 {
 			return nil, nil, lr.errorf("empty name")
 		}
+		if err := lr.texts("name", f[0], "home", f[5], "shell", f[6]); err != nil {
+			return nil, nil, err
+		}
 		uid, err := lr.id("uid", f[2])
 		if err != nil {
 			return nil, nil, err
@@ -109,6 +112,9 @@ func ParseGroup(file string, r io.Reader, keep func(g *Group) bool) ([]Group, []
 		if len(f[0]) == 0 {
 			return nil, nil, lr.errorf("empty name")
 		}
+		if err := lr.texts("name", f[0], "members", f[3], "", nil); err != nil {
+			return nil, nil, err
+		}
 		gid, err := lr.id("gid", f[2])
 		if err != nil {
 			return nil, nil, err
@@ -131,41 +137,76 @@ func ParseGroup(file string, r io.Reader, keep func(g *Group) bool) ([]Group, []
 
 // lineReader yields lines and counts them for "FILE:LINE:" errors. It
 // streams through one 64 KiB buffer: a 100k-line file read whole and then
-// parsed is slower, as it no longer fits in the CPU caches.
+// parsed is slower, as it no longer fits in the CPU caches. A longer line
+// (a big group's member list) is gathered in long; capReader bounds it by
+// MaxFileSize.
 type lineReader struct {
 	file string
 	br   *bufio.Reader
 	n    int
+	long []byte
 }
 
 func newLineReader(file string, r io.Reader) *lineReader {
-	return &lineReader{file: file, br: bufio.NewReaderSize(&capReader{r: r}, MaxLineLen+1)}
+	return &lineReader{file: file, br: bufio.NewReaderSize(&capReader{r: r}, bufSize)}
 }
+
+const bufSize = 64 << 10
 
 // next returns the next line without its newline, or io.EOF.
 func (lr *lineReader) next() ([]byte, error) {
 	line, err := lr.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		// One line longer than the buffer must not refuse every user of
+		// the jail: such a line is as valid as any other.
+		lr.long = append(lr.long[:0], line...)
+		for err == bufio.ErrBufferFull {
+			line, err = lr.br.ReadSlice('\n')
+			lr.long = append(lr.long, line...)
+		}
+		line = lr.long
+	}
 	if len(line) == 0 && err == io.EOF {
 		return nil, io.EOF
 	}
 	lr.n++
-	switch {
-	case err == bufio.ErrBufferFull:
-		return nil, lr.errorf("line longer than %d bytes", MaxLineLen)
-	case err != nil && err != io.EOF:
+	if err != nil && err != io.EOF {
 		return nil, fmt.Errorf("%s: read: %w", lr.file, err)
 	}
 	if line[len(line)-1] == '\n' {
 		line = line[:len(line)-1]
-	}
-	if len(line) > MaxLineLen {
-		return nil, lr.errorf("line longer than %d bytes", MaxLineLen)
 	}
 	// A NUL would cut a name short for any C code that sees it later.
 	if bytes.IndexByte(line, 0) >= 0 {
 		return nil, lr.errorf("NUL byte")
 	}
 	return line, nil
+}
+
+// text refuses control characters in a field we use: a CR from a CRLF
+// file would make the shell "/bin/sh\r", and a name or home with an escape
+// sequence would reach the user's terminal and the log.
+func (lr *lineReader) text(what string, b []byte) error {
+	for i, c := range b {
+		if c < 0x20 || c == 0x7f {
+			if c == '\r' && i == len(b)-1 {
+				return lr.errorf("%s %s: carriage return (CRLF line ending?)", what, quote(b))
+			}
+			return lr.errorf("%s %s: control character", what, quote(b))
+		}
+	}
+	return nil
+}
+
+// texts runs text on up to three named fields.
+func (lr *lineReader) texts(w1 string, b1 []byte, w2 string, b2 []byte, w3 string, b3 []byte) error {
+	if err := lr.text(w1, b1); err != nil {
+		return err
+	}
+	if err := lr.text(w2, b2); err != nil {
+		return err
+	}
+	return lr.text(w3, b3)
 }
 
 // capReader fails once more than MaxFileSize bytes came through: a file in

@@ -2,6 +2,7 @@ package userdb
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -52,7 +53,6 @@ func TestParsePasswdNoFinalNewline(t *testing.T) {
 }
 
 func TestParsePasswdErrors(t *testing.T) {
-	long := strings.Repeat("g", MaxLineLen)
 	for _, tc := range []struct{ in, err string }{
 		{"a:x:1:1::/:\nb:x:12a:1::/:\n", `/etc/passwd:2: uid "12a": not a decimal number`},
 		{"a:x::1::/:\n", `/etc/passwd:1: uid "": empty`},
@@ -73,8 +73,14 @@ func TestParsePasswdErrors(t *testing.T) {
 		{" a:x:1:1::/:\n", `/etc/passwd:1: leading white space`},
 		{"a\x00b:x:1:1::/:\n", `/etc/passwd:1: NUL byte`},
 		{"a:x:1:1::/:\n#\n# comment \x00\n", `/etc/passwd:3: NUL byte`},
-		{"# ok\n" + long + "x\n", `/etc/passwd:2: line longer than 65536 bytes`},
-		{long + "xx", `/etc/passwd:1: line longer than 65536 bytes`},
+		{"# ok\n" + strings.Repeat("g", 100<<10) + "\n", `/etc/passwd:2: 1 fields, want 7`},
+		// Control characters in a field we use: CRLF files first.
+		{"a:x:1:1::/:/bin/sh\r\n", `/etc/passwd:1: shell "/bin/sh\r": carriage return (CRLF line ending?)`},
+		{"a:x:1:1:::\r\n", `/etc/passwd:1: shell "\r": carriage return (CRLF line ending?)`},
+		{"a:x:1:1::/home/a\x1b[2J:/bin/sh\n", `/etc/passwd:1: home "/home/a\x1b[2J": control character`},
+		{"a\tb:x:1:1::/:\n", `/etc/passwd:1: name "a\tb": control character`},
+		{"a\x7f:x:1:1::/:\n", `/etc/passwd:1: name "a\x7f": control character`},
+		{"a:x:1:1::/:/bin/\vsh\n", `/etc/passwd:1: shell "/bin/\vsh": control character`},
 		{"a:x:1:" + strings.Repeat("9", 60) + "::/:\n",
 			`/etc/passwd:1: gid "9999999999999999999999999999999999999999"...: out of range`},
 	} {
@@ -85,14 +91,26 @@ func TestParsePasswdErrors(t *testing.T) {
 	}
 }
 
-func TestParsePasswdLongestLine(t *testing.T) {
-	// Exactly MaxLineLen bytes is fine, with or without the newline.
-	line := "a:x:1:1::/:" + strings.Repeat("s", MaxLineLen-len("a:x:1:1::/:"))
-	for _, in := range []string{line, line + "\n"} {
-		users, _, err := ParsePasswd("p", strings.NewReader(in), nil)
-		if err != nil || len(users) != 1 {
-			t.Fatalf("got %d users, %v", len(users), err)
+// A line longer than the read buffer is read like any other: one long
+// line in a jail's group file used to refuse every user of the jail.
+func TestParseLongLines(t *testing.T) {
+	for _, n := range []int{bufSize - 20, bufSize - 12, bufSize - 11, bufSize - 10, bufSize, 3 * bufSize, 1 << 20} {
+		line := "a:x:1:1::/:" + strings.Repeat("s", n)
+		for _, in := range []string{line, line + "\n", "# c\n" + line + "\nb:x:2:2::/:\n"} {
+			users, _, err := ParsePasswd("p", strings.NewReader(in), nil)
+			if err != nil || len(users) < 1 || users[0].Shell != line[len("a:x:1:1::/:"):] {
+				t.Fatalf("shell of %d bytes: got %d users, %v", n, len(users), err)
+			}
 		}
+	}
+	var members []string
+	for i := 0; i < 20000; i++ {
+		members = append(members, fmt.Sprintf("user%d", i))
+	}
+	in := "a:x:1:alice\nbig:x:2:" + strings.Join(members, ",") + "\nc:x:3:alice\n"
+	groups, _, err := ParseGroup("g", strings.NewReader(in), func(g *Group) bool { return g.GID != 1 })
+	if err != nil || len(groups) != 2 || !reflect.DeepEqual(groups[0].Members, members) || groups[1].Line != 3 {
+		t.Fatalf("group line of %d bytes: %v", len(in), err)
 	}
 }
 
@@ -142,6 +160,10 @@ func TestParseGroupErrors(t *testing.T) {
 		{"g:x:4294967295:\n", `/etc/group:1: gid "4294967295": reserved value (-1)`},
 		{"g:x:4294967296:\n", `/etc/group:1: gid "4294967296": out of range`},
 		{"ok:x:1:\n\tg:x:2:\n", `/etc/group:2: leading white space`},
+		{"g:x:1:a,b\r\n", `/etc/group:1: members "a,b\r": carriage return (CRLF line ending?)`},
+		{"g:x:1:\r\n", `/etc/group:1: members "\r": carriage return (CRLF line ending?)`},
+		{"g\x1b:x:1:\n", `/etc/group:1: name "g\x1b": control character`},
+		{"g:x:1:a,\x01b\n", `/etc/group:1: members "a,\x01b": control character`},
 	} {
 		_, _, err := ParseGroup("/etc/group", strings.NewReader(tc.in), nil)
 		if err == nil || err.Error() != tc.err {

@@ -38,6 +38,3 @@ type Notice struct {
 // MaxFileSize caps what we read from a jail: a hostile jail must not make a
 // setuid program allocate without bound.
 const MaxFileSize = 32 << 20
-
-// MaxLineLen is the longest line (without its newline) the parsers accept.
-const MaxLineLen = 64 << 10

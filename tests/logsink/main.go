@@ -4,6 +4,10 @@
 // exact audit line jailsh or pam_jailme sent. It exits on SIGTERM.
 //
 //	logsink SOCKET LOGFILE
+//	logsink -stall SOCKET
+//
+// With -stall it is a syslog daemon that stopped reading: it binds SOCKET,
+// fills the socket's queue and never reads it.
 package main
 
 import (
@@ -13,9 +17,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "-stall" {
+		stall(os.Args[2])
+	}
 	if len(os.Args) != 3 {
 		fmt.Fprintln(os.Stderr, "usage: logsink SOCKET LOGFILE")
 		os.Exit(2)
@@ -58,6 +66,38 @@ func main() {
 		if _, err := out.Write(append(line, '\n')); err != nil {
 			fatal(err)
 		}
+	}
+}
+
+func stall(sock string) {
+	os.Remove(sock)
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_DGRAM, 0)
+	if err != nil {
+		fatal(err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: sock}); err != nil {
+		fatal(err)
+	}
+	if err := os.Chmod(sock, 0o666); err != nil {
+		fatal(err)
+	}
+	c, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_NONBLOCK, 0)
+	if err != nil {
+		fatal(err)
+	}
+	if err := syscall.Connect(c, &syscall.SockaddrUnix{Name: sock}); err != nil {
+		fatal(err)
+	}
+	for {
+		if _, err := syscall.Write(c, make([]byte, 512)); err == syscall.EAGAIN {
+			break
+		} else if err != nil {
+			fatal(err)
+		}
+	}
+	fmt.Println("stalled")
+	for { // until killed
+		time.Sleep(time.Hour)
 	}
 }
 
