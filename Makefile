@@ -117,6 +117,7 @@ SBINDIR     ?= $(PREFIX)/sbin
 MANDIR      ?= $(PREFIX)/share/man
 EXAMPLESDIR ?= $(PREFIX)/share/examples/jailme
 SHELLS       = /etc/shells
+SSHD_DROPIN  = /etc/ssh/sshd_config.d/jailme.conf
 JAILSH_PATH  = $(SBINDIR)/jailsh
 PAM_SNIPPETS = $(notdir $(wildcard etc/pam.d/*))
 ifeq ($(shell uname -s),FreeBSD)
@@ -144,6 +145,15 @@ install:
 	$(INSTALL) $(OWNER) -m 0644 etc/jailme.conf.5 "$(DESTDIR)$(MANDIR)/man5/"
 	$(INSTALL) $(OWNER) -m 0644 etc/jailme.conf "$(DESTDIR)$(EXAMPLESDIR)/"
 	$(INSTALL) $(OWNER) -m 0644 $(addprefix etc/pam.d/,$(PAM_SNIPPETS)) "$(DESTDIR)$(EXAMPLESDIR)/pam.d/"
+	$(INSTALL) -d "$(DESTDIR)$(EXAMPLESDIR)/sshd_config.d"
+	$(INSTALL) $(OWNER) -m 0644 etc/ssh/sshd_config.d/jailme.conf "$(DESTDIR)$(EXAMPLESDIR)/sshd_config.d/"
+	@# The sshd drop-in (issue 17) goes live only where sshd_config includes
+	@# its directory, and never over a file the admin has there.
+	@if [ -z "$(DESTDIR)" ] && grep -qsE '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\.d/\*\.conf' /etc/ssh/sshd_config; then \
+		if [ -e $(SSHD_DROPIN) ]; then echo "make install: $(SSHD_DROPIN) exists: left as it is"; \
+		else $(INSTALL) $(OWNER) -m 0644 etc/ssh/sshd_config.d/jailme.conf $(SSHD_DROPIN) && \
+			echo "installed $(SSHD_DROPIN): reload sshd; put jailed users in group jailme"; fi; \
+	fi
 	@if [ -z "$(ROOT)" ]; then \
 		echo "make install: not root: $(DESTDIR)$(JAILSH_PATH) is 0755 and yours; the package must make it 4755 root"; \
 	fi
@@ -173,7 +183,11 @@ uninstall: uninstall-check
 	rm -f "$(DESTDIR)$(JAILSH_PATH)" "$(DESTDIR)$$pamdir/pam_jailme.so"
 	rm -f "$(DESTDIR)$(MANDIR)/man8/jailsh.8" "$(DESTDIR)$(MANDIR)/man8/pam_jailme.8" "$(DESTDIR)$(MANDIR)/man5/jailme.conf.5"
 	rm -f "$(DESTDIR)$(EXAMPLESDIR)/jailme.conf" $(addprefix "$(DESTDIR)$(EXAMPLESDIR)/pam.d/,$(addsuffix ",$(PAM_SNIPPETS)))
-	-rmdir "$(DESTDIR)$(EXAMPLESDIR)/pam.d" "$(DESTDIR)$(EXAMPLESDIR)" 2>/dev/null
+	rm -f "$(DESTDIR)$(EXAMPLESDIR)/sshd_config.d/jailme.conf"
+	-rmdir "$(DESTDIR)$(EXAMPLESDIR)/pam.d" "$(DESTDIR)$(EXAMPLESDIR)/sshd_config.d" "$(DESTDIR)$(EXAMPLESDIR)" 2>/dev/null
+	@if [ -z "$(DESTDIR)" ] && cmp -s etc/ssh/sshd_config.d/jailme.conf $(SSHD_DROPIN); then \
+		rm -f $(SSHD_DROPIN) && echo "removed $(SSHD_DROPIN): reload sshd"; \
+	fi
 	@if [ -z "$(DESTDIR)" ] && grep -qxF '$(JAILSH_PATH)' $(SHELLS) 2>/dev/null; then \
 		umask 022 && { grep -vxF '$(JAILSH_PATH)' $(SHELLS) >$(SHELLS).jailme || [ $$? = 1 ]; } && \
 		chmod 0644 $(SHELLS).jailme && mv -f $(SHELLS).jailme $(SHELLS) && \

@@ -121,6 +121,7 @@ expect_tree() {
 	for f in "$REPO"/etc/pam.d/*; do
 		say "$r$p/share/examples/jailme/pam.d/${f##*/} 644 $f"
 	done
+	say "$r$p/share/examples/jailme/sshd_config.d/jailme.conf 644 $REPO/etc/ssh/sshd_config.d/jailme.conf"
 }
 
 # check_tree NAME ROOT PREFIX PAMDIR [JAILSH_MODE OWNER GROUP]

@@ -106,6 +106,9 @@ check "dpkg: jailme is installed" '@$(dpkg-query -W -f="\${Status}" jailme 2>&1)
 check "$J: 4755 root root" "@$(stat -c '%a %U %G' $J 2>&1)" test "$(stat -c '%a %U %G' $J 2>&1)" = "4755 root root"
 check "$PAMSO: 644 root root" "@$(stat -c '%a %U %G' "$PAMSO" 2>&1)" test "$(stat -c '%a %U %G' "$PAMSO" 2>&1)" = "644 root root"
 check "postinst: /etc/shells lists $J once" '@$(grep -c jailsh /etc/shells)' test "$(grep -cxF $J /etc/shells)" = 1
+check "package: the sshd drop-in is installed as a conffile (issue 17)" '@$(ls -l /etc/ssh/sshd_config.d/ 2>&1)' \
+	cmp -s /etc/ssh/sshd_config.d/jailme.conf "$REPO/etc/ssh/sshd_config.d/jailme.conf"
+check "postinst: the group jailme exists for the drop-in" "no group jailme" getent group jailme
 check "the profile is off after install (Default: no): common-session does not name pam_jailme" \
 	'@$(grep -n pam_jailme /etc/pam.d/common-*)' bash -c '! grep -q pam_jailme /etc/pam.d/common-*'
 
@@ -212,6 +215,7 @@ check "purged: dpkg no longer knows jailme" '@$(dpkg-query -W jailme 2>&1)' \
 	bash -c '! dpkg-query -W -f="\${Status}" jailme 2>/dev/null | grep -q installed'
 check "purged: $J and the module are gone" "@$(ls -l $J "$PAMSO" 2>&1)" test ! -e $J -a ! -e "$PAMSO"
 check "purged: /etc/shells does not list $J" '@$(grep -n jailsh /etc/shells)' bash -c "! grep -qxF $J /etc/shells"
+check "purged: the sshd drop-in is gone" '@$(ls -l /etc/ssh/sshd_config.d/ 2>&1)' test ! -e /etc/ssh/sshd_config.d/jailme.conf
 check "purged: no stack names pam_jailme" '@$(grep -n pam_jailme /etc/pam.d/*)' bash -c '! grep -q pam_jailme /etc/pam.d/*'
 rm -f /etc/jailme.conf
 session su root
