@@ -98,7 +98,7 @@ trap 'confine_rc=$?; confine_cleanup; (exit $confine_rc); harness_cleanup' EXIT
 
 require_jailsh
 
-for prog in showid seccomp_exec; do
+for prog in showid seccomp_exec exewatch; do
 	if ! gcc -static -O2 -o "$T/bin/$prog" "$CONFINE_DIR/$prog.c" 2>"$T/gcc.err"; then
 		fail "build tests/confine/$prog.c (gcc -static)" "$(head -5 "$T/gcc.err")"
 		harness_leave
@@ -171,13 +171,19 @@ conf() {
 
 jail_run() { capture as alice "$JAILSH" -c "$1"; }
 
-for j in box nnp sc; do
+for j in box nnp sc pt; do
 	new_jail_root "$j" >/dev/null || { fail "make rootfs $j" "make_rootfs failed"; harness_leave; }
 done
 start_confined box no no "$CG_PIDS" "$CG_MEM" || { fail "start jail box" "no init: $(cat "$T/start-box.err")"; harness_leave; }
 start_confined nnp yes no || { fail "start jail nnp" "no init: $(cat "$T/start-nnp.err")"; harness_leave; }
 start_confined sc no yes || { fail "start jail sc" "no init: $(cat "$T/start-sc.err")"; harness_leave; }
-BOX=${JAIL_PID[box]} NNP=${JAIL_PID[nnp]} SC=${JAIL_PID[sc]}
+# pt: started as a runtime that keeps CAP_SYS_PTRACE would (nspawn, privileged
+# LXC, docker --cap-add sys_ptrace): the full bounding set.
+unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
+	chroot "$T/jails/pt" /bin/sh -c "mount -t proc proc /proc && hostname pt && exec /bin/init" \
+	</dev/null >/dev/null 2>&1 &
+await_jail pt "$T/jails/pt" $! || { fail "start jail pt" "no init"; harness_leave; }
+BOX=${JAIL_PID[box]} NNP=${JAIL_PID[nnp]} SC=${JAIL_PID[sc]} PT=${JAIL_PID[pt]}
 sleep 0.3 # the inits' Go runtimes settle (their threads count in pids.current)
 
 # --- the jails are what the cases assume -------------------------------------
@@ -196,6 +202,7 @@ jails_ok() {
 	[ "$(status_field "$NNP" NoNewPrivs)" = 1 ] || { WHY="nnp init lacks NoNewPrivs"; return 1; }
 	[ "$(status_field "$SC" NoNewPrivs)" = 0 ] || { WHY="sc init has NoNewPrivs"; return 1; }
 	[ "$(status_field "$SC" Seccomp)" = 2 ] || { WHY="sc init Seccomp: $(status_field "$SC" Seccomp), want 2"; return 1; }
+	(((16#$(status_field "$PT" CapBnd) >> 19) & 1)) || { WHY="pt init lacks CAP_SYS_PTRACE: CapBnd $(status_field "$PT" CapBnd)"; return 1; }
 	grep -qx "$BOX" "$CG_PIDS/cgroup.procs" || { WHY="box init not in $CG_PIDS"; return 1; }
 	grep -qx "$BOX" "$CG_MEM/cgroup.procs" || { WHY="box init not in $CG_MEM"; return 1; }
 	[ "$(cat "$CG_PIDS/pids.current")" -lt "$PIDS_MAX" ] ||
@@ -203,7 +210,7 @@ jails_ok() {
 	[ "$(stat -c %u:%a "${JAIL_ROOT[box]}/usr/local/bin/showid")" = 0:4755 ] || { WHY="showid is not setuid root"; return 1; }
 	return 0
 }
-if ! check "setup: inits are root; box/nnp CapBnd=$BOX_BND; NNP box=0 nnp=1 sc=0; sc Seccomp=2; box in its pids+memory cgroups" '@$WHY' jails_ok; then
+if ! check "setup: inits are root; box/nnp CapBnd=$BOX_BND; NNP box=0 nnp=1 sc=0; sc Seccomp=2; pt has CAP_SYS_PTRACE; box in its pids+memory cgroups" '@$WHY' jails_ok; then
 	harness_leave
 fi
 
@@ -440,18 +447,72 @@ case6b_ok() {
 }
 check "6: the same seccomp jail without allow_setuid is entered: NoNewPrivs: 1, euid 2001" '@$WHY' case6b_ok
 
+# 8. issue 11 item 1: between fork and exec the session child is visible in
+# the jail's pid namespace and is still the host's setuid jailsh (its
+# /proc/PID/exe), sharing memory with the root parent. A jail whose processes
+# may hold CAP_SYS_PTRACE could open or trace it: refused before the allow line.
+conf pt
+log_mark
+jail_run 'echo SHOULD-NOT-RUN'
+case8_ok() {
+	[ "$RC" = 1 ] || { WHY="status $RC, want 1; out: $OUT; err: $ERR"; return 1; }
+	! has "$OUT$ERR" SHOULD-NOT-RUN || { WHY="the command ran"; return 1; }
+	has "$ERR" '^jailsh: denied: .*CAP_SYS_PTRACE.*(/proc/PID/exe|trace)' ||
+		{ WHY="stderr does not name CAP_SYS_PTRACE and why: $ERR"; return 1; }
+	assert_log "jailsh\[[0-9]+\]: deny user=alice uid=2001 jail=pt where=pid:$PT .*code=confine .*CAP_SYS_PTRACE" ||
+		{ WHY="no syslog deny line with code=confine naming CAP_SYS_PTRACE; got: $(log_since_mark | tr '\n' '|')"; return 1; }
+	! log_since_mark | grep -qE 'jailsh\[[0-9]+\]: allow ' || { WHY="an allow line was logged"; return 1; }
+}
+check "8: a jail whose init keeps CAP_SYS_PTRACE is refused (code=confine, the reason names the capability)" '@$WHY' case8_ok
+check "8: nothing entered jail pt" '@left: $(jail_procs_line pt)' jail_quiet pt 3
+jail_kill_strays pt
+
+# ... and one without it (nnp: the init's bounding set lacks sys_ptrace) is
+# entered, while root in it spins on /proc/NEXT/exe through 20 logins: it
+# never gets an fd of the host's jailsh (dumpable 0, no CAP_SYS_PTRACE).
+install -D -m 0755 "$T/bin/exewatch" "${JAIL_ROOT[nnp]}/usr/local/bin/exewatch"
+rm -f "${JAIL_ROOT[nnp]}/tmp/exewatch.ready"
+read -r JDEV JINO < <(stat -L -c '%d %i' "$JAILSH")
+nsenter -t "$NNP" -m -u -i -n -p -C -r -w /usr/bin/setpriv --bounding-set "$BND_CAPS" --inh-caps=-all \
+	/usr/local/bin/exewatch "$JDEV" "$JINO" /tmp/exewatch.ready >"$T/exewatch.out" 2>&1 &
+WATCH_BG=$!
+for i in $(seq 100); do
+	[ -e "${JAIL_ROOT[nnp]}/tmp/exewatch.ready" ] && break
+	sleep 0.05
+done
+WATCH=$(jail_procs nnp | awk '$2 == "exewatch" { print $1 }')
+WATCH_CAPS=
+[ -n "$WATCH" ] && WATCH_CAPS="uid $(status_field "$WATCH" Uid) CapEff $(status_field "$WATCH" CapEff)"
+conf nnp
+LOGINS_OK=0
+for i in $(seq 20); do
+	jail_run 'true'
+	[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
+done
+[ -n "$WATCH" ] && kill -TERM "$WATCH"
+timeout 5 tail --pid="$WATCH_BG" -f /dev/null
+wait "$WATCH_BG" 2>/dev/null
+case8b_ok() {
+	[ -n "$WATCH" ] || { WHY="exewatch did not start in jail nnp: $(cat "$T/exewatch.out")"; return 1; }
+	[ "$LOGINS_OK" = 20 ] || { WHY="$LOGINS_OK of 20 logins into nnp succeeded; last err: $ERR"; return 1; }
+	grep -q '^opened=[0-9]* caught=0$' "$T/exewatch.out" ||
+		{ WHY="exewatch ($WATCH_CAPS): $(tr '\n' ' ' <"$T/exewatch.out")"; return 1; }
+}
+check "8: root in a jail without CAP_SYS_PTRACE ($WATCH_CAPS) spinning on /proc/NEXT/exe through 20 logins never gets the host's jailsh ($(cat "$T/exewatch.out" 2>/dev/null))" '@$WHY' case8b_ok
+jail_kill_strays nnp
+
 all_quiet() {
 	local j
-	for j in box nnp sc; do
+	for j in box nnp sc pt; do
 		jail_quiet "$j" 5 || return 1
 	done
 }
 check "no process left in the jails but their inits" \
-	'@left: $(jail_procs_line box) / $(jail_procs_line nnp) / $(jail_procs_line sc)' all_quiet ||
-	for j in box nnp sc; do jail_kill_strays "$j"; done
+	'@left: $(jail_procs_line box) / $(jail_procs_line nnp) / $(jail_procs_line sc) / $(jail_procs_line pt)' all_quiet ||
+	for j in box nnp sc pt; do jail_kill_strays "$j"; done
 
 # 7. every cgroup the suite created is gone.
-for j in box nnp sc; do
+for j in box nnp sc pt; do
 	stop_jail "$j"
 done
 cg_remove "$CG_PIDS"
