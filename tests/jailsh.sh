@@ -245,6 +245,90 @@ check "NIS compat line in the jail passwd: a note in syslog names file and line"
 	assert_log "jailsh\[[0-9]+\]: note user=alice uid=2001 jail=web .*reason=\"/etc/passwd:[0-9]+: NIS compat entry"
 cat "$T/passwd.saved" >"$WEB/etc/passwd"
 
+# --- pinning: the pid must be the jail's init the state was written for -------
+# (issue 11 item 2) A pidfile outlives its process; its pid then belongs to
+# whatever starts next. Each refusal names the stale state.
+cp /etc/jailme.conf "$T/jailme.conf.saved"
+printf 'user\talice\tstale\njail stale { pidfile = "/run/jails/stale.pid"; }\n' | write_conf
+
+# stale_pidfile LINE...: /run/jails/stale.pid, root:root 0644, written now.
+stale_pidfile() {
+	printf '%s\n' "$@" >/run/jails/stale.pid
+	chmod 0644 /run/jails/stale.pid
+}
+
+# expect_stale NAME REGEX: alice is refused with code=jail, stderr matching REGEX.
+expect_stale() {
+	log_mark
+	WHY=
+	jail_run alice 'echo SHOULD-NOT-RUN'
+	if ! denied_ok alice jail; then
+		fail "$1" "$WHY"
+	elif ! has "$ERR" "$2"; then
+		fail "$1" "stderr does not say /$2/: $ERR"
+	else
+		ok "$1"
+	fi
+}
+
+# child_of PID: the first child of PID (unshare --fork's), once it exists.
+child_of() {
+	local i c
+	for i in $(seq 100); do
+		c=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
+		c=${c%% *}
+		[ -n "$c" ] && [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sleep ] && { echo "$c"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+
+# A root process with a private mount namespace, on the host's files (a
+# systemd service with PrivateTmp=): not even the init of a pid namespace.
+unshare --mount --propagation private sleep 301 &
+MNTONLY=$!
+for i in $(seq 100); do [ "$(cat /proc/$MNTONLY/comm 2>/dev/null)" = sleep ] && break; sleep 0.05; done
+stale_pidfile "$MNTONLY"
+expect_stale "stale pidfile -> 'unshare -m sleep' (host's root, host's pid ns): refused, not an init" \
+	"pid $MNTONLY from /run/jails/stale.pid is not the init of its own pid namespace.*stale"
+kill "$MNTONLY" 2>/dev/null
+
+# The init of a fresh pid namespace, but on the host's root directory.
+unshare --mount --pid --fork --propagation private sleep 302 &
+HOSTROOT=$(child_of $!)
+stale_pidfile "$HOSTROOT"
+expect_stale "stale pidfile -> init of a pid namespace whose root is the host's /: refused" \
+	"pid $HOSTROOT from /run/jails/stale.pid has the host's / as its root directory"
+kill "$HOSTROOT" 2>/dev/null
+
+# A process inside the jail that is not its init.
+nsenter -t "$WEBPID" -m -p -r -w sleep 303 &
+INNER=$(child_of $!)
+stale_pidfile "$INNER"
+expect_stale "stale pidfile -> a process inside the jail that is not its init: refused" \
+	"pid $INNER from /run/jails/stale.pid is not the init of its own pid namespace"
+kill "$INNER" 2>/dev/null
+
+# The start time on the second line must be the init's.
+WEBSTART=$(sed 's/.*) //' "/proc/$WEBPID/stat" | awk '{ print $20 }')
+stale_pidfile "$WEBPID" "$((WEBSTART + 1))"
+expect_stale "pidfile whose start-time line is not the init's: refused as stale" \
+	"pid $WEBPID from /run/jails/stale.pid started at $WEBSTART, /run/jails/stale.pid recorded $((WEBSTART + 1)): stale"
+stale_pidfile "$WEBPID" "$WEBSTART"
+jail_run alice 'cat /etc/marker'
+check "pidfile with the init's start time on its second line: alice lands" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
+
+# Without a start time, the init must be older than the pidfile.
+stale_pidfile "$WEBPID"
+touch -d '1 hour ago' /run/jails/stale.pid
+expect_stale "pidfile written an hour before its process started: refused as stale" \
+	"pid $WEBPID from /run/jails/stale.pid started .* after /run/jails/stale.pid was written .*stale"
+touch /run/jails/stale.pid
+jail_run alice 'cat /etc/marker'
+check "the same pidfile written after the init started: alice lands" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
+rm -f /run/jails/stale.pid
+write_conf <"$T/jailme.conf.saved"
+
 # The other two ways to name a Linux jail. A systemd-nspawn machine: its
 # leader comes from machined's root-owned state file.
 mkdir -p -m 0755 /run/systemd/machines
