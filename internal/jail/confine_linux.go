@@ -428,3 +428,22 @@ func (j *Jail) confine() error {
 	}
 	return nil
 }
+
+// forkCaps is all the session child needs of root: setgroups and setresgid
+// (CAP_SETGID), setresuid (CAP_SETUID). Everything after the drop (chdir to
+// the home directory, the controlling tty, exec) runs as the user.
+const forkCaps = 1<<unix.CAP_SETGID | 1<<unix.CAP_SETUID
+
+// limitCaps runs on the locked thread last before the fork: the child is a
+// copy of this thread, and until its setresuid it is visible in the jail's
+// pid namespace. It keeps forkCaps, permitted and effective, and nothing
+// inheritable. The thread needs no more either: it only waits, and drops
+// to the user with the rest of the process.
+func limitCaps() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	data := [2]unix.CapUserData{{Effective: forkCaps, Permitted: forkCaps}}
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capset(CAP_SETUID, CAP_SETGID): %w", err)
+	}
+	return nil
+}

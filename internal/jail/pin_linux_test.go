@@ -2,7 +2,9 @@ package jail
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -125,5 +127,38 @@ func TestProveInitRefusesOurselves(t *testing.T) {
 	}
 	if errors.Is(err, ErrNotRunning) {
 		t.Fatalf("not-init is not 'not running': %v", err)
+	}
+}
+
+// TestLimitCaps: the thread the session is forked from keeps CAP_SETUID and
+// CAP_SETGID only, permitted and effective, nothing inheritable (root only;
+// the thread is thrown away after).
+func TestLimitCaps(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: capset from a full set")
+	}
+	type result struct {
+		status []byte
+		err    error
+	}
+	done := make(chan result)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
+		if err := limitCaps(); err != nil {
+			done <- result{nil, err}
+			return
+		}
+		b, err := os.ReadFile("/proc/thread-self/status")
+		done <- result{b, err}
+	}()
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	want := fmt.Sprintf("%016x", uint64(1<<unix.CAP_SETGID|1<<unix.CAP_SETUID))
+	for key, v := range map[string]string{"CapEff": want, "CapPrm": want, "CapInh": "0000000000000000"} {
+		if f := statusField(r.status, key); len(f) != 1 || f[0] != v {
+			t.Errorf("%s: %v, want %s", key, f, v)
+		}
 	}
 }

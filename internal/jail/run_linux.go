@@ -140,6 +140,9 @@ func (j *Jail) spawn(s *Session) (int, error) {
 	if err := j.confine(); err != nil {
 		return 0, err
 	}
+	if err := limitCaps(); err != nil {
+		return 0, err
+	}
 	// The child sets its groups, gid and uid with raw system calls, in that
 	// order, then enters the home directory and executes
 	// (syscall.forkAndExecInChild1); a failure of any step comes back here
@@ -247,6 +250,13 @@ func dropProcess(c identity.Cred) error {
 	r, e, s = unix.Getresgid()
 	if r != int(c.GID) || e != int(c.GID) || s != int(c.GID) {
 		return fmt.Errorf("gid did not stick: want %d, have %d/%d/%d", c.GID, r, e, s)
+	}
+	// The uid change reset dumpable to fs.suid_dumpable: with 1 the user
+	// could ptrace this process, which lives in the host's namespaces with
+	// the host's cwd and the caller's terminal, and one of whose threads is
+	// rooted in the jail. dumpable is per mm: one call covers every thread.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("prctl(PR_SET_DUMPABLE, 0): %w", err)
 	}
 	return nil
 }
