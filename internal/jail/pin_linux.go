@@ -34,11 +34,13 @@ type record struct {
 const userHZ = 100
 
 // stampSlack covers the granularity of the two clocks compared: the start
-// time is truncated to 1/USER_HZ (10 ms), and an mtime comes from the coarse
-// clock, up to one jiffy (≤ 10 ms) behind. A process that started before its
-// pidfile was written is never refused; one that started more than this
-// after it always is.
-const stampSlack = 20 * time.Millisecond
+// time is truncated to 1/USER_HZ (10 ms), an mtime comes from the coarse
+// clock (a jiffy behind) and on some file systems is whole seconds (ext4
+// with 128-byte inodes, some NFS servers). A process that started before
+// its pidfile was written is never refused; one that started more than
+// this after it always is. A pid reused within a second of the write is
+// what the start-time line is for.
+const stampSlack = time.Second
 
 // proveInit refuses unless the process whose /proc directory procfd is (opened
 // after its pidfd, which the caller checks again afterwards) is the init of
