@@ -91,8 +91,8 @@ func (j *Jail) Run(s Session) (int, error) {
 	// Without a pty the session shares no terminal with the caller, so
 	// what the terminal would send its process group (^C, ^Z, a hangup)
 	// comes to jailsh and goes to the session's process group. With the
-	// pty, the pty sends those itself; signals sent to jailsh go to the
-	// session's leader, as nsenter relays them.
+	// pty, the pty sends those itself; signals sent to jailsh (by sshd on
+	// a hangup, by kill) go to the session's leader.
 	target := -st.pid
 	if term != nil {
 		target = st.pid
@@ -145,8 +145,9 @@ func (j *Jail) Run(s Session) (int, error) {
 	}
 }
 
-// relayed are the signals jailsh passes on to the session, as nsenter(1)
-// does, plus SIGWINCH for the pty.
+// relayed are the signals jailsh passes on to the session: those a
+// terminal or sshd sends (HUP, INT, QUIT, TSTP, CONT), those one sends a
+// service (TERM, USR1, USR2), and SIGWINCH for the pty.
 var relayed = []os.Signal{unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM,
 	unix.SIGUSR1, unix.SIGUSR2, unix.SIGTSTP, unix.SIGCONT, unix.SIGWINCH}
 
