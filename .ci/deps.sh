@@ -3,7 +3,7 @@
 # or Ubuntu). Not root: prints the command to run instead.
 set -eu
 pkgs="gcc libc6-dev make libpam0g-dev openssh-server openssh-client pamtester busybox-static
-      iproute2 util-linux procps binutils mandoc man-db rsync tmux
+      iproute2 util-linux procps binutils mandoc man-db rsync tmux strace
       dpkg-dev debhelper fakeroot lintian libpam-runtime"
 missing=""
 for p in $pkgs; do

@@ -86,6 +86,7 @@ BND_MASK=$(((1 << 0) | (1 << 1) | (1 << 3) | (1 << 5) | (1 << 6) | (1 << 7)))
 confine_cleanup() {
 	local name
 	set +e
+	[ -n "${SUID_DUMPABLE:-}" ] && echo "$SUID_DUMPABLE" >/proc/sys/fs/suid_dumpable
 	for name in "${!JAIL_PID[@]}"; do
 		stop_jail "$name"
 	done
@@ -98,7 +99,7 @@ trap 'confine_rc=$?; confine_cleanup; (exit $confine_rc); harness_cleanup' EXIT
 
 require_jailsh
 
-for prog in showid seccomp_exec; do
+for prog in showid seccomp_exec exewatch; do
 	if ! gcc -static -O2 -o "$T/bin/$prog" "$CONFINE_DIR/$prog.c" 2>"$T/gcc.err"; then
 		fail "build tests/confine/$prog.c (gcc -static)" "$(head -5 "$T/gcc.err")"
 		harness_leave
@@ -171,13 +172,19 @@ conf() {
 
 jail_run() { capture as alice "$JAILSH" -c "$1"; }
 
-for j in box nnp sc; do
+for j in box nnp sc pt; do
 	new_jail_root "$j" >/dev/null || { fail "make rootfs $j" "make_rootfs failed"; harness_leave; }
 done
 start_confined box no no "$CG_PIDS" "$CG_MEM" || { fail "start jail box" "no init: $(cat "$T/start-box.err")"; harness_leave; }
 start_confined nnp yes no || { fail "start jail nnp" "no init: $(cat "$T/start-nnp.err")"; harness_leave; }
 start_confined sc no yes || { fail "start jail sc" "no init: $(cat "$T/start-sc.err")"; harness_leave; }
-BOX=${JAIL_PID[box]} NNP=${JAIL_PID[nnp]} SC=${JAIL_PID[sc]}
+# pt: started as a runtime that keeps CAP_SYS_PTRACE would (nspawn, privileged
+# LXC, docker --cap-add sys_ptrace): the full bounding set.
+unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
+	chroot "$T/jails/pt" /bin/sh -c "mount -t proc proc /proc && hostname pt && exec /bin/init" \
+	</dev/null >/dev/null 2>&1 &
+await_jail pt "$T/jails/pt" $! || { fail "start jail pt" "no init"; harness_leave; }
+BOX=${JAIL_PID[box]} NNP=${JAIL_PID[nnp]} SC=${JAIL_PID[sc]} PT=${JAIL_PID[pt]}
 sleep 0.3 # the inits' Go runtimes settle (their threads count in pids.current)
 
 # --- the jails are what the cases assume -------------------------------------
@@ -196,6 +203,7 @@ jails_ok() {
 	[ "$(status_field "$NNP" NoNewPrivs)" = 1 ] || { WHY="nnp init lacks NoNewPrivs"; return 1; }
 	[ "$(status_field "$SC" NoNewPrivs)" = 0 ] || { WHY="sc init has NoNewPrivs"; return 1; }
 	[ "$(status_field "$SC" Seccomp)" = 2 ] || { WHY="sc init Seccomp: $(status_field "$SC" Seccomp), want 2"; return 1; }
+	(((16#$(status_field "$PT" CapBnd) >> 19) & 1)) || { WHY="pt init lacks CAP_SYS_PTRACE: CapBnd $(status_field "$PT" CapBnd)"; return 1; }
 	grep -qx "$BOX" "$CG_PIDS/cgroup.procs" || { WHY="box init not in $CG_PIDS"; return 1; }
 	grep -qx "$BOX" "$CG_MEM/cgroup.procs" || { WHY="box init not in $CG_MEM"; return 1; }
 	[ "$(cat "$CG_PIDS/pids.current")" -lt "$PIDS_MAX" ] ||
@@ -203,7 +211,7 @@ jails_ok() {
 	[ "$(stat -c %u:%a "${JAIL_ROOT[box]}/usr/local/bin/showid")" = 0:4755 ] || { WHY="showid is not setuid root"; return 1; }
 	return 0
 }
-if ! check "setup: inits are root; box/nnp CapBnd=$BOX_BND; NNP box=0 nnp=1 sc=0; sc Seccomp=2; box in its pids+memory cgroups" '@$WHY' jails_ok; then
+if ! check "setup: inits are root; box/nnp CapBnd=$BOX_BND; NNP box=0 nnp=1 sc=0; sc Seccomp=2; pt has CAP_SYS_PTRACE; box in its pids+memory cgroups" '@$WHY' jails_ok; then
 	harness_leave
 fi
 
@@ -440,18 +448,131 @@ case6b_ok() {
 }
 check "6: the same seccomp jail without allow_setuid is entered: NoNewPrivs: 1, euid 2001" '@$WHY' case6b_ok
 
+# 8. issue 11 item 1: between fork and exec the session child is visible in
+# the jail's pid namespace and is still the host's setuid jailsh (its
+# /proc/PID/exe), sharing memory with the root parent. A jail whose processes
+# may hold CAP_SYS_PTRACE could open or trace it: refused before the allow line.
+conf pt
+log_mark
+jail_run 'echo SHOULD-NOT-RUN'
+case8_ok() {
+	[ "$RC" = 1 ] || { WHY="status $RC, want 1; out: $OUT; err: $ERR"; return 1; }
+	! has "$OUT$ERR" SHOULD-NOT-RUN || { WHY="the command ran"; return 1; }
+	has "$ERR" '^jailsh: denied: .*CAP_SYS_PTRACE.*(/proc/PID/exe|trace)' ||
+		{ WHY="stderr does not name CAP_SYS_PTRACE and why: $ERR"; return 1; }
+	assert_log "jailsh\[[0-9]+\]: deny user=alice uid=2001 jail=pt where=pid:$PT .*code=confine .*CAP_SYS_PTRACE" ||
+		{ WHY="no syslog deny line with code=confine naming CAP_SYS_PTRACE; got: $(log_since_mark | tr '\n' '|')"; return 1; }
+	! log_since_mark | grep -qE 'jailsh\[[0-9]+\]: allow ' || { WHY="an allow line was logged"; return 1; }
+}
+check "8: a jail whose init keeps CAP_SYS_PTRACE is refused (code=confine, the reason names the capability)" '@$WHY' case8_ok
+check "8: nothing entered jail pt" '@left: $(jail_procs_line pt)' jail_quiet pt 3
+jail_kill_strays pt
+
+# ... and one without it (nnp: the init's bounding set lacks sys_ptrace) is
+# entered, while root in it spins on /proc/NEXT/exe through 20 logins: it
+# never gets an fd of the host's jailsh (dumpable 0, no CAP_SYS_PTRACE).
+install -D -m 0755 "$T/bin/exewatch" "${JAIL_ROOT[nnp]}/usr/local/bin/exewatch"
+rm -f "${JAIL_ROOT[nnp]}/tmp/exewatch.ready"
+read -r JDEV JINO < <(stat -L -c '%d %i' "$JAILSH")
+nsenter -t "$NNP" -m -u -i -n -p -C -r -w /usr/bin/setpriv --bounding-set "$BND_CAPS" --inh-caps=-all \
+	/usr/local/bin/exewatch "$JDEV" "$JINO" /tmp/exewatch.ready >"$T/exewatch.out" 2>&1 &
+WATCH_BG=$!
+for i in $(seq 100); do
+	[ -e "${JAIL_ROOT[nnp]}/tmp/exewatch.ready" ] && break
+	sleep 0.05
+done
+WATCH=$(jail_procs nnp | awk '$2 == "exewatch" { print $1 }')
+WATCH_CAPS=
+[ -n "$WATCH" ] && WATCH_CAPS="uid $(status_field "$WATCH" Uid) CapEff $(status_field "$WATCH" CapEff)"
+conf nnp
+LOGINS_OK=0
+for i in $(seq 20); do
+	jail_run 'true'
+	[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
+done
+[ -n "$WATCH" ] && kill -TERM "$WATCH"
+timeout 5 tail --pid="$WATCH_BG" -f /dev/null
+wait "$WATCH_BG" 2>/dev/null
+case8b_ok() {
+	[ -n "$WATCH" ] || { WHY="exewatch did not start in jail nnp: $(cat "$T/exewatch.out")"; return 1; }
+	[ "$LOGINS_OK" = 20 ] || { WHY="$LOGINS_OK of 20 logins into nnp succeeded; last err: $ERR"; return 1; }
+	grep -q '^opened=[0-9]* caught=0$' "$T/exewatch.out" ||
+		{ WHY="exewatch ($WATCH_CAPS): $(tr '\n' ' ' <"$T/exewatch.out")"; return 1; }
+}
+check "8: root in a jail without CAP_SYS_PTRACE ($WATCH_CAPS) spinning on /proc/NEXT/exe through 20 logins never gets the host's jailsh ($(cat "$T/exewatch.out" 2>/dev/null))" '@$WHY' case8b_ok
+jail_kill_strays nnp
+
+# 9. issue 11 item 5: the session child is a copy of the thread that forks
+# it, visible in the jail's pid namespace until its setresuid: that thread
+# holds only CAP_SETUID and CAP_SETGID when it forks. Observed from outside
+# with strace (root tracer: the setuid exec is honoured): the last capset of
+# the thread that clones the session (CLONE_VFORK) before the clone.
+conf nnp
+if command -v strace >/dev/null; then
+	capture strace -f -qq -e trace=capset,clone,clone3 -o "$T/strace.out" -u alice \
+		env -i PATH=/bin "$JAILSH" -c 'echo in-jail'
+	CLONE=$(grep -m1 -E '^[0-9]+ +clone3?\(.*CLONE_VFORK' "$T/strace.out")
+	CLONER=${CLONE%% *}
+	LASTCAPSET=$(awk -v t="$CLONER" '$1 == t && /capset\(/ { c = $0 } $1 == t && /CLONE_VFORK/ { print c; exit }' "$T/strace.out")
+	case9_ok() {
+		[ "$RC" = 0 ] && has "$OUT" '^in-jail$' || { WHY="status $RC, out: $OUT, err: $ERR"; return 1; }
+		[ -n "$CLONE" ] || { WHY="no CLONE_VFORK clone in: $(grep -cE 'clone' "$T/strace.out") clone lines"; return 1; }
+		has "$LASTCAPSET" 'effective=1<<CAP_SETGID\|1<<CAP_SETUID, permitted=1<<CAP_SETGID\|1<<CAP_SETUID, inheritable=0}\) = 0' ||
+			{ WHY="last capset of thread $CLONER before the fork: ${LASTCAPSET:-none}"; return 1; }
+	}
+	check "9: the thread that forks the session holds CAP_SETUID|CAP_SETGID only (permitted, effective; inheritable 0)" '@$WHY' case9_ok
+else
+	skip "9: the thread that forks the session holds CAP_SETUID|CAP_SETGID only" "strace is not installed"
+fi
+jail_kill_strays nnp
+
+# 10. issue 11 item 6: the waiting parent's drop to alice resets dumpable to
+# fs.suid_dumpable; with 1 alice could ptrace it (host namespaces). Set to 1
+# for this case only (host-global), restored right after and by the EXIT trap.
+SUID_DUMPABLE=$(cat /proc/sys/fs/suid_dumpable)
+echo 1 >/proc/sys/fs/suid_dumpable
+as alice "$JAILSH" -c 'exec sleep 41.3' </dev/null >"$T/case10.out" 2>&1 &
+BG=$!
+S= JSH=
+for i in $(seq 100); do
+	for p in $(pgrep -x sleep); do
+		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "sleep 41.3 " ] && S=$p
+	done
+	[ -n "$S" ] && JSH=$(awk '{ print $4 }' "/proc/$S/stat") &&
+		[ "$(status_field "$JSH" Uid)" = 2001 ] && break
+	sleep 0.05
+done
+OWNER= ENVIRON=
+if [ -n "$JSH" ]; then
+	OWNER=$(stat -c %u "/proc/$JSH/status")
+	as alice cat "/proc/$JSH/environ" >/dev/null 2>&1 && ENVIRON=readable || ENVIRON=refused
+fi
+echo "$SUID_DUMPABLE" >/proc/sys/fs/suid_dumpable
+[ -n "$S" ] && kill -TERM "$S"
+timeout 5 tail --pid="$BG" -f /dev/null
+wait "$BG" 2>/dev/null
+case10_ok() {
+	[ -n "$JSH" ] ||
+		{ WHY="no jailsh above the session; out: $(cat "$T/case10.out")"; return 1; }
+	[ "$OWNER" = 0 ] || { WHY="/proc/$JSH/status owned by uid $OWNER: jailsh is dumpable after its drop"; return 1; }
+	[ "$ENVIRON" = refused ] || { WHY="alice read /proc/$JSH/environ (ptrace read access)"; return 1; }
+}
+check "10: with fs.suid_dumpable=1, the parent waiting as alice is not dumpable: /proc/JSH owned by root, alice cannot read its environ" '@$WHY' case10_ok
+check "10: fs.suid_dumpable restored to $SUID_DUMPABLE" "it is $(cat /proc/sys/fs/suid_dumpable)" [ "$(cat /proc/sys/fs/suid_dumpable)" = "$SUID_DUMPABLE" ]
+jail_kill_strays nnp
+
 all_quiet() {
 	local j
-	for j in box nnp sc; do
+	for j in box nnp sc pt; do
 		jail_quiet "$j" 5 || return 1
 	done
 }
 check "no process left in the jails but their inits" \
-	'@left: $(jail_procs_line box) / $(jail_procs_line nnp) / $(jail_procs_line sc)' all_quiet ||
-	for j in box nnp sc; do jail_kill_strays "$j"; done
+	'@left: $(jail_procs_line box) / $(jail_procs_line nnp) / $(jail_procs_line sc) / $(jail_procs_line pt)' all_quiet ||
+	for j in box nnp sc pt; do jail_kill_strays "$j"; done
 
 # 7. every cgroup the suite created is gone.
-for j in box nnp sc; do
+for j in box nnp sc pt; do
 	stop_jail "$j"
 done
 cg_remove "$CG_PIDS"

@@ -314,6 +314,90 @@ capture setpriv --reuid=2999 --regid=2999 --clear-groups env -i PATH=/bin "$JAIL
 check "unknown caller: the deny line carries uid=2999 and no user=" '@got: $(log_since_mark | tail -1)' \
 	assert_log 'jailsh\[[0-9]+\]: deny uid=2999 .*code=host-user '
 
+# --- pinning: the pid must be the jail's init the state was written for -------
+# (issue 11 item 2) A pidfile outlives its process; its pid then belongs to
+# whatever starts next. Each refusal names the stale state.
+cp /etc/jailme.conf "$T/jailme.conf.saved"
+printf 'user\talice\tstale\njail stale { pidfile = "/run/jails/stale.pid"; }\n' | write_conf
+
+# stale_pidfile LINE...: /run/jails/stale.pid, root:root 0644, written now.
+stale_pidfile() {
+	printf '%s\n' "$@" >/run/jails/stale.pid
+	chmod 0644 /run/jails/stale.pid
+}
+
+# expect_stale NAME REGEX: alice is refused with code=jail, stderr matching REGEX.
+expect_stale() {
+	log_mark
+	WHY=
+	jail_run alice 'echo SHOULD-NOT-RUN'
+	if ! denied_ok alice jail; then
+		fail "$1" "$WHY"
+	elif ! has "$ERR" "$2"; then
+		fail "$1" "stderr does not say /$2/: $ERR"
+	else
+		ok "$1"
+	fi
+}
+
+# child_of PID: the first child of PID (unshare --fork's), once it exists.
+child_of() {
+	local i c
+	for i in $(seq 100); do
+		c=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
+		c=${c%% *}
+		[ -n "$c" ] && [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sleep ] && { echo "$c"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+
+# A root process with a private mount namespace, on the host's files (a
+# systemd service with PrivateTmp=): not even the init of a pid namespace.
+unshare --mount --propagation private sleep 301 &
+MNTONLY=$!
+for i in $(seq 100); do [ "$(cat /proc/$MNTONLY/comm 2>/dev/null)" = sleep ] && break; sleep 0.05; done
+stale_pidfile "$MNTONLY"
+expect_stale "stale pidfile -> 'unshare -m sleep' (host's root, host's pid ns): refused, not an init" \
+	"pid $MNTONLY from /run/jails/stale.pid is not the init of its own pid namespace.*stale"
+kill "$MNTONLY" 2>/dev/null
+
+# The init of a fresh pid namespace, but on the host's root directory.
+unshare --mount --pid --fork --propagation private sleep 302 &
+HOSTROOT=$(child_of $!)
+stale_pidfile "$HOSTROOT"
+expect_stale "stale pidfile -> init of a pid namespace whose root is the host's /: refused" \
+	"pid $HOSTROOT from /run/jails/stale.pid has the host's / as its root directory"
+kill "$HOSTROOT" 2>/dev/null
+
+# A process inside the jail that is not its init.
+nsenter -t "$WEBPID" -m -p -r -w sleep 303 &
+INNER=$(child_of $!)
+stale_pidfile "$INNER"
+expect_stale "stale pidfile -> a process inside the jail that is not its init: refused" \
+	"pid $INNER from /run/jails/stale.pid is not the init of its own pid namespace"
+kill "$INNER" 2>/dev/null
+
+# The start time on the second line must be the init's.
+WEBSTART=$(sed 's/.*) //' "/proc/$WEBPID/stat" | awk '{ print $20 }')
+stale_pidfile "$WEBPID" "$((WEBSTART + 1))"
+expect_stale "pidfile whose start-time line is not the init's: refused as stale" \
+	"pid $WEBPID from /run/jails/stale.pid started at $WEBSTART, /run/jails/stale.pid recorded $((WEBSTART + 1)): stale"
+stale_pidfile "$WEBPID" "$WEBSTART"
+jail_run alice 'cat /etc/marker'
+check "pidfile with the init's start time on its second line: alice lands" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
+
+# Without a start time, the init must be older than the pidfile.
+stale_pidfile "$WEBPID"
+touch -d '1 hour ago' /run/jails/stale.pid
+expect_stale "pidfile written an hour before its process started: refused as stale" \
+	"pid $WEBPID from /run/jails/stale.pid started .* after /run/jails/stale.pid was written .*stale"
+touch /run/jails/stale.pid
+jail_run alice 'cat /etc/marker'
+check "the same pidfile written after the init started: alice lands" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
+rm -f /run/jails/stale.pid
+write_conf <"$T/jailme.conf.saved"
+
 # The other two ways to name a Linux jail. A systemd-nspawn machine: its
 # leader comes from machined's root-owned state file.
 mkdir -p -m 0755 /run/systemd/machines
@@ -342,6 +426,132 @@ chmod o+w "$WEB"
 expect_denied "refused: path jail writable by others (jail)" alice jail
 chmod o-w "$WEB"
 write_conf <"$T/jailme.conf.saved"
+# --- the caller's terminal (issue 11 item 3) and signals (item 11) ----------
+
+# tmux_wait SESSION ERE: until the pane shows a line matching ERE (10 s).
+tmux_wait() {
+	local i
+	for i in $(seq 100); do
+		tmux capture-pane -p -t "$1" 2>/dev/null | grep -Eq -- "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+pane() { tmux capture-pane -p -t "$1" 2>/dev/null | grep -v '^$' | tail -8 | tr '\n' '|'; }
+
+# alice's interactive bash on a terminal of its own, as after an ssh login.
+tmux new-session -d -s tty -x 160 -y 40 \
+	"setpriv --reuid=2001 --regid=2001 --init-groups env -i PATH=/usr/bin:/bin HOME=/home/alice TERM=xterm PS1='host\$ ' bash --norc --noprofile -i"
+tmux_wait tty 'host\$' || fail "tmux: alice's shell starts" "$(pane tty)"
+
+if [ "$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null)" != 1 ]; then
+	skip "TIOCSTI from the jail does not reach the caller's terminal" "dev.tty.legacy_tiocsti is not 1 here: TIOCSTI is refused by the kernel anyway"
+elif ! gcc -static -O2 -o "$WEB/usr/local/bin/tiocsti" "$REPO/tests/confine/tiocsti.c" 2>"$T/gcc.err"; then
+	fail "build tests/confine/tiocsti.c (gcc -static)" "$(head -3 "$T/gcc.err")"
+else
+	# The session pushes "echo INJ$((40+2))" into every terminal it holds.
+	# Had it reached alice's terminal, her bash would run it right after the
+	# session, before the next line typed: "end-2" comes strictly later.
+	tmux send-keys -t tty "$JAILSH -c /usr/local/bin/tiocsti" Enter
+	tmux_wait tty '^tiocsti: done'
+	tmux send-keys -t tty 'echo end-$((1+1))' Enter
+	tmux_wait tty '^end-2$'
+	tiocsti_ok() {
+		tmux_wait tty '^end-2$' || { WHY="no end-2: $(pane tty)"; return 1; }
+		! tmux capture-pane -p -t tty | grep -q '^INJ42$' || { WHY="the jail's text ran in alice's terminal: $(pane tty)"; return 1; }
+		tmux capture-pane -p -t tty | grep -q '^tiocsti: done' || { WHY="the session did not run: $(pane tty)"; return 1; }
+	}
+	check "TIOCSTI from the jail (fds 0-2, /dev/tty) does not reach the caller's terminal" '@$WHY' tiocsti_ok
+	tmux send-keys -t tty 'clear' Enter
+fi
+
+# An interactive login on a terminal: the jail's shell leads its own session
+# on its own pty (job control), with the caller's window size, and follows a
+# resize; the caller's terminal gets its settings back after.
+tmux send-keys -t tty "$JAILSH" Enter
+tmux send-keys -t tty 'echo "lead=$(( $(cut -d" " -f6 /proc/$$/stat) == $$ )) tty=$(cut -d" " -f7 /proc/$$/stat) size=$(stty size)"' Enter
+tmux_wait tty '^lead=[01] tty=[0-9]+ size='
+LINE=$(tmux capture-pane -p -t tty | grep -E '^lead=[01] tty=' | tail -1)
+pty_ok() { has "$LINE" '^lead=1 tty=[1-9][0-9]* size=40 160$'; }
+check "interactive: the jail's shell leads its own session, on a terminal of its own, with the caller's size (40 160)" "got: $LINE; screen: $(pane tty)" pty_ok
+tmux resize-window -t tty -x 100 -y 30
+sleep 0.3
+tmux send-keys -t tty 'echo "size2=$(stty size)"' Enter
+tmux_wait tty '^size2='
+check "interactive: a resize of the caller's terminal reaches the session (SIGWINCH relayed: 30 100)" "screen: $(pane tty)" \
+	tmux_wait tty '^size2=30 100$'
+tmux send-keys -t tty 'sleep 33.3' Enter
+for i in $(seq 100); do jail_procs web | grep -q ' sleep$' && break; sleep 0.05; done
+tmux send-keys -t tty C-c
+tmux send-keys -t tty 'echo "after=$?"' Enter
+check "interactive: ^C interrupts the jail's foreground job, the jail's shell stays" "screen: $(pane tty)" tmux_wait tty '^after=130$'
+tmux send-keys -t tty 'exit 5' Enter
+tmux_wait tty 'host\$ *$'
+tmux send-keys -t tty 'echo "rc=$? $(stty -a | grep -Eo -- "(^| )-?icanon")"' Enter
+check "interactive: exit status 5 comes back; the caller's terminal is canonical again" "screen: $(pane tty)" \
+	tmux_wait tty '^rc=5 +icanon$'
+tmux kill-session -t tty 2>/dev/null
+
+# A session killed by a signal kills jailsh with the same signal (nsenter
+# re-raises), rather than exiting 128+n: the caller's wait status says so.
+OUT=$(as alice perl -e 'system(@ARGV); print(($? & 127) ? "signal=" . ($? & 127) : "exit=" . ($? >> 8))' "$JAILSH" -c 'kill -TERM $$' </dev/null 2>&1)
+check "killed by SIGTERM: jailsh dies of SIGTERM too" "got: $OUT" [ "$OUT" = signal=15 ]
+OUT=$(as alice perl -e 'system(@ARGV); print(($? & 127) ? "signal=" . ($? & 127) : "exit=" . ($? >> 8))' "$JAILSH" -c 'kill -SEGV $$' </dev/null 2>&1)
+check "killed by SIGSEGV: jailsh dies of SIGSEGV, no Go stack dump" "got: $OUT" [ "$OUT" = signal=11 ]
+
+# SIGUSR1 is relayed; SIGTSTP stops the session and jailsh with it, SIGCONT
+# resumes both (without a terminal: a ^Z on the caller's terminal).
+as alice "$JAILSH" -c 'trap "echo got-usr1" USR1; echo ready; while :; do sleep 0.1; [ -e /tmp/go ] && break; done; echo resumed' \
+	</dev/null >"$T/sig.out" 2>&1 &
+SIGBG=$!
+rm -f "$WEB/tmp/go"
+for i in $(seq 100); do grep -q ready "$T/sig.out" && break; sleep 0.05; done
+# The session's shell is the one in the jail whose parent is jailsh.
+JSHP=
+for p in $(jail_procs web | awk '$2 == "sh" { print $1 }'); do
+	pp=$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)
+	[ "$(cat "/proc/$pp/comm" 2>/dev/null)" = jailsh ] && JSHP=$pp
+done
+kill -USR1 "$JSHP"
+for i in $(seq 100); do grep -q got-usr1 "$T/sig.out" && break; sleep 0.05; done
+check "SIGUSR1 to jailsh reaches the session" "out: $(tr '\n' ' ' <"$T/sig.out")" grep -q got-usr1 "$T/sig.out"
+kill -TSTP "$JSHP"
+state() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null; }
+for i in $(seq 100); do [ "$(state "$JSHP")" = T ] && break; sleep 0.05; done
+SESS_STATE=$(for p in $(jail_procs web | awk '$2 == "sh" { print $1 }'); do state "$p"; done | sort -u | tr '\n' ' ')
+JSH_STATE=$(state "$JSHP")
+check "SIGTSTP to jailsh stops the session and jailsh (states: jailsh $JSH_STATE, session sh $SESS_STATE)" "jailsh $JSH_STATE, session $SESS_STATE" \
+	[ "$JSH_STATE $SESS_STATE" = "T T " ]
+touch "$WEB/tmp/go"
+kill -CONT "$JSHP"
+timeout 10 tail --pid="$SIGBG" -f /dev/null
+check "SIGCONT to jailsh resumes both: the session finishes" "out: $(tr '\n' ' ' <"$T/sig.out")" grep -q resumed "$T/sig.out"
+kill -KILL "$SIGBG" 2>/dev/null
+rm -f "$WEB/tmp/go"
+jail_kill_strays web
+
+# The home directory is entered as alice before the fork, so its failure is
+# known to be the home's: missing or not searchable gives / with a notice;
+# any other failure (a symlink loop) refuses instead of a false notice.
+chmod 0700 "$WEB/home/alice"
+chown root "$WEB/home/alice"
+jail_run alice 'echo "pwd=$(pwd) home=$HOME"'
+home_ok() { has "$OUT" '^pwd=/ home=/$' && has "$ERR" '^jailsh: no home directory /home/alice, logging in with HOME=/$'; }
+check "home not searchable by alice: the session starts in / with HOME=/ and the notice" "status $RC, out: $OUT, err: $ERR" home_ok
+chown alice "$WEB/home/alice"
+chmod 0755 "$WEB/home/alice"
+mv "$WEB/home/alice" "$WEB/home/alice.away"
+ln -s alice "$WEB/home/alice"
+jail_run alice 'echo SHOULD-NOT-RUN'
+loop_ok() {
+	[ "$RC" != 0 ] && ! has "$OUT" SHOULD-NOT-RUN && ! has "$ERR" 'no home directory' &&
+		has "$ERR" 'chdir\(/home/alice\).*too many levels of symbolic links'
+}
+check "home is a symlink loop: refused with the chdir error, no false 'no home directory'" "status $RC, out: $OUT, err: $ERR" loop_ok
+rm "$WEB/home/alice"
+mv "$WEB/home/alice.away" "$WEB/home/alice"
+jail_kill_strays web
+
 check "no process left in the jail at the end" '@left: $(jail_procs_line web)' jail_quiet web 5
 jail_kill_strays web
 

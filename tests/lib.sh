@@ -484,11 +484,12 @@ rootfs_add_sftp() {
 }
 
 # start_jail NAME DIR: the jail's init in new mount/pid/uts/ipc/net/cgroup
-# namespaces, chrooted to DIR; its pid (as the suite sees it) goes to
+# namespaces, chrooted to DIR, without CAP_SYS_PTRACE in its bounding set
+# (jailsh refuses jails that keep it); its pid (as the suite sees it) goes to
 # /run/jails/NAME.pid, root:root 0644.
 start_jail() {
 	local name=$1 root=$2
-	unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
+	setpriv --bounding-set -sys_ptrace unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
 		chroot "$root" /bin/sh -c "mount -t proc proc /proc && hostname $name && exec /bin/init" \
 		</dev/null >/dev/null 2>&1 &
 	await_jail "$name" "$root" $!

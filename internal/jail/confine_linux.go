@@ -156,6 +156,11 @@ func (j *Jail) Confinement() ([]Step, error) {
 	yn := map[bool]string{true: "yes", false: "no"}
 	steps = append(steps, Step{"no_new_privs", yn[in.noNewPrivs], yn[j.noNewPrivs()]})
 	steps = append(steps, Step{"bounding set", fmt.Sprintf("%#x", in.capBnd), fmt.Sprintf("%#x (caps not in the jail's dropped)", in.capBnd)})
+	ptrace := "no"
+	if in.capBnd&(1<<unix.CAP_SYS_PTRACE) != 0 {
+		ptrace = "yes"
+	}
+	steps = append(steps, Step{"CAP_SYS_PTRACE", ptrace, "refused if the jail has it"})
 	steps = append(steps, Step{"inheritable/ambient", "-", "empty"})
 	for _, c := range in.cgroups {
 		steps = append(steps, Step{"cgroup " + c.id + ":" + c.controllers, c.path, c.path})
@@ -189,6 +194,9 @@ func (j *Jail) CheckConfinement() error {
 
 // checkConfinable refuses what cannot be made as strong as the jail.
 func (j *Jail) checkConfinable() error {
+	if j.init != nil && j.init.capBnd&(1<<unix.CAP_SYS_PTRACE) != 0 {
+		return errPtrace
+	}
 	if j.init != nil && j.init.seccomp != 0 && !j.noNewPrivs() {
 		return fmt.Errorf("%w: allow_setuid: the jail's init runs under a seccomp filter (Seccomp: %d) that jailme cannot copy: a session's root would escape it", ErrConfine, j.init.seccomp)
 	}
@@ -197,6 +205,17 @@ func (j *Jail) checkConfinable() error {
 	}
 	return nil
 }
+
+// errPtrace refuses a jail whose processes may hold CAP_SYS_PTRACE. Between
+// fork and exec the session child is visible in the jail's pid namespace
+// while it is still jailsh: its /proc/PID/exe is the host's setuid binary
+// (runc CVE-2019-5736: open it, wait for jailsh to exit, write it), and Go's
+// ForkExec child shares memory (CLONE_VM|CLONE_VFORK) with the root parent,
+// so attaching to it is attaching to host root. dumpable 0 stops both only
+// for a tracer without CAP_SYS_PTRACE in the jail's user namespace (ours).
+// A single-threaded attach stage that runs no host file in the jail's pid
+// namespace (DESIGN.md) lifts this.
+var errPtrace = fmt.Errorf("%w: the jail's init keeps CAP_SYS_PTRACE in its bounding set: a process in the jail could open the host's jailsh through /proc/PID/exe or trace the session before it executes, which shares memory with host root; drop sys_ptrace from the container's capabilities", ErrConfine)
 
 // joinCgroups moves the whole jailsh process, before it forks the session,
 // into the init's cgroup in every hierarchy, so the container's limits and
@@ -408,6 +427,25 @@ func (j *Jail) confine() error {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return fmt.Errorf("%w: prctl(PR_SET_NO_NEW_PRIVS): %v", ErrConfine, err)
 		}
+	}
+	return nil
+}
+
+// forkCaps is all the session child needs of root: setgroups and setresgid
+// (CAP_SETGID), setresuid (CAP_SETUID). Everything after the drop (chdir to
+// the home directory, the controlling tty, exec) runs as the user.
+const forkCaps = 1<<unix.CAP_SETGID | 1<<unix.CAP_SETUID
+
+// limitCaps runs on the locked thread last before the fork: the child is a
+// copy of this thread, and until its setresuid it is visible in the jail's
+// pid namespace. It keeps forkCaps, permitted and effective, and nothing
+// inheritable. The thread needs no more either: it only waits, and drops
+// to the user with the rest of the process.
+func limitCaps() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	data := [2]unix.CapUserData{{Effective: forkCaps, Permitted: forkCaps}}
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capset(CAP_SETUID, CAP_SETGID): %w", err)
 	}
 	return nil
 }

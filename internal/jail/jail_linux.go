@@ -1,7 +1,6 @@
 package jail
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -22,6 +21,8 @@ type Jail struct {
 	pid    int    // host pid of the jail's init; 0 for a path jail
 	source string // the root-owned file the pid came from
 	pidfd  int    // pins the init: -1 for a path jail
+	rec    record // what the state said
+	start  uint64 // the init's start time (field 22 of /proc/PID/stat)
 	root   *os.File
 	ns     []nsFile // in setns order
 	init   *initState
@@ -60,17 +61,17 @@ func Locate(c *config.Jail) (*Jail, error) {
 	case c.Path != "":
 		return locatePath(c)
 	case c.Pidfile != "":
-		pid, err := readPidfile(c.Pidfile)
+		rec, err := readPidfile(c.Pidfile)
 		if err != nil {
 			return nil, &Error{Jail: c.Name, Err: err}
 		}
-		return pin(c, pid, c.Pidfile)
+		return pin(c, rec)
 	case c.Machine != "":
-		file, pid, err := readMachine(c.Machine)
+		rec, err := readMachine(c.Machine)
 		if err != nil {
 			return nil, &Error{Jail: c.Name, Err: err}
 		}
-		return pin(c, pid, file)
+		return pin(c, rec)
 	}
 	return nil, errorf(c.Name, "%s: no pidfile, machine or path: Linux cannot locate it", c.Pos)
 }
@@ -92,34 +93,32 @@ func locatePath(c *config.Jail) (*Jail, error) {
 	return &Jail{name: c.Name, cfg: c, pidfd: -1, source: c.Path, root: os.NewFile(uintptr(fd), c.Path)}, nil
 }
 
-// readPidfile returns the pid in a root-owned pidfile (firejail
-// CVE-2022-31214: a pid from user-writable state redirects the attach).
-func readPidfile(path string) (int, error) {
-	data, err := readRootFile(path)
-	if err != nil {
-		return 0, err
-	}
-	return parsePid(path, string(bytes.TrimSpace(data)))
-}
-
 // readMachine returns the leader of a systemd-nspawn machine from machined's
-// state file.
-func readMachine(name string) (string, int, error) {
+// state file. machined rewrites the file while the machine runs, never
+// before its leader exists: the leader must be older than the file.
+func readMachine(name string) (record, error) {
 	if name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/') {
-		return "", 0, fmt.Errorf("machine name %q is not a plain name", name)
+		return record{}, fmt.Errorf("machine name %q is not a plain name", name)
 	}
 	path := machinesDir + "/" + name
 	data, err := readRootFile(path)
 	if err != nil {
-		return "", 0, err
+		return record{}, err
 	}
 	for _, line := range strings.Split(string(data), "\n") {
 		if v, ok := strings.CutPrefix(line, "LEADER="); ok {
 			pid, err := parsePid(path, v)
-			return path, pid, err
+			if err != nil {
+				return record{}, err
+			}
+			fi, err := os.Lstat(path)
+			if err != nil {
+				return record{}, fmt.Errorf("%s: %w", path, err)
+			}
+			return record{source: path, pid: pid, written: fi.ModTime()}, nil
 		}
 	}
-	return "", 0, fmt.Errorf("%s: no LEADER= line", path)
+	return record{}, fmt.Errorf("%s: no LEADER= line", path)
 }
 
 // readRootFile reads root-owned state; a missing file means the jail is
@@ -143,12 +142,14 @@ func parsePid(file, s string) (int, error) {
 	return pid, nil
 }
 
-// pin opens the init with a pidfd, then its /proc directory, root and
-// namespaces, and checks the pidfd is still alive: if it is, the files we
-// opened belong to the same process, because a pid is not reused while its
+// pin opens the init with a pidfd, then its /proc directory, proves it is
+// the init rec describes (proveInit), opens its root and namespaces, and
+// checks the pidfd is still alive: if it is, everything read and opened
+// belongs to the same process, because a pid is not reused while its
 // process lives. A restart or pid reuse between check and attach cannot
 // redirect us.
-func pin(c *config.Jail, pid int, source string) (*Jail, error) {
+func pin(c *config.Jail, rec record) (*Jail, error) {
+	pid, source := rec.pid, rec.source
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if errors.Is(err, unix.ESRCH) {
 		return nil, errorf(c.Name, "pid %d from %s: %w", pid, source, ErrNotRunning)
@@ -156,7 +157,7 @@ func pin(c *config.Jail, pid int, source string) (*Jail, error) {
 	if err != nil {
 		return nil, errorf(c.Name, "pidfd_open(%d): %w", pid, err)
 	}
-	j := &Jail{name: c.Name, cfg: c, pid: pid, source: source, pidfd: pidfd}
+	j := &Jail{name: c.Name, cfg: c, pid: pid, source: source, pidfd: pidfd, rec: rec}
 	if err := j.open(); err != nil {
 		j.Close()
 		if errors.Is(err, unix.ESRCH) || errors.Is(err, unix.ENOENT) {
@@ -179,6 +180,9 @@ func (j *Jail) open() error {
 	}
 	defer unix.Close(procfd)
 
+	if j.start, err = proveInit(procfd, j.rec); err != nil {
+		return err
+	}
 	rootfd, err := unix.Openat(procfd, "root", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open %s/root: %w", dir, err)

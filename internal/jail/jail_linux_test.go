@@ -50,7 +50,7 @@ func TestLocateNeedsALinuxKey(t *testing.T) {
 
 func TestMachineName(t *testing.T) {
 	for _, name := range []string{"", ".", "..", "a/b", "../../etc"} {
-		if _, _, err := readMachine(name); err == nil || !strings.Contains(err.Error(), "not a plain name") {
+		if _, err := readMachine(name); err == nil || !strings.Contains(err.Error(), "not a plain name") {
 			t.Errorf("readMachine(%q) = %v", name, err)
 		}
 	}

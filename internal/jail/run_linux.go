@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -17,8 +18,10 @@ import (
 )
 
 // Run starts the session inside the jail and waits for it, relaying
-// signals, like nsenter(1). It returns the session's exit status (128+n when
-// a signal killed it).
+// signals and, when the caller has a terminal, the session's own pty. It
+// returns the session's exit status; when a signal killed the session,
+// jailsh dies of the same signal, as nsenter(1) does, and Run does not
+// return.
 //
 // Entering happens on one locked OS thread: setns(CLONE_NEWNS) needs a
 // thread that does not share its fs_struct (unshare(CLONE_FS)), and that
@@ -34,80 +37,177 @@ func (j *Jail) Run(s Session) (int, error) {
 	// Installed before the fork so that a signal in the window between fork
 	// and wait is relayed rather than killing the parent alone.
 	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, unix.SIGHUP, unix.SIGTERM, unix.SIGINT, unix.SIGQUIT)
+	signal.Notify(sigs, relayed...)
 	defer signal.Stop(sigs)
+
+	// Opened in the host's mount namespace, before anything is entered.
+	term, err := newTerminal(s.Cred.UID)
+	if err != nil {
+		j.Close()
+		return 0, &Error{Jail: j.name, Err: err}
+	}
 
 	type started struct {
 		pid int
 		err error
 	}
-	type ended struct {
-		status int
-		err    error
-	}
 	start := make(chan started, 1)
 	proceed := make(chan struct{})
-	end := make(chan ended, 1)
+	events := make(chan waitEvent, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: this thread is the jail's now
-		pid, err := j.spawn(&s)
+		pid, err := j.spawn(&s, term)
 		start <- started{pid, err}
 		if err != nil {
 			return
 		}
 		<-proceed // the child is not reaped before it has been verified
-		status, err := wait(pid)
-		end <- ended{status, err}
+		waitChild(pid, events)
 	}()
 	st := <-start
 	j.Close()
 	if st.err != nil {
+		if term != nil {
+			term.close()
+		}
 		return 0, &Error{Jail: j.name, Err: st.err}
 	}
-	err := verifyChild(st.pid, s.Cred, j.noNewPrivs())
+	err = verifyChild(st.pid, s.Cred, j.noNewPrivs())
 	if err == nil {
 		err = dropProcess(s.Cred)
 	}
 	if err != nil {
 		unix.Kill(st.pid, unix.SIGKILL)
 		close(proceed)
-		<-end
+		for e := range events {
+			if !e.stopped {
+				break
+			}
+		}
 		return 0, &Error{Jail: j.name, Err: err}
 	}
 	close(proceed)
+
+	// Without a pty the session shares no terminal with the caller, so
+	// what the terminal would send its process group (^C, ^Z, a hangup)
+	// comes to jailsh and goes to the session's process group. With the
+	// pty, the pty sends those itself; signals sent to jailsh (by sshd on
+	// a hangup, by kill) go to the session's leader.
+	target := -st.pid
+	if term != nil {
+		target = st.pid
+		term.start()
+	}
 	for {
 		select {
 		case sig := <-sigs:
-			unix.Kill(st.pid, sig.(syscall.Signal))
-		case e := <-end:
+			switch {
+			case sig == unix.SIGWINCH && term != nil:
+				term.resize()
+			case sig == unix.SIGWINCH:
+			case sig == unix.SIGTSTP && term == nil:
+				// The session's process group is orphaned (it leads
+				// its own session), and the kernel drops SIGTSTP sent
+				// to an orphaned group: a stop it cannot ignore.
+				unix.Kill(target, unix.SIGSTOP)
+			default:
+				unix.Kill(target, sig.(syscall.Signal))
+			}
+		case e := <-events:
+			if e.stopped {
+				// The session stopped (^Z without a pty, SIGSTOP): so does
+				// jailsh, so that the caller's shell sees the job stop, and
+				// when continued it continues the session.
+				if term != nil {
+					term.restore()
+				}
+				stopSelf()
+				if term != nil {
+					term.raw()
+					term.resize()
+				}
+				unix.Kill(target, unix.SIGCONT)
+				continue
+			}
+			if term != nil {
+				term.finish()
+			}
 			if e.err != nil {
 				return 0, &Error{Jail: j.name, Err: e.err}
 			}
-			return e.status, nil
+			if e.ws.Signaled() {
+				signal.Stop(sigs)
+				dieOf(e.ws.Signal())
+				return 128 + int(e.ws.Signal()), nil
+			}
+			return e.ws.ExitStatus(), nil
 		}
 	}
 }
 
-func wait(pid int) (int, error) {
-	var ws unix.WaitStatus
+// relayed are the signals jailsh passes on to the session: those a
+// terminal or sshd sends (HUP, INT, QUIT, TSTP, CONT), those one sends a
+// service (TERM, USR1, USR2), and SIGWINCH for the pty.
+var relayed = []os.Signal{unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM,
+	unix.SIGUSR1, unix.SIGUSR2, unix.SIGTSTP, unix.SIGCONT, unix.SIGWINCH}
+
+type waitEvent struct {
+	stopped bool
+	ws      unix.WaitStatus
+	err     error
+}
+
+// waitChild reports each stop of the session and then its end.
+func waitChild(pid int, events chan<- waitEvent) {
 	for {
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if err == nil {
-			break
+		var ws unix.WaitStatus
+		_, err := unix.Wait4(pid, &ws, unix.WUNTRACED, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
 		}
-		if !errors.Is(err, unix.EINTR) {
-			return 0, fmt.Errorf("wait4(%d): %w", pid, err)
+		if err != nil {
+			events <- waitEvent{err: fmt.Errorf("wait4(%d): %w", pid, err)}
+			close(events)
+			return
 		}
+		if ws.Stopped() {
+			events <- waitEvent{stopped: true, ws: ws}
+			continue
+		}
+		events <- waitEvent{ws: ws}
+		close(events)
+		return
 	}
-	if ws.Signaled() {
-		return 128 + int(ws.Signal()), nil
-	}
-	return ws.ExitStatus(), nil
+}
+
+// stopSelf stops jailsh and returns once it is continued. SIGSTOP is sent
+// to the calling thread itself: sent to the process, another thread may take
+// it while this one goes on (and continues the session too early).
+func stopSelf() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	unix.Tgkill(os.Getpid(), unix.Gettid(), unix.SIGSTOP)
+}
+
+// dieOf ends jailsh by sig, the signal that killed the session, so that
+// the caller sees what happened to it (bash prints "Terminated", a wait
+// status says WIFSIGNALED). The Go runtime would turn a re-raised SIGQUIT
+// or SIGSEGV into a stack dump and exit status 2: the default action is
+// restored by hand. No core: jailsh is not dumpable. It returns only for
+// a signal whose default action is not to terminate.
+func dieOf(sig syscall.Signal) {
+	runtime.LockOSThread()
+	var act [4]uintptr // struct kernel_sigaction: handler SIG_DFL, no flags, no mask
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act[0])), 0, 8, 0, 0)
+	var set [1]uint64
+	set[0] = 1 << (uint(sig) - 1)
+	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_UNBLOCK, uintptr(unsafe.Pointer(&set[0])), 0, 8, 0, 0)
+	unix.Tgkill(os.Getpid(), unix.Gettid(), sig)
 }
 
 // spawn runs on the locked thread: enter, confine, then fork the shell,
 // which drops to the user before it executes anything of the jail's.
-func (j *Jail) spawn(s *Session) (int, error) {
+func (j *Jail) spawn(s *Session, term *terminal) (int, error) {
 	if err := j.alive(); err != nil {
 		return 0, err
 	}
@@ -140,16 +240,27 @@ func (j *Jail) spawn(s *Session) (int, error) {
 	if err := j.confine(); err != nil {
 		return 0, err
 	}
-	// The child sets its groups, gid and uid with raw system calls, in that
-	// order, then enters the home directory and executes
+	if err := limitCaps(); err != nil {
+		return 0, err
+	}
+	env, err := enterHome(s)
+	if err != nil {
+		return 0, err
+	}
+	// The child starts a session of its own (no controlling tty of the
+	// caller's), sets its groups, gid and uid with raw system calls, in
+	// that order, takes the pty as its controlling tty, and executes
 	// (syscall.forkAndExecInChild1); a failure of any step comes back here
-	// and nothing of the jail's runs. The home directory is entered as the
-	// user: if they cannot, they get "/", as login(1) does.
+	// and nothing of the jail's runs. Its working directory is this
+	// thread's: the home directory.
+	files, ctty := term.childFiles()
 	attr := &syscall.ProcAttr{
-		Dir:   s.Cred.Home,
-		Env:   s.Env,
-		Files: []uintptr{0, 1, 2},
+		Env:   env,
+		Files: files,
 		Sys: &syscall.SysProcAttr{
+			Setsid:  true,
+			Setctty: ctty >= 0,
+			Ctty:    max(ctty, 0),
 			Credential: &syscall.Credential{
 				Uid:    s.Cred.UID,
 				Gid:    s.Cred.GID,
@@ -158,18 +269,47 @@ func (j *Jail) spawn(s *Session) (int, error) {
 		},
 	}
 	pid, err := syscall.ForkExec(s.Path, s.Argv, attr)
-	if err != nil && attr.Dir != "/" {
-		attr.Dir = "/"
-		attr.Env = setenv(append([]string(nil), s.Env...), "HOME", "/")
-		if pid, err := syscall.ForkExec(s.Path, s.Argv, attr); err == nil {
-			s.notice(fmt.Sprintf("no home directory %s, logging in with HOME=/", s.Cred.Home))
-			return pid, nil
-		}
-	}
 	if err != nil {
 		return 0, fmt.Errorf("exec %s in the jail as uid %d: %w", s.Path, s.Cred.UID, err)
 	}
 	return pid, nil
+}
+
+// enterHome changes this thread's directory to the home directory, as the
+// user: the thread's groups, fsuid and fsgid become the user's (per-thread
+// raw system calls; limitCaps left no capability that bypasses permission
+// checks), so the kernel's answer is the one the user would get. Done here
+// rather than in the child, a failure is known to be the home directory's:
+// missing, not a directory, or not searchable by the user gives "/", with
+// HOME=/ and a notice, as login(1) does; any other failure refuses. The
+// child inherits the directory.
+func enterHome(s *Session) ([]string, error) {
+	gs := make([]uint32, len(s.Cred.Groups))
+	copy(gs, s.Cred.Groups)
+	var gp unsafe.Pointer
+	if len(gs) > 0 {
+		gp = unsafe.Pointer(&gs[0])
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(gs)), uintptr(gp), 0); e != 0 {
+		return nil, fmt.Errorf("setgroups on the forking thread: %w", e)
+	}
+	unix.Setfsgid(int(s.Cred.GID))
+	unix.Setfsuid(int(s.Cred.UID))
+	if fsuid, _ := unix.SetfsuidRetUid(-1); fsuid != int(s.Cred.UID) {
+		return nil, fmt.Errorf("setfsuid(%d) did not stick: %d", s.Cred.UID, fsuid)
+	}
+	err := unix.Chdir(s.Cred.Home)
+	switch {
+	case err == nil:
+		return s.Env, nil
+	case errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.EACCES):
+		if err := unix.Chdir("/"); err != nil {
+			return nil, fmt.Errorf("chdir(/) as uid %d: %w", s.Cred.UID, err)
+		}
+		s.notice(fmt.Sprintf("no home directory %s, logging in with HOME=/", s.Cred.Home))
+		return setenv(append([]string(nil), s.Env...), "HOME", "/"), nil
+	}
+	return nil, fmt.Errorf("chdir(%s) as uid %d: %w", s.Cred.Home, s.Cred.UID, err)
 }
 
 // verifyChild reads the session's credentials back from the host's /proc
@@ -247,6 +387,13 @@ func dropProcess(c identity.Cred) error {
 	r, e, s = unix.Getresgid()
 	if r != int(c.GID) || e != int(c.GID) || s != int(c.GID) {
 		return fmt.Errorf("gid did not stick: want %d, have %d/%d/%d", c.GID, r, e, s)
+	}
+	// The uid change reset dumpable to fs.suid_dumpable: with 1 the user
+	// could ptrace this process, which lives in the host's namespaces with
+	// the host's cwd and the caller's terminal, and one of whose threads is
+	// rooted in the jail. dumpable is per mm: one call covers every thread.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("prctl(PR_SET_DUMPABLE, 0): %w", err)
 	}
 	return nil
 }
