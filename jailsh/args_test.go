@@ -46,7 +46,7 @@ func TestBuildEnv(t *testing.T) {
 	environ := []string{
 		"TERM=xterm", "LANG=C.UTF-8", "LC_ALL=C", "TZ=UTC",
 		"LD_PRELOAD=/tmp/evil.so", "PATH=/tmp", "HOME=/root", "IFS=x", "BASH_ENV=/tmp/x",
-		"SHELL=/usr/local/sbin/jailsh", "USER=root", "TERM=dumb", "NOEQUALS",
+		"SHELL=/usr/local/sbin/jailsh", "USER=root", "TERM=dumb", "NOEQUALS", "JAILME_JAIL=build",
 	}
 	c := identity.Cred{Name: "alice", Home: "/home/alice", Shell: "/bin/sh"}
 	got := buildEnv(environ, c)

@@ -29,7 +29,7 @@ extern char **environ;
  * BASH_ENV, PATH, GO* and the like never are. */
 const char *const jm_keep_env[] = {
 	"TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ",
-	"SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY",
+	"SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY", "JAILME_JAIL",
 	"LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE",
 	"LC_MONETARY", "LC_MESSAGES", "LC_PAPER", "LC_NAME", "LC_ADDRESS",
 	"LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION",

@@ -15,7 +15,7 @@ import (
 // cgo (TestKeepListsAgree).
 var nocgoKeepEnv = []string{
 	"TERM", "COLORTERM", "LANG", "LANGUAGE", "TZ",
-	"SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY",
+	"SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY", "JAILME_JAIL",
 	"LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE",
 	"LC_MONETARY", "LC_MESSAGES", "LC_PAPER", "LC_NAME", "LC_ADDRESS",
 	"LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION",
@@ -31,7 +31,9 @@ func buildEnv(environ []string, c identity.Cred) []string {
 	seen := map[string]bool{}
 	for _, kv := range environ {
 		k, _, ok := strings.Cut(kv, "=")
-		if !ok || seen[k] || !slices.Contains(keep, k) {
+		// JAILME_JAIL is kept for jailsh's own selection (-j's
+		// variable form), not passed on.
+		if !ok || seen[k] || !slices.Contains(keep, k) || k == selectorVar {
 			continue
 		}
 		seen[k] = true
