@@ -27,17 +27,17 @@ import (
 func OpenInRoot(root *os.File, path string) (*os.File, error) {
 	fd, err := openInRoot(root, path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s in jail: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := checkRegular(fd); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("open %s in jail: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	// A regular file never blocks; without O_NONBLOCK the *os.File stays
 	// out of Go's poller, which would leave an epoll fd in the PAM host.
 	if err := unix.SetNonblock(fd, false); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("open %s in jail: fcntl: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return os.NewFile(uintptr(fd), path), nil
 }

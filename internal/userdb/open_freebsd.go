@@ -1,7 +1,6 @@
 package userdb
 
 import (
-	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -20,7 +19,7 @@ func openInRoot(root *os.File, path string) (int, error) {
 	fd, err := unix.Openat(int(root.Fd()), rel,
 		unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY|unix.O_RESOLVE_BENEATH, 0)
 	if err != nil {
-		return -1, fmt.Errorf("openat: %w", err)
+		return -1, err
 	}
 	return fd, nil
 }

@@ -2,7 +2,6 @@ package userdb
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"runtime"
 
@@ -23,7 +22,9 @@ func openInRoot(root *os.File, path string) (int, error) {
 			continue
 		}
 		if err != nil {
-			return -1, fmt.Errorf("openat2: %w", err)
+			// The path and the errno say it; the system call's name
+			// would not help the admin.
+			return -1, err
 		}
 		return fd, nil
 	}
