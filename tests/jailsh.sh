@@ -280,6 +280,14 @@ check "CRLF jail passwd: the reason names the line, escaped" "err: $ERR" \
 no_raw_cr() { ! printf '%s' "$ERR" | grep -q $'\r' && ! log_since_mark | grep -q $'\r'; }
 check "CRLF jail passwd: no raw CR in stderr or syslog" "a raw CR got through" no_raw_cr
 cat "$T/passwd.saved" >"$WEB/etc/passwd"
+# A session that cannot start once its allow line is out: a deny line with
+# code=attach follows, so the log never ends on an allow for nothing.
+sed -i 's|^\(alice:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:\).*$|\1/bin/no-such-shell|' "$WEB/etc/passwd"
+log_mark
+jail_run alice 'echo SHOULD-NOT-RUN'
+attach_denied() { [ "$RC" = 1 ] && assert_log 'jailsh\[[0-9]+\]: allow user=alice ' && assert_log 'jailsh\[[0-9]+\]: deny user=alice .*code=attach .*no-such-shell'; }
+check "exec fails after the allow line: a deny line with code=attach follows" '@status $RC, err: $ERR, log: $(log_since_mark | tail -2)' attach_denied
+cat "$T/passwd.saved" >"$WEB/etc/passwd"
 # A second name for alice's gid, after her own group and before it.
 echo "wheel:x:2001:" >>"$WEB/etc/group"
 expect_denied "refused: jail gid alias listed after the user's group (group-alias)" alice group-alias
