@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // GroupPolicy says how a user's host groups must match the jail's groups.
@@ -120,6 +121,22 @@ type Config struct {
 	Rules []Rule // in file order (after includes), all kinds
 	Jails map[string]*Jail
 	Order []string // jail names in definition order
+	// LookupTimeout is lookup_timeout: the deadline on the host's name
+	// service; 0 when the file sets none (HostLookupTimeout).
+	LookupTimeout time.Duration
+}
+
+// DefaultLookupTimeout is the deadline on host lookups without
+// lookup_timeout.
+const DefaultLookupTimeout = 5 * time.Second
+
+// HostLookupTimeout is the deadline on host lookups: lookup_timeout, or
+// the default, also when there is no usable configuration (c nil).
+func (c *Config) HostLookupTimeout() time.Duration {
+	if c == nil || c.LookupTimeout <= 0 {
+		return DefaultLookupTimeout
+	}
+	return c.LookupTimeout
 }
 
 // maxIncludeDepth bounds nested .include directives (and include loops).

@@ -5,7 +5,7 @@ package config
 //	file      = { [ statement ] [ ";" ] NEWLINE } EOF
 //	statement = "user" NAME targets | "group" NAME targets | "default" target
 //	          | "jail" NAME "{" { key "=" value ";" } "}"
-//	          | ".include" STRING
+//	          | ".include" STRING | "lookup_timeout" SECONDS
 //	targets   = "deny" | NAME { NAME }      the first NAME is the default jail
 //	target    = "deny" | NAME
 //
@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -238,6 +239,8 @@ func (p *parser) statement(t token) error {
 		return p.jail(t)
 	case ".include":
 		return p.includeDirective(t)
+	case "lookup_timeout":
+		return p.lookupTimeout(t)
 	}
 	return p.errorf(t.pos, "unknown directive %q", t.text)
 }
@@ -376,6 +379,31 @@ func (p *parser) defaultRule(kw token) error {
 	}
 	p.dflt = &kw.pos
 	p.cfg.Rules = append(p.cfg.Rules, Rule{Kind: ByDefault, Targets: []string{tgt.text}, Pos: kw.pos})
+	return nil
+}
+
+// maxLookupTimeout bounds lookup_timeout: a login that waits longer than a
+// minute for the name service is not a deadline.
+const maxLookupTimeout = 60
+
+// lookupTimeout reads `lookup_timeout SECONDS`: how long jailsh and
+// pam_jailme wait for the host's name service (issue 13).
+func (p *parser) lookupTimeout(kw token) error {
+	v, err := p.value("a number of seconds")
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(v.text, "s"))
+	if err != nil || n < 1 || n > maxLookupTimeout || v.text[0] < '0' || v.text[0] > '9' {
+		return p.errorf(v.pos, "lookup_timeout: %q is not a number of seconds from 1 to %d", v.text, maxLookupTimeout)
+	}
+	if err := p.end("lookup_timeout"); err != nil {
+		return err
+	}
+	if p.cfg.LookupTimeout != 0 {
+		return p.errorf(kw.pos, "duplicate lookup_timeout")
+	}
+	p.cfg.LookupTimeout = time.Duration(n) * time.Second
 	return nil
 }
 
