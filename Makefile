@@ -6,7 +6,7 @@ BUILD    ?= build
 FUZZTIME ?= 20s
 GOFLAGS_BUILD = -trimpath -ldflags "-s -w"
 
-.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout installcheck manlint demo test clean deps
+.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout fleet installcheck manlint demo test clean deps
 
 all: jailsh pam
 
@@ -55,7 +55,12 @@ lockout: all
 confine: all
 	bash tests/confine.sh
 
-test: deps vet unit fuzz integration confine e2e lockout installcheck manlint
+# Host users from a directory: real slapd and nslcd in private namespaces,
+# healthy, hung and down (issue 13).
+fleet: all
+	bash tests/fleet.sh
+
+test: deps vet unit fuzz integration confine e2e lockout fleet installcheck manlint
 
 installcheck: all
 	JAILME_BUILD=$(CURDIR)/$(BUILD) bash tests/install.sh
