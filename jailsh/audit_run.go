@@ -84,12 +84,21 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 	fs, bad := jailFindings(cfg, all)
 	names, optional, more := candidates(cfg, all, hostdb.GroupByName)
 	fs = append(fs, more...)
-	for _, name := range names {
-		fs = append(fs, evaluate(cfg, name, optional[name], bad)...)
+	cov := newCoverage(cfg, all, hostdb.GroupByName)
+	for i, name := range names {
+		fs = append(fs, evaluate(cfg, name, optional[name], bad, cov)...)
+		progress(os.Stderr, i+1, len(names))
 	}
+	fs = append(fs, cov.staleFindings()...)
 	if err := writeFindings(w, fs, asJSON); err != nil {
 		fmt.Fprintf(os.Stderr, "jailsh: audit: %v\n", err)
 		return exitDenied
+	}
+	if ws := cov.warnings(); len(ws) > 0 {
+		for _, w := range ws {
+			fmt.Fprintf(os.Stderr, "jailsh: audit: warning: %s\n", w)
+		}
+		return exitIncomplete
 	}
 	for _, f := range fs {
 		if f.Kind != kindAllow && f.Kind != kindIgnored {
@@ -226,9 +235,12 @@ func candidates(cfg *config.Config, all []userdb.User, groupByName func(string) 
 
 // evaluate runs, for one user, pam_jailme's decision and jailsh's for
 // each jail the user may enter: the very decisions a login makes.
-func evaluate(cfg *config.Config, name string, optional bool, bad map[string]bool) []finding {
+func evaluate(cfg *config.Config, name string, optional bool, bad map[string]bool, cov *coverage) []finding {
 	var f gate.Facts
-	f.Host, f.HostErr = gate.HostByName(name)
+	f.Host, f.HostErr = auditLookup(name)
+	if cov.lookedUp(name, f.Host.User.Name, f.HostErr) {
+		return nil // summarised per group
+	}
 	if f.HostErr != nil {
 		if optional {
 			return nil

@@ -32,6 +32,7 @@ PORT=3890
 URI=ldap://127.0.0.1:$PORT/
 TIMEOUT=2                 # lookup_timeout in these cases
 BIG=5000                  # members of the big group
+FLEET=${FLEET:-2000}      # directory users with jailsh as login shell
 
 # --- the directory -----------------------------------------------------------
 mkdir -p -m 0755 "$LDAP" "$LDAP/db"
@@ -52,6 +53,10 @@ rootpw secret
 directory $LDAP/db
 index uid,memberUid,uidNumber,gidNumber,objectClass eq
 access to * by * read
+# slapd's default (500) would cut nslcd's getpwent short, silently: glibc
+# sees the end of the list. A fleet's directory must allow the full list
+# (or nslcd pagesize with size.prtotal) for --audit to see everyone.
+sizelimit unlimited
 EOF
 
 # ldif_user NAME UID GID SHELL
@@ -87,6 +92,11 @@ ldif_group() {
 	ldif_group biggroup 22000 ldapu $(seq -f 'gone%05g' 2 "$BIG")
 	# A group rule's group with members the directory no longer has.
 	ldif_group stale 23000 ldapv $(seq -f 'stale%04g' 1 300)
+	# A fleet: $FLEET more jailsh users for --audit to get through.
+	ldif_group bulk 24000
+	for i in $(seq -f '%04g' 1 "$FLEET"); do
+		ldif_user "bulk$i" $((30000 + 10#$i)) 24000 "$JAILSH"
+	done
 } >"$LDAP/data.ldif"
 if ! slapadd -q -f "$LDAP/slapd.conf" -l "$LDAP/data.ldif" >"$LDAP/slapadd.log" 2>&1; then
 	fail "slapadd loads the directory" "$(tail -3 "$LDAP/slapadd.log")"
@@ -288,5 +298,49 @@ cp "$T/nsswitch.saved" /etc/nsswitch.conf
 
 kill -CONT "$(slapd_pid)"
 unset CAPTURE_TIMEOUT
+
+# --- jailsh --audit against the directory -----------------------------------------
+conf 'group	stale	web'
+start=$(date +%s.%N)
+capture "$JAILSH" --audit
+end=$(date +%s.%N)
+say "# jailsh --audit over $((FLEET + 4)) directory users: $(echo "$end - $start" | bc 2>/dev/null || awk "BEGIN { print $end - $start }") s"
+check "audit, healthy: no warning, exit 1 (findings), not 3" "@status $RC: $(printf '%s' "$ERR" | grep -v 'users evaluated' | head -3)" \
+	eval 'test "$RC" = 1 && ! has "$ERR" warning'
+check "audit, healthy: progress on stderr" "@$(printf '%s' "$ERR" | head -3)" \
+	has "$ERR" "jailsh: audit: 250/[0-9]+ users evaluated"
+check "audit, healthy: 300 stale members of group stale summarised in one line" "@$(printf '%s\n' "$OUT" | grep -c stale)" \
+	eval 'test "$(printf "%s\n" "$OUT" | grep -c "stale")" = 1 && has "$OUT" "code=stale-members reason=\"group stale lists 300 members the host does not know: stale0001, .*and 295 more"'
+check "audit, healthy: the fleet's users are all evaluated" "@$(printf '%s\n' "$OUT" | grep -c 'user=bulk')" \
+	test "$(printf '%s\n' "$OUT" | grep -c 'unassigned user=bulk')" = "$FLEET"
+
+# nslcd with enumeration off (sssd's default): getpwent lists no directory user.
+stop_nslcd() {
+	kill "$(cat /run/nslcd/nslcd.pid)" 2>/dev/null
+	local i
+	for i in $(seq 50); do
+		[ -S /run/nslcd/socket ] || return 0
+		sleep 0.1
+	done
+	rm -f /run/nslcd/socket
+}
+stop_nslcd
+echo "nss_disable_enumeration yes" >>/etc/nslcd.conf
+start_nslcd || fail "nslcd restarts without enumeration" "no answer"
+capture "$JAILSH" --audit
+check "audit, enumeration disabled: a warning and exit 3" "@status $RC: $(printf '%s' "$ERR" | grep -v 'users evaluated')" \
+	eval 'test "$RC" = 3 && has "$ERR" "jailsh: audit: warning: getpwent listed none of [0-9]+ users the rules reach \(ldapu"'
+stop_nslcd
+sed -i '/nss_disable_enumeration/d' /etc/nslcd.conf
+start_nslcd || fail "nslcd restarts with enumeration" "no answer"
+
+# slapd down: nslcd answers, but cannot reach the directory.
+kill "$(slapd_pid)"
+capture "$JAILSH" --audit
+check "audit, slapd down: a warning and exit 3" "@status $RC: $(printf '%s' "$ERR" | grep -v 'users evaluated')" \
+	eval 'test "$RC" = 3 && has "$ERR" "jailsh: audit: warning: the name service failed [0-9]+ lookups, findings are incomplete"'
+jailsh_as ldapu true
+check "slapd down: jailsh says the name service is unavailable, not that ldapu does not exist" "@status $RC: $ERR" \
+	eval 'test "$RC" = 1 && has "$ERR" "uid 20001: name service unavailable: getpwuid_r\(20001\) failed with errno 2 \(ENOENT\)"'
 
 harness_leave
