@@ -163,6 +163,25 @@ jail_add_user "$WEB" ldapu 20001 20001
 jail_add_user "$WEB" ldapv 20002 20002
 start_jail web "$WEB" || { fail "start jail web" "no init"; harness_leave; }
 
+# Jails that resolve users from the directory themselves (users = directory):
+# no ldapd in their /etc/passwd. dir points at the host's server and base;
+# dirbase at another base; dirfiles's nsswitch does not use ldap at all.
+# dirclash has a passwd entry for ldapd that disagrees with the directory.
+dir_jail() {
+	local name=$1 base=$2 ns=$3 root=$T/jails/$1
+	make_rootfs "$root" "$name" "$name-marker"
+	printf 'passwd: %s\ngroup: %s\n' "$ns" "$ns" >"$root/etc/nsswitch.conf"
+	printf 'uid nslcd\ngid nslcd\nuri %s\nbase %s\n' "$URI" "$base" >"$root/etc/nslcd.conf"
+	mkdir -p -m 0755 "$root/home/ldapd"
+	chown 20005:20005 "$root/home/ldapd"
+	start_jail "$name" "$root"
+}
+dir_jail dir "$BASE" "files ldap" || fail "start jail dir" "no init"
+dir_jail dirbase "dc=other,dc=test" "files ldap" || fail "start jail dirbase" "no init"
+dir_jail dirfiles "$BASE" "files" || fail "start jail dirfiles" "no init"
+dir_jail dirclash "$BASE" "files ldap" || fail "start jail dirclash" "no init"
+jail_add_user "$T/jails/dirclash" ldapd 20099 20005
+
 # conf [EXTRA]: the configuration of these cases, lookup_timeout $TIMEOUT.
 conf() {
 	write_conf <<-EOF
@@ -172,6 +191,11 @@ conf() {
 		${1:-}
 		default	deny
 		jail web { pidfile = "/run/jails/web.pid"; groups = subset; }
+		user	ldapd	dir dirbase dirfiles dirclash
+		jail dir      { pidfile = "/run/jails/dir.pid"; users = directory; }
+		jail dirbase  { pidfile = "/run/jails/dirbase.pid"; users = directory; }
+		jail dirfiles { pidfile = "/run/jails/dirfiles.pid"; users = directory; }
+		jail dirclash { pidfile = "/run/jails/dirclash.pid"; users = directory; }
 	EOF
 }
 conf
@@ -221,6 +245,27 @@ check "healthy: pam_jailme allows ldapu's session" "@status $RC: $OUT $ERR" test
 pam_open ldapx
 check "healthy: pam_jailme refuses ldapx (default deny)" "@status $RC: $OUT $ERR" \
 	eval 'test "$RC" != 0 && has "$OUT$ERR" "ldapx is denied by the default rule"'
+
+# --- directory-backed jails ----------------------------------------------------
+log_mark
+capture as_uid 20005 "$JAILSH" -c 'id; echo "shell=$SHELL home=$HOME"; cat /etc/marker'
+if [ "$RC" = 0 ] && has "$OUT" 'uid=20005 gid=20005' && has "$OUT" 'shell=/bin/sh home=/home/ldapd' && has "$OUT" dir-marker; then
+	ok "users = directory: ldapd, absent from the jail's passwd, enters jail dir with the directory's identity and /bin/sh"
+else
+	fail "users = directory: ldapd enters jail dir" "status $RC: $OUT $ERR"
+fi
+capture as_uid 20005 "$JAILSH" -j dirbase -c true
+check "users = directory: a jail searching another base is refused, both bases named" "@status $RC: $ERR" \
+	eval 'test "$RC" = 1 && has "$ERR" "jail dirbase: users = directory: jail /etc/nslcd.conf searches dc=other,dc=test, host /etc/nslcd.conf dc=jailme,dc=test"'
+check "users = directory: ... logged with code=directory" "@$(log_since_mark)" assert_log 'deny user=ldapd uid=20005 jail=dirbase .*code=directory'
+capture as_uid 20005 "$JAILSH" -j dirfiles -c true
+check "users = directory: a jail whose nsswitch does not use ldap is refused" "@status $RC: $ERR" \
+	eval 'test "$RC" = 1 && has "$ERR" "jail /etc/nsswitch.conf: passwd does not use ldap \(it says: files\)"'
+capture as_uid 20005 "$JAILSH" -j dirclash -c true
+check "users = directory: the jail's own passwd entry must still agree (uid-mismatch)" "@status $RC: $ERR" \
+	eval 'test "$RC" = 1 && has "$ERR" "ldapd has uid 20099 in the jail but 20005 on the host"'
+pam_open ldapd
+check "users = directory: pam_jailme allows ldapd's session (jail dir)" "@status $RC: $OUT $ERR" test "$RC" = 0
 
 # One request per entry: getpwnam, getgrouplist, getgrgid of the primary
 # group and of the $BIG-member group (a 1 KiB first buffer took 8 for it).
@@ -329,7 +374,7 @@ echo "nss_disable_enumeration yes" >>/etc/nslcd.conf
 start_nslcd || fail "nslcd restarts without enumeration" "no answer"
 capture "$JAILSH" --audit
 check "audit, enumeration disabled: a warning and exit 3" "@status $RC: $(printf '%s' "$ERR" | grep -v 'users evaluated')" \
-	eval 'test "$RC" = 3 && has "$ERR" "jailsh: audit: warning: getpwent listed none of [0-9]+ users the rules reach \(ldapu"'
+	eval 'test "$RC" = 3 && has "$ERR" "jailsh: audit: warning: getpwent listed none of [0-9]+ users the rules reach \(.*ldapu"'
 stop_nslcd
 sed -i '/nss_disable_enumeration/d' /etc/nslcd.conf
 start_nslcd || fail "nslcd restarts with enumeration" "no answer"

@@ -57,8 +57,21 @@ type Jail struct {
 	AllowRoot   bool
 	AllowSetuid bool   // Linux: skip no_new_privs
 	Shell       string // overrides the jail passwd shell (absolute, inside the jail)
+	Users       UserSource
 	Pos         Pos
 }
+
+// UserSource is where a jail's users come from (users =).
+type UserSource int
+
+const (
+	// FilesUsers: the jail's own /etc/passwd and /etc/group.
+	FilesUsers UserSource = iota
+	// DirectoryUsers: the same directory as the host's (package
+	// directory verifies it); the jail's files, where they have the user,
+	// must agree.
+	DirectoryUsers
+)
 
 // RuleKind is the kind of an assignment rule.
 type RuleKind int

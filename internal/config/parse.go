@@ -509,7 +509,7 @@ func (p *parser) jail(kw token) error {
 
 func knownKey(k string) bool {
 	switch k {
-	case "pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell":
+	case "pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell", "users":
 		return true
 	}
 	return false
@@ -539,6 +539,15 @@ func (p *parser) setKey(j *Jail, key string, v token) error {
 			j.Groups = Subset
 		default:
 			return p.errorf(v.pos, "groups must be strict or subset, not %q", v.text)
+		}
+	case "users":
+		switch v.text {
+		case "files":
+			j.Users = FilesUsers
+		case "directory":
+			j.Users = DirectoryUsers
+		default:
+			return p.errorf(v.pos, "users must be files or directory, not %q", v.text)
 		}
 	case "allow_root":
 		j.AllowRoot, err = p.boolean(key, v)

@@ -140,6 +140,7 @@ func TestParseBad(t *testing.T) {
 		{"user a \"x/y\"\n", `t.conf:1:8: invalid jail name "x/y"`},
 		{"user a " + strings.Repeat("x", 257) + "\n", `t.conf:1:8: invalid jail name "` + strings.Repeat("x", 257) + `"`},
 		{".include \"/etc/jailme.d/*.conf\"\n", "t.conf:1:1: include not allowed here"},
+		{"jail a { users = ldap; }\n", `t.conf:1:18: users must be files or directory, not "ldap"`},
 		// lookup_timeout
 		{"lookup_timeout\n", "t.conf:1:15: expected a number of seconds, got end of line"},
 		{"lookup_timeout 0\n", `t.conf:1:16: lookup_timeout: "0" is not a number of seconds from 1 to 60`},
@@ -245,5 +246,15 @@ func TestLookupTimeout(t *testing.T) {
 		if got := c.HostLookupTimeout(); got != want {
 			t.Errorf("%q: got %v, want %v", in, got, want)
 		}
+	}
+}
+
+func TestUsersKey(t *testing.T) {
+	c, err := Parse("t.conf", []byte("jail a { users = directory; }\njail b { users = files; }\njail c {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Jails["a"].Users != DirectoryUsers || c.Jails["b"].Users != FilesUsers || c.Jails["c"].Users != FilesUsers {
+		t.Errorf("got %+v %+v %+v", c.Jails["a"], c.Jails["b"], c.Jails["c"])
 	}
 }

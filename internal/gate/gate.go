@@ -369,6 +369,11 @@ func evaluate(h identity.Host, jc *config.Jail) *evaluation {
 	if err != nil {
 		return fail(CodeJailDB, fmt.Errorf("jail %s: %w", jc.Name, err))
 	}
+	if jc.Users == config.DirectoryUsers {
+		if err := fromDirectory(j.Root(), h, db); err != nil {
+			return fail(CodeDirectory, fmt.Errorf("jail %s: users = directory: %w", jc.Name, err))
+		}
+	}
 	e.DB = db
 	e.Verdict = identity.Check(h, db, identity.Policy{Strict: jc.Groups == config.Strict, AllowRoot: jc.AllowRoot})
 	if !e.Verdict.Allowed() {
