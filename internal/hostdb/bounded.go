@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"jailme.dev/jailme/internal/userdb"
@@ -189,6 +191,9 @@ func (b Bounded) Lookup(k Key) (Answer, error) {
 	if t <= 0 {
 		t = DefaultTimeout
 	}
+	if localOnly(nsswitchFile) {
+		return lookupHere(k)
+	}
 	arg := strconv.FormatUint(uint64(k.UID), 10)
 	kind := "uid"
 	if k.ByName {
@@ -246,4 +251,61 @@ func timeoutErr(t time.Duration) error {
 		s = fmt.Sprintf("%ds", int(t/time.Second))
 	}
 	return fmt.Errorf("%w within %s", ErrTimeout, s)
+}
+
+// lookupHere is Lookup in this process, as Bounded.Lookup answers.
+func lookupHere(k Key) (Answer, error) {
+	var a Answer
+	var err error
+	Lookup(k, func(r reply) {
+		if r.User != nil {
+			a.User = r.User
+		}
+		a.Groups, a.Tries = r.Groups, r.Tries
+		if e := r.error(); e != nil {
+			err = e
+		}
+	})
+	return a, err
+}
+
+// nsswitchFile is the host's NSS configuration; tests point it elsewhere.
+var nsswitchFile = "/etc/nsswitch.conf"
+
+// localSources answer from this machine and cannot wait on a server:
+// files, and systemd (nss-systemd asks the local userdb over varlink,
+// with its own timeout). Debian's default is "files systemd", and the
+// helper's fork and exec (a few ms per login) would buy nothing there.
+var localSources = map[string]bool{"files": true, "systemd": true}
+
+// localOnly reports whether the passwd, group and initgroups lines of
+// nsswitch.conf name local sources only; when the file cannot be read or
+// a line is missing (glibc then uses defaults that may include nis), the
+// helper is used.
+func localOnly(file string) bool {
+	data, err := os.ReadFile(file)
+	if err != nil || len(data) > 1<<20 {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, l := range strings.Split(string(data), "\n") {
+		if i := strings.IndexByte(l, '#'); i >= 0 {
+			l = l[:i]
+		}
+		db, rest, ok := strings.Cut(l, ":")
+		db = strings.TrimSpace(db)
+		if !ok || db != "passwd" && db != "group" && db != "initgroups" {
+			continue
+		}
+		seen[db] = true
+		for _, w := range strings.Fields(rest) {
+			if strings.HasPrefix(w, "[") || strings.HasSuffix(w, "]") || strings.Contains(w, "=") {
+				continue // an [action]
+			}
+			if !localSources[w] {
+				return false
+			}
+		}
+	}
+	return seen["passwd"] && seen["group"]
 }

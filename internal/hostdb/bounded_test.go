@@ -24,7 +24,63 @@ func fakeHelper(t *testing.T, body string) string {
 
 const userLine = `{"user":{"Name":"ldapu","UID":20001,"GID":20001,"Home":"/home/ldapu","Shell":"/bin/sh"}}`
 
+// remoteNSS makes Bounded use its helper whatever this machine's
+// nsswitch.conf says.
+func remoteNSS(t *testing.T) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "nsswitch.conf")
+	if err := os.WriteFile(p, []byte("passwd: files ldap\ngroup: files ldap\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := nsswitchFile
+	nsswitchFile = p
+	t.Cleanup(func() { nsswitchFile = old })
+}
+
+func TestLocalOnly(t *testing.T) {
+	for in, want := range map[string]bool{
+		"passwd: files systemd\ngroup: files systemd\nhosts: dns\n":      true,
+		"passwd: files\ngroup: files [SUCCESS=merge] systemd # x ldap\n": true,
+		"passwd: files ldap\ngroup: files\n":                             false,
+		"passwd: files\ngroup: files\ninitgroups: files sss\n":           false,
+		"passwd: compat\ngroup: compat\n":                                false,
+		"passwd: files\n":                                                false,
+		"passwd: files [NOTFOUND=return] nis\ngroup: files\n":            false,
+		"passwd:files\ngroup:files\n":                                    true,
+	} {
+		p := filepath.Join(t.TempDir(), "nsswitch.conf")
+		if err := os.WriteFile(p, []byte(in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := localOnly(p); got != want {
+			t.Errorf("%q: got %v, want %v", in, got, want)
+		}
+	}
+	if localOnly("/nonexistent/nsswitch.conf") {
+		t.Error("an unreadable nsswitch.conf is local")
+	}
+}
+
+func TestBoundedLocal(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "nsswitch.conf")
+	if err := os.WriteFile(p, []byte("passwd: files\ngroup: files\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := nsswitchFile
+	nsswitchFile = p
+	defer func() { nsswitchFile = old }()
+	// No helper at that path: the lookup ran here.
+	a, err := Bounded{Path: "/nonexistent/jailsh"}.Lookup(Key{UID: 0})
+	if err != nil || a.User == nil || a.User.Name != "root" || len(a.Groups) == 0 {
+		t.Fatalf("got %+v, %v", a, err)
+	}
+	if _, err := (Bounded{Path: "/nonexistent/jailsh"}).Lookup(Key{ByName: true, Name: "jailme-no-such-user"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("got %v", err)
+	}
+}
+
 func TestBoundedHelper(t *testing.T) {
+	remoteNSS(t)
 	tests := []struct {
 		name     string
 		body     string
@@ -65,6 +121,7 @@ func TestBoundedHelper(t *testing.T) {
 }
 
 func TestBoundedNoHelper(t *testing.T) {
+	remoteNSS(t)
 	_, err := Bounded{Path: "/nonexistent/jailsh"}.Lookup(Key{UID: 0})
 	if !errors.Is(err, ErrNoHelper) {
 		t.Fatalf("got %v, want ErrNoHelper", err)
