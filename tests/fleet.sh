@@ -80,9 +80,6 @@ ldif_group() {
 	ldif_user ldapv 20002 20002 "$JAILSH"     # group rule (ldapdevs): web
 	ldif_user ldapx 20003 20003 "$JAILSH"     # no rule: refused
 	ldif_user ldapd 20005 20005 "$JAILSH"     # a directory-backed jail
-	for u in ldapu ldapv ldapx ldapd; do
-		ldif_group "$u" "$(( $(printf '%s' "$u" | cksum | cut -c1-3) ))" >/dev/null
-	done
 	ldif_group ldapu 20001
 	ldif_group ldapv 20002
 	ldif_group ldapx 20003
