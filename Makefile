@@ -39,6 +39,7 @@ fuzz:
 	$(GO) test ./internal/config/ -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/userdb/ -run '^$$' -fuzz '^FuzzParsePasswd$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/userdb/ -run '^$$' -fuzz '^FuzzParseGroup$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/directory/ -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
 
 integration: all
 	bash tests/jailsh.sh
