@@ -15,7 +15,7 @@ JAILME_VERSION ?= $(shell v=$$(git describe --tags --always --dirty 2>/dev/null)
 	else echo "$$v"; fi)
 GOFLAGS_BUILD = -trimpath -ldflags "-s -w -X main.version=$(JAILME_VERSION)"
 
-.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout sshd installcheck manlint demo test clean deps version package-test
+.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout sshd fleet installcheck manlint demo test clean deps version package-test
 
 all: jailsh pam
 
@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test ./internal/userdb/ -run '^$$' -fuzz '^FuzzParsePasswd$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/userdb/ -run '^$$' -fuzz '^FuzzParseGroup$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/audit/ -run '^$$' -fuzz '^FuzzLine$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/directory/ -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
 
 integration: all
 	bash tests/jailsh.sh
@@ -72,7 +73,12 @@ sshd: all
 confine: all
 	bash tests/confine.sh
 
-test: deps vet unit fuzz integration confine e2e lockout sshd installcheck package-test manlint
+# Host users from a directory: real slapd and nslcd in private namespaces,
+# healthy, hung and down (issue 13).
+fleet: all
+	bash tests/fleet.sh
+
+test: deps vet unit fuzz integration confine e2e lockout sshd fleet installcheck package-test manlint
 
 installcheck: all
 	JAILME_BUILD=$(CURDIR)/$(BUILD) bash tests/install.sh

@@ -86,10 +86,12 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 	fs, bad := jailFindings(cfg, all)
 	names, optional, more := candidates(cfg, all, hostdb.GroupByName)
 	fs = append(fs, more...)
+	cov := newCoverage(cfg, all, hostdb.GroupByName)
 	sshd := true
-	for _, name := range names {
-		ufs, jailed := evaluate(cfg, name, optional[name], bad)
+	for i, name := range names {
+		ufs, jailed := evaluate(cfg, name, optional[name], bad, cov)
 		fs = append(fs, ufs...)
+		progress(os.Stderr, i+1, len(names))
 		if !jailed || !sshd {
 			continue
 		}
@@ -103,9 +105,16 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 		}
 		fs = append(fs, sfs...)
 	}
+	fs = append(fs, cov.staleFindings()...)
 	if err := writeFindings(w, fs, asJSON); err != nil {
 		fmt.Fprintf(os.Stderr, "jailsh: audit: %v\n", err)
 		return exitDenied
+	}
+	if ws := cov.warnings(); len(ws) > 0 {
+		for _, w := range ws {
+			fmt.Fprintf(os.Stderr, "jailsh: audit: warning: %s\n", w)
+		}
+		return exitIncomplete
 	}
 	for _, f := range fs {
 		if f.Kind != kindAllow && f.Kind != kindIgnored {
@@ -244,9 +253,12 @@ func candidates(cfg *config.Config, all []userdb.User, groupByName func(string) 
 // each jail the user may enter: the very decisions a login makes. It
 // reports whether the user is a jailed user (then the first finding
 // carries the uid and the host groups).
-func evaluate(cfg *config.Config, name string, optional bool, bad map[string]bool) ([]finding, bool) {
+func evaluate(cfg *config.Config, name string, optional bool, bad map[string]bool, cov *coverage) ([]finding, bool) {
 	var f gate.Facts
-	f.Host, f.HostErr = gate.HostByName(name)
+	f.Host, f.HostErr = auditLookup(name)
+	if cov.lookedUp(name, f.Host.User.Name, f.HostErr) {
+		return nil, false // summarised per group
+	}
 	if f.HostErr != nil {
 		if optional {
 			return nil, false

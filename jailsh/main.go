@@ -43,6 +43,9 @@ func main() {
 		fatalf("%v", err)
 	}
 
+	if isLookupForm(os.Args) {
+		os.Exit(hostLookup(os.Args))
+	}
 	uid := uint32(unix.Getuid())
 	if uid == 0 && isAdminForm(os.Args) {
 		os.Exit(admin(os.Args[1:]))
@@ -54,12 +57,12 @@ func main() {
 		refuse(ev, &gate.Decision{Reasons: []identity.Denial{{Code: gate.CodeUsage, Msg: err.Error()}}})
 	}
 
+	// The config first: it holds the deadline on the host lookup.
 	var f gate.Facts
-	f.Host, f.HostErr = gate.HostByUID(uid)
-	if f.HostErr == nil {
-		f.Config, f.ConfigErr = config.Load(confPath)
-	}
+	f.Config, f.ConfigErr = config.Load(confPath)
 	audit.Required = f.Config != nil && f.Config.LogRequired
+	f.Host, f.HostErr = lookupCaller(uid, f.Config)
+	ev.User = f.Host.User.Name // known even when only the groups failed
 	sel, how := inv.selection(os.Getenv)
 	d := gate.Decide(f, gate.Request{Asker: gate.Jailsh, Jail: sel, SelectedBy: how})
 	defer d.Close()

@@ -98,18 +98,22 @@ func openSession(h handle, flags int, args []string) (rc int) {
 		return s.refuse(&gate.Decision{Reasons: []identity.Denial{{Code: gate.CodeNoUser, Msg: "PAM_USER is not set"}}})
 	}
 	s.ev.User = user
+	// The config first: it holds the deadline on the host lookup.
 	var f gate.Facts
-	f.Host, f.HostErr = gate.HostByName(user)
-	if f.HostErr == nil {
-		f.Config, f.ConfigErr = config.Load(opt.config)
+	f.Config, f.ConfigErr = config.Load(opt.config)
+	f.Host, f.HostErr = s.lookup(user, f.Config)
+	if f.Host.User.Name != "" {
+		uid := f.Host.User.UID
+		s.ev.UID = &uid // known even when only the groups failed
 	}
 	audit.Required = f.Config != nil && f.Config.LogRequired
 	// Only what the service put into the PAM environment is visible here
 	// (pam_env, a service that passes it); an ssh client's SetEnv reaches
 	// jailsh, never PAM: then the module checks every jail of the user.
 	sel, _ := h.env(selectorVar)
-	d := gate.Decide(f, gate.Request{Asker: gate.Module, Jail: sel, SelectedBy: selectorVar,
-		ShellCheck: opt.shellCheck, Jailsh: opt.jailsh})
+	req := gate.Request{Asker: gate.Module, Jail: sel, SelectedBy: selectorVar,
+		ShellCheck: opt.shellCheck, Jailsh: opt.jailsh}
+	d := gate.Decide(f, req)
 	defer d.Close()
 	s.ev = d.Event(s.ev)
 	for _, w := range d.Warnings {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // GroupPolicy says how a user's host groups must match the jail's groups.
@@ -56,8 +57,21 @@ type Jail struct {
 	AllowRoot   bool
 	AllowSetuid bool   // Linux: skip no_new_privs
 	Shell       string // overrides the jail passwd shell (absolute, inside the jail)
+	Users       UserSource
 	Pos         Pos
 }
+
+// UserSource is where a jail's users come from (users =).
+type UserSource int
+
+const (
+	// FilesUsers: the jail's own /etc/passwd and /etc/group.
+	FilesUsers UserSource = iota
+	// DirectoryUsers: the same directory as the host's (package
+	// directory verifies it); the jail's files, where they have the user,
+	// must agree.
+	DirectoryUsers
+)
 
 // RuleKind is the kind of an assignment rule.
 type RuleKind int
@@ -123,6 +137,22 @@ type Config struct {
 	// LogRequired: "log required": a session whose allow line cannot be
 	// logged is refused. Default optional.
 	LogRequired bool
+	// LookupTimeout is lookup_timeout: the deadline on the host's name
+	// service; 0 when the file sets none (HostLookupTimeout).
+	LookupTimeout time.Duration
+}
+
+// DefaultLookupTimeout is the deadline on host lookups without
+// lookup_timeout.
+const DefaultLookupTimeout = 5 * time.Second
+
+// HostLookupTimeout is the deadline on host lookups: lookup_timeout, or
+// the default, also when there is no usable configuration (c nil).
+func (c *Config) HostLookupTimeout() time.Duration {
+	if c == nil || c.LookupTimeout <= 0 {
+		return DefaultLookupTimeout
+	}
+	return c.LookupTimeout
 }
 
 // maxIncludeDepth bounds nested .include directives (and include loops).

@@ -5,7 +5,7 @@ package config
 //	file      = { [ statement ] [ ";" ] NEWLINE } EOF
 //	statement = "user" NAME targets | "group" NAME targets | "default" target
 //	          | "jail" NAME "{" { key "=" value ";" } "}"
-//	          | ".include" STRING
+//	          | ".include" STRING | "lookup_timeout" SECONDS
 //	          | "log" ( "required" | "optional" )
 //	targets   = "deny" | NAME { NAME }      the first NAME is the default jail
 //	target    = "deny" | NAME
@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -246,6 +247,8 @@ func (p *parser) statement(t token) error {
 		return p.includeDirective(t)
 	case "log":
 		return p.logDirective(t)
+	case "lookup_timeout":
+		return p.lookupTimeout(t)
 	}
 	return p.errorf(t.pos, "unknown directive %q%s", t.text, didYouMean(t.text, directives))
 }
@@ -409,6 +412,31 @@ func (p *parser) logDirective(kw token) error {
 	return nil
 }
 
+// maxLookupTimeout bounds lookup_timeout: a login that waits longer than a
+// minute for the name service is not a deadline.
+const maxLookupTimeout = 60
+
+// lookupTimeout reads `lookup_timeout SECONDS`: how long jailsh and
+// pam_jailme wait for the host's name service (issue 13).
+func (p *parser) lookupTimeout(kw token) error {
+	v, err := p.value("a number of seconds")
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(v.text, "s"))
+	if err != nil || n < 1 || n > maxLookupTimeout || v.text[0] < '0' || v.text[0] > '9' {
+		return p.errorf(v.pos, "lookup_timeout: %q is not a number of seconds from 1 to %d", v.text, maxLookupTimeout)
+	}
+	if err := p.end("lookup_timeout"); err != nil {
+		return err
+	}
+	if p.cfg.LookupTimeout != 0 {
+		return p.errorf(kw.pos, "duplicate lookup_timeout")
+	}
+	p.cfg.LookupTimeout = time.Duration(n) * time.Second
+	return nil
+}
+
 func (p *parser) includeDirective(kw token) error {
 	pat, err := p.value("a path to include")
 	if err != nil {
@@ -510,8 +538,8 @@ func (p *parser) jail(kw token) error {
 }
 
 var (
-	directives = []string{"user", "group", "default", "jail", ".include", "log"}
-	keys       = []string{"pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell"}
+	directives = []string{"user", "group", "default", "jail", ".include", "log", "lookup_timeout"}
+	keys       = []string{"pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell", "users"}
 )
 
 func knownKey(k string) bool { return slices.Contains(keys, k) }
@@ -576,6 +604,15 @@ func (p *parser) setKey(j *Jail, key string, v token) error {
 			j.Groups = Subset
 		default:
 			return p.errorf(v.pos, "groups must be strict or subset, not %q", v.text)
+		}
+	case "users":
+		switch v.text {
+		case "files":
+			j.Users = FilesUsers
+		case "directory":
+			j.Users = DirectoryUsers
+		default:
+			return p.errorf(v.pos, "users must be files or directory, not %q", v.text)
 		}
 	case "allow_root":
 		j.AllowRoot, err = p.boolean(key, v)

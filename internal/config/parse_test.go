@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseGood(t *testing.T) {
@@ -144,6 +145,14 @@ func TestParseBad(t *testing.T) {
 		{"user a \"x/y\"\n", `t.conf:1:8: invalid jail name "x/y"`},
 		{"user a " + strings.Repeat("x", 257) + "\n", `t.conf:1:8: invalid jail name "` + strings.Repeat("x", 257) + `"`},
 		{".include \"/etc/jailme.d/*.conf\"\n", "t.conf:1:1: include not allowed here"},
+		{"jail a { users = ldap; }\n", `t.conf:1:18: users must be files or directory, not "ldap"`},
+		// lookup_timeout
+		{"lookup_timeout\n", "t.conf:1:15: expected a number of seconds, got end of line"},
+		{"lookup_timeout 0\n", `t.conf:1:16: lookup_timeout: "0" is not a number of seconds from 1 to 60`},
+		{"lookup_timeout 61\n", `t.conf:1:16: lookup_timeout: "61" is not a number of seconds from 1 to 60`},
+		{"lookup_timeout 5m\n", `t.conf:1:16: lookup_timeout: "5m" is not a number of seconds from 1 to 60`},
+		{"lookup_timeout 5 6\n", `t.conf:1:18: expected end of line after lookup_timeout, got "6"`},
+		{"lookup_timeout 5\nlookup_timeout 5\n", "t.conf:2:1: duplicate lookup_timeout"},
 		// duplicates and references
 		{"user alice deny\n\nuser alice deny\n", "t.conf:3:1: duplicate rule for user alice (first at t.conf:1:1)"},
 		{"group devs deny\n  group devs deny\n", "t.conf:2:3: duplicate rule for group devs (first at t.conf:1:1)"},
@@ -234,5 +243,32 @@ func TestLogDirective(t *testing.T) {
 		if err != nil || c.LogRequired != want {
 			t.Errorf("%q: LogRequired = %v, %v; want %v", in, c != nil && c.LogRequired, err, want)
 		}
+	}
+}
+
+func TestLookupTimeout(t *testing.T) {
+	var none *Config
+	if got := none.HostLookupTimeout(); got != DefaultLookupTimeout {
+		t.Errorf("nil config: got %v", got)
+	}
+	for in, want := range map[string]time.Duration{"": DefaultLookupTimeout, "lookup_timeout 2\n": 2 * time.Second,
+		"lookup_timeout 60s;\n": time.Minute} {
+		c, err := Parse("t.conf", []byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.HostLookupTimeout(); got != want {
+			t.Errorf("%q: got %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestUsersKey(t *testing.T) {
+	c, err := Parse("t.conf", []byte("jail a { users = directory; }\njail b { users = files; }\njail c {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Jails["a"].Users != DirectoryUsers || c.Jails["b"].Users != FilesUsers || c.Jails["c"].Users != FilesUsers {
+		t.Errorf("got %+v %+v %+v", c.Jails["a"], c.Jails["b"], c.Jails["c"])
 	}
 }

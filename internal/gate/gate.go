@@ -227,6 +227,9 @@ func Decide(f Facts, req Request) *Decision {
 		d.Selected = req.SelectedBy
 	}
 	if f.HostErr != nil {
+		if g := decideWithoutGroups(f, req); g != nil {
+			return g
+		}
 		// Not even the login shell is known, so not whether the user is
 		// jailed: fail closed. sshd, login and su have looked the user up
 		// already; only an NSS outage gets here.
@@ -326,6 +329,35 @@ func Decide(f Facts, req Request) *Decision {
 	return d
 }
 
+// decideWithoutGroups is the module's decision for a user whose passwd
+// entry is known but whose groups the name service could not give (an LDAP
+// outage reaches getgrouplist for files users too: it asks every source).
+// When no group rule jails anyone, groups cannot make this user a jailed
+// user: if the decision without them is to step aside (root, an admin with
+// a host shell), it is taken, and the outage locks nobody out. Otherwise
+// nil: the lookup's refusal stands (host-user).
+func decideWithoutGroups(f Facts, req Request) *Decision {
+	if f.Host.User.Name == "" || req.Asker != Module {
+		return nil
+	}
+	if f.ConfigErr == nil && f.Config != nil {
+		for _, r := range f.Config.Rules {
+			if r.Kind == config.ByGroup && r.Jails() {
+				return nil
+			}
+		}
+	}
+	partial := f
+	partial.HostErr, partial.Host.Groups = nil, nil
+	d := Decide(partial, req)
+	if d.Outcome != Ignore {
+		d.Close()
+		return nil
+	}
+	d.Warnings = append(d.Warnings, fmt.Sprintf("groups unknown (%v): no group rule jails anyone, so stepping aside", f.HostErr))
+	return d
+}
+
 // evaluation is one jail's part of a decision.
 type evaluation struct {
 	Jail    *config.Jail
@@ -378,6 +410,11 @@ func evaluateIn(h identity.Host, jc *config.Jail) *evaluation {
 	db, err := userdb.ReadJail(j.Root(), want)
 	if err != nil {
 		return fail(CodeJailDB, fmt.Errorf("jail %s: %w", jc.Name, err))
+	}
+	if jc.Users == config.DirectoryUsers {
+		if err := fromDirectory(j.Root(), h, db); err != nil {
+			return fail(CodeDirectory, fmt.Errorf("jail %s: users = directory: %w", jc.Name, err))
+		}
 	}
 	e.DB = db
 	e.Verdict = identity.Check(h, db, identity.Policy{Strict: jc.Groups == config.Strict, AllowRoot: jc.AllowRoot})

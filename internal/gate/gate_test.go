@@ -161,3 +161,48 @@ func TestShellProblem(t *testing.T) {
 		}
 	}
 }
+
+// A user whose passwd entry is known but whose groups the name service did
+// not give in time: the module steps aside only when groups cannot matter.
+func TestDecideWithoutGroups(t *testing.T) {
+	groupsLate := errors.New(`user "alice": groups of alice: name service did not answer within 5s`)
+	alice := identity.Host{User: userdb.User{Name: "alice", UID: 2001, GID: 2001, Shell: "/bin/bash"}}
+	parse := func(s string) *config.Config {
+		c, err := config.Parse("t.conf", []byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	req := Request{Asker: Module, Jailsh: jailsh}
+	for _, tc := range []struct {
+		name   string
+		f      Facts
+		req    Request
+		ignore bool
+	}{
+		{"no group rule", Facts{Host: alice, HostErr: groupsLate, Config: parse("default deny\n")}, req, true},
+		{"a group rule jails", Facts{Host: alice, HostErr: groupsLate, Config: parse("group devs web\njail web {}\n")}, req, false},
+		{"a group deny rule only", Facts{Host: alice, HostErr: groupsLate, Config: parse("group devs deny\n")}, req, true},
+		{"a user rule jails her", Facts{Host: alice, HostErr: groupsLate, Config: parse("user alice web\njail web {}\n")}, req, false},
+		{"config unusable", Facts{Host: alice, HostErr: groupsLate, ConfigErr: errors.New("bad")}, req, true},
+		{"user unknown", Facts{HostErr: groupsLate, Config: parse("")}, req, false},
+		{"jailsh shell", Facts{Host: identity.Host{User: userdb.User{Name: "alice", UID: 2001, Shell: jailsh}},
+			HostErr: groupsLate, Config: parse("")}, req, false},
+		{"jailsh asks", Facts{Host: alice, HostErr: groupsLate, Config: parse("")}, Request{Asker: Jailsh}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Decide(tc.f, tc.req)
+			defer d.Close()
+			if !tc.ignore {
+				if d.Outcome != Deny || d.Code() != "host-user" {
+					t.Fatalf("got %v code=%s, want deny code=host-user", d.Outcome, d.Code())
+				}
+				return
+			}
+			if d.Outcome != Ignore || !strings.Contains(strings.Join(d.Warnings, " "), "groups unknown") {
+				t.Fatalf("got %v %q, want ignore with a warning", d.Outcome, d.Warnings)
+			}
+		})
+	}
+}

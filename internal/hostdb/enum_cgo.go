@@ -56,7 +56,7 @@ func All() ([]userdb.User, error) {
 	C.setpwent()
 	defer C.endpwent()
 
-	size := firstBuf
+	size := firstPwBuf
 	buf := C.malloc(C.size_t(size))
 	if buf == nil {
 		return nil, syscall.ENOMEM
@@ -76,7 +76,7 @@ func All() ([]userdb.User, error) {
 			continue
 		}
 		if rc != 0 {
-			return nil, fmt.Errorf("getpwent_r: %w", syscall.Errno(rc))
+			return nil, unavailable("getpwent_r", syscall.Errno(rc))
 		}
 		if found == 0 {
 			return users, nil
@@ -103,12 +103,12 @@ func GroupByName(name string) (*userdb.Group, error) {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	var g *userdb.Group
-	err := growing(func(buf *C.char, size C.size_t) (err error) {
+	err := growing(firstGrBuf, func(buf *C.char, size C.size_t) (err error) {
 		g, err = tryGroupByName(cname, buf, size)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("getgrnam_r(%q): %w", name, err)
+		return nil, unavailable(fmt.Sprintf("getgrnam_r(%q)", name), err)
 	}
 	if g == nil {
 		return nil, fmt.Errorf("host group %q: %w", name, ErrNoGroup)

@@ -14,8 +14,8 @@ func TestAllERANGERetry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func(n int) { firstBuf = n }(firstBuf)
-	firstBuf = 1
+	defer func(p, g int) { firstPwBuf, firstGrBuf = p, g }(firstPwBuf, firstGrBuf)
+	firstPwBuf, firstGrBuf = 1, 1
 	got, err := All()
 	if err != nil {
 		t.Fatal(err)

@@ -18,3 +18,7 @@ var ErrNotFound = errors.New("no such user")
 // (uid_t)-1 means "leave unchanged" to setresuid and setresgid: such an
 // entry must never become a credential.
 const reserved = 1<<32 - 1
+
+// tries counts the C library calls that can reach a name service,
+// ERANGE retries included (Answer.Tries).
+var tries int

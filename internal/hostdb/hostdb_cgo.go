@@ -47,6 +47,8 @@ import (
 	"syscall"
 	"unsafe"
 
+	"golang.org/x/sys/unix"
+
 	"jailme.dev/jailme/internal/userdb"
 )
 
@@ -55,9 +57,24 @@ const (
 	maxGroups = 65536   // NGROUPS_MAX on Linux
 )
 
-// firstBuf is the first buffer size tried; tests make it tiny to exercise
-// the ERANGE path.
-var firstBuf = 1024
+// The first buffer sizes tried. glibc's sysconf hints (_SC_GETPW_R_SIZE_MAX,
+// _SC_GETGR_R_SIZE_MAX) are 1024, which a directory's group of 5,000
+// members overflows seven times over, each retry a new request to the
+// directory: a group entry starts at 128 KiB (about 7,000 names of 8
+// bytes), a user at 16 KiB, or the hint when it is larger. Tests make them
+// tiny to exercise the ERANGE path.
+var (
+	firstPwBuf = max(16<<10, sysconfHint(C._SC_GETPW_R_SIZE_MAX))
+	firstGrBuf = max(128<<10, sysconfHint(C._SC_GETGR_R_SIZE_MAX))
+)
+
+func sysconfHint(name C.int) int {
+	n := int(C.sysconf(name))
+	if n <= 0 || n > maxBuf {
+		return 0
+	}
+	return n
+}
 
 // ByUID looks a user up by uid with getpwuid_r(3).
 func ByUID(uid uint32) (*userdb.User, error) {
@@ -82,15 +99,16 @@ func ByName(name string) (*userdb.User, error) {
 		})
 }
 
-// growing calls try with a C buffer of firstBuf bytes, doubling it while
+// growing calls try with a C buffer of first bytes, doubling it while
 // the C library answers ERANGE, up to maxBuf. The buffer is freed when try
 // returns: try copies out what it keeps.
-func growing(try func(buf *C.char, size C.size_t) error) error {
-	for size := firstBuf; ; size *= 2 {
+func growing(first int, try func(buf *C.char, size C.size_t) error) error {
+	for size := first; ; size *= 2 {
 		buf := C.malloc(C.size_t(size))
 		if buf == nil {
 			return syscall.ENOMEM
 		}
+		tries++
 		err := try((*C.char)(buf), C.size_t(size))
 		C.free(buf)
 		if err != syscall.ERANGE || size >= maxBuf {
@@ -101,12 +119,12 @@ func growing(try func(buf *C.char, size C.size_t) error) error {
 
 func lookupUser(call, who string, get func(*C.struct_passwd, *C.char, C.size_t, *C.int) C.int) (*userdb.User, error) {
 	var u *userdb.User
-	err := growing(func(buf *C.char, size C.size_t) (err error) {
+	err := growing(firstPwBuf, func(buf *C.char, size C.size_t) (err error) {
 		u, err = tryUser(buf, size, get)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", call, err)
+		return nil, unavailable(call, err)
 	}
 	if u == nil {
 		return nil, fmt.Errorf("%s: %w", who, ErrNotFound)
@@ -150,6 +168,7 @@ func Groups(u *userdb.User) ([]userdb.Group, error) {
 	for n := 64; ; {
 		gids = make([]C.gid_t, n)
 		ng := C.int(n)
+		tries++
 		if C.jm_getgrouplist(cname, C.gid_t(u.GID), &gids[0], &ng) >= 0 {
 			if ng < 0 || int(ng) > n {
 				return nil, fmt.Errorf("getgrouplist(%q): bad count %d", u.Name, ng)
@@ -183,12 +202,12 @@ func Groups(u *userdb.User) ([]userdb.Group, error) {
 func groupName(gid uint32) (string, error) {
 	var name string
 	var found bool
-	err := growing(func(buf *C.char, size C.size_t) (err error) {
+	err := growing(firstGrBuf, func(buf *C.char, size C.size_t) (err error) {
 		name, found, err = tryGroup(gid, buf, size)
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("getgrgid_r(%d): %w", gid, err)
+		return "", unavailable(fmt.Sprintf("getgrgid_r(%d)", gid), err)
 	}
 	if !found {
 		return "", fmt.Errorf("getgrgid_r(%d): no group entry", gid)
@@ -206,4 +225,25 @@ func tryGroup(gid uint32, buf *C.char, size C.size_t) (name string, found bool, 
 		return "", false, nil
 	}
 	return C.GoString(gr.gr_name), true, nil
+}
+
+// unavailable words a failed getpw*_r/getgr*_r. A user or group that does
+// not exist is a return of 0 with no result (glibc, FreeBSD); any errno is
+// the name service failing, never "no such user". nss-pam-ldapd answers
+// ENOENT when nslcd cannot be reached or the directory fails a search
+// (NSS_STATUS_UNAVAIL with errno ENOENT), which strerror would misread as
+// "no such file or directory".
+func unavailable(call string, err error) error {
+	e, ok := err.(syscall.Errno)
+	if !ok {
+		return fmt.Errorf("%s: %w", call, err)
+	}
+	hint := ""
+	switch e {
+	case syscall.ENOENT:
+		hint = ": an NSS backend could not reach its server (nss-pam-ldapd's ENOENT)"
+	case syscall.ERANGE:
+		hint = fmt.Sprintf(": entry larger than %d bytes", maxBuf)
+	}
+	return fmt.Errorf("%w: %s failed with errno %d (%s)%s", ErrUnavailable, call, int(e), unix.ErrnoName(e), hint)
 }

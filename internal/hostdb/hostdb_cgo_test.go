@@ -10,8 +10,8 @@ import (
 
 // A one-byte first buffer forces the ERANGE retry for every lookup.
 func TestERANGERetry(t *testing.T) {
-	defer func(n int) { firstBuf = n }(firstBuf)
-	firstBuf = 1
+	defer func(p, g int) { firstPwBuf, firstGrBuf = p, g }(firstPwBuf, firstGrBuf)
+	firstPwBuf, firstGrBuf = 1, 1
 	u, err := ByName("root")
 	if err != nil || u.UID != 0 {
 		t.Fatalf("got %+v, %v", u, err)

@@ -1,0 +1,24 @@
+package gate
+
+import (
+	"fmt"
+
+	"jailme.dev/jailme/internal/hostdb"
+	"jailme.dev/jailme/internal/identity"
+)
+
+// HostWithin is HostByUID or HostByName through the lookup helper, bounded
+// by its deadline (hostdb.Bounded). On failure the Host still carries the
+// user when only the groups failed, so that the refusal names them.
+func HostWithin(b hostdb.Bounded, k hostdb.Key) (identity.Host, error) {
+	a, err := b.Lookup(k)
+	var h identity.Host
+	if a.User != nil {
+		h.User = *a.User
+	}
+	if err != nil {
+		return h, fmt.Errorf("%s: %w", k, err)
+	}
+	h.Groups = a.Groups
+	return h, nil
+}

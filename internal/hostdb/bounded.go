@@ -1,0 +1,311 @@
+package hostdb
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"jailme.dev/jailme/internal/userdb"
+)
+
+// A lookup through NSS may block for as long as a backend wants: nslcd
+// waits for a hung LDAP server for tens of seconds, a wedged nslcd forever.
+// Inside sshd (pam_jailme) a thread left blocked in NSS would hold NSS's
+// locks when sshd forks the session, and the child would deadlock on its
+// first lookup; a thread cannot be cancelled safely in the middle of libc.
+// So the bounded lookup runs in a short-lived helper process, jailsh in its
+// root-only --host-lookup form (HelperArg), which answers on a pipe and is
+// killed at the deadline. Only the helper ever blocks in NSS; the caller
+// waits on its pipe with poll(2) and never on libc.
+
+// HelperArg is jailsh's first argument for the helper form.
+const HelperArg = "--host-lookup"
+
+// DefaultTimeout is the deadline when the configuration sets none.
+const DefaultTimeout = 5 * time.Second
+
+// ErrUnavailable is wrapped in the error for a lookup the name service
+// could not answer: an outage, not a missing user.
+var ErrUnavailable = errors.New("name service unavailable")
+
+// ErrTimeout is wrapped in the error for a lookup that missed its deadline.
+var ErrTimeout = errors.New("name service did not answer")
+
+// maxAnswer caps what is read from the helper: a user and the names of at
+// most maxGroups groups.
+const maxAnswer = 8 << 20
+
+// Key is whom to look up: a uid (jailsh's caller) or a name (PAM_USER).
+type Key struct {
+	ByName bool
+	Name   string
+	UID    uint32
+}
+
+func (k Key) String() string {
+	if k.ByName {
+		return fmt.Sprintf("user %q", k.Name)
+	}
+	return fmt.Sprintf("uid %d", k.UID)
+}
+
+// Answer is a lookup's result: the user and their groups, or the error.
+// User is set when only the groups failed, so a refusal can still name the
+// user, and pam_jailme can tell a host user it never jails (a files user
+// whose groups the directory cannot answer) from one it must refuse.
+type Answer struct {
+	User   *userdb.User
+	Groups []userdb.Group
+	// Tries counts the libc calls made, ERANGE retries included: the
+	// fleet suite checks that a big group costs one.
+	Tries int
+}
+
+// Lookup asks NSS in this process, without a deadline: the helper's own
+// work. stage is called after the user and after the groups, so the
+// helper can answer the user before the groups are known.
+func Lookup(k Key, stage func(reply)) {
+	start := tries
+	var u *userdb.User
+	var err error
+	if k.ByName {
+		u, err = ByName(k.Name)
+	} else {
+		u, err = ByUID(k.UID)
+	}
+	if err != nil {
+		stage(errReply(err, tries-start))
+		return
+	}
+	stage(reply{User: u})
+	gs, err := Groups(u)
+	if err != nil {
+		stage(errReply(fmt.Errorf("groups of %s: %w", u.Name, err), tries-start))
+		return
+	}
+	stage(reply{Groups: gs, Done: true, Tries: tries - start})
+}
+
+// reply is one line from the helper: first the user (or the error), then
+// the groups (or the error).
+type reply struct {
+	User   *userdb.User   `json:"user,omitempty"`
+	Groups []userdb.Group `json:"groups,omitempty"`
+	Done   bool           `json:"done,omitempty"`
+	Kind   string         `json:"kind,omitempty"` // "notfound", "unavailable", "error"
+	Err    string         `json:"err,omitempty"`
+	Tries  int            `json:"tries,omitempty"`
+}
+
+func errReply(err error, n int) reply {
+	r := reply{Err: err.Error(), Kind: "error", Tries: n}
+	switch {
+	case errors.Is(err, ErrNotFound):
+		r.Kind = "notfound"
+	case errors.Is(err, ErrUnavailable):
+		r.Kind = "unavailable"
+	}
+	return r
+}
+
+// error is the reply's error, wrapping ErrNotFound or ErrUnavailable as
+// the helper classified it; nil when there is none.
+func (r *reply) error() error {
+	switch r.Kind {
+	case "":
+		return nil
+	case "notfound":
+		return &answerErr{r.Err, ErrNotFound}
+	case "unavailable":
+		return &answerErr{r.Err, ErrUnavailable}
+	}
+	return errors.New(r.Err)
+}
+
+// answerErr carries the helper's message and the sentinel it wrapped.
+type answerErr struct {
+	msg  string
+	kind error
+}
+
+func (e *answerErr) Error() string { return e.msg }
+func (e *answerErr) Unwrap() error { return e.kind }
+
+// Serve is the helper: args are what follows HelperArg ("uid N" or
+// "name NAME"); each stage of the answer goes to w as one JSON line, the
+// user before the groups. The caller (jailsh's main) has checked that it
+// runs with real and effective uid 0.
+func Serve(args []string, w io.Writer) int {
+	k, err := parseKey(args)
+	if err != nil {
+		fmt.Fprintf(w, "%s\n", err)
+		return 2
+	}
+	enc := json.NewEncoder(w)
+	rc := 0
+	Lookup(k, func(r reply) {
+		if err := enc.Encode(r); err != nil {
+			rc = 1
+		}
+	})
+	return rc
+}
+
+func parseKey(args []string) (Key, error) {
+	if len(args) == 2 {
+		switch args[0] {
+		case "name":
+			return Key{ByName: true, Name: args[1]}, nil
+		case "uid":
+			if n, err := strconv.ParseUint(args[1], 10, 32); err == nil {
+				return Key{UID: uint32(n)}, nil
+			}
+		}
+	}
+	return Key{}, fmt.Errorf("usage: jailsh %s uid UID | name NAME", HelperArg)
+}
+
+// Bounded looks users up through the helper at Path within Timeout.
+type Bounded struct {
+	Path    string // the helper executable (jailsh)
+	Timeout time.Duration
+}
+
+// ErrNoHelper is wrapped in the error when the helper cannot be started
+// or gives no readable first answer (not installed, not jailsh): pam_jailme
+// then looks up in-process rather than lock everyone out, root included.
+// A helper that is still silent at the deadline is ErrTimeout instead.
+var ErrNoHelper = errors.New("lookup helper cannot be started")
+
+// Lookup runs the helper for k. The error says which of the deadline, the
+// helper or the name service failed; the answer's User is kept when only
+// the groups could not be had.
+func (b Bounded) Lookup(k Key) (Answer, error) {
+	t := b.Timeout
+	if t <= 0 {
+		t = DefaultTimeout
+	}
+	if localOnly(nsswitchFile) {
+		return lookupHere(k)
+	}
+	arg := strconv.FormatUint(uint64(k.UID), 10)
+	kind := "uid"
+	if k.ByName {
+		kind, arg = "name", k.Name
+	}
+	out, runErr := runHelper(b.Path, []string{"jailsh", HelperArg, kind, arg}, t)
+	if errors.Is(runErr, ErrNoHelper) {
+		return Answer{}, runErr
+	}
+	// What arrived before the deadline still counts: the user alone
+	// names the refusal.
+	var a Answer
+	dec := json.NewDecoder(bytes.NewReader(out))
+	var r reply
+	if dec.Decode(&r) != nil {
+		if errors.Is(runErr, ErrTimeout) {
+			return a, runErr
+		}
+		// Not jailsh at that path, or it died before a word: no
+		// deadline can be had from it.
+		if runErr == nil {
+			runErr = fmt.Errorf("unreadable answer %.80q", out)
+		}
+		return a, fmt.Errorf("%w: %s: %v", ErrNoHelper, b.Path, runErr)
+	}
+	if err := r.error(); err != nil {
+		return a, err
+	}
+	a.User = r.User
+	if a.User == nil {
+		return a, fmt.Errorf("lookup helper %s: answer without a user", b.Path)
+	}
+	r = reply{}
+	if dec.Decode(&r) != nil {
+		if runErr == nil {
+			runErr = fmt.Errorf("lookup helper %s: unreadable answer %.80q", b.Path, out)
+		}
+		return a, fmt.Errorf("groups of %s: %w", a.User.Name, runErr)
+	}
+	a.Tries = r.Tries
+	if err := r.error(); err != nil {
+		return a, err
+	}
+	if !r.Done {
+		return a, fmt.Errorf("lookup helper %s: incomplete answer", b.Path)
+	}
+	a.Groups = r.Groups
+	return a, nil
+}
+
+// timeoutErr is the deadline's refusal, in whole seconds when it is one.
+func timeoutErr(t time.Duration) error {
+	s := t.String()
+	if t%time.Second == 0 {
+		s = fmt.Sprintf("%ds", int(t/time.Second))
+	}
+	return fmt.Errorf("%w within %s", ErrTimeout, s)
+}
+
+// lookupHere is Lookup in this process, as Bounded.Lookup answers.
+func lookupHere(k Key) (Answer, error) {
+	var a Answer
+	var err error
+	Lookup(k, func(r reply) {
+		if r.User != nil {
+			a.User = r.User
+		}
+		a.Groups, a.Tries = r.Groups, r.Tries
+		if e := r.error(); e != nil {
+			err = e
+		}
+	})
+	return a, err
+}
+
+// nsswitchFile is the host's NSS configuration; tests point it elsewhere.
+var nsswitchFile = "/etc/nsswitch.conf"
+
+// localSources answer from this machine and cannot wait on a server:
+// files, and systemd (nss-systemd asks the local userdb over varlink,
+// with its own timeout). Debian's default is "files systemd", and the
+// helper's fork and exec (a few ms per login) would buy nothing there.
+var localSources = map[string]bool{"files": true, "systemd": true}
+
+// localOnly reports whether the passwd, group and initgroups lines of
+// nsswitch.conf name local sources only; when the file cannot be read or
+// a line is missing (glibc then uses defaults that may include nis), the
+// helper is used.
+func localOnly(file string) bool {
+	data, err := os.ReadFile(file)
+	if err != nil || len(data) > 1<<20 {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, l := range strings.Split(string(data), "\n") {
+		if i := strings.IndexByte(l, '#'); i >= 0 {
+			l = l[:i]
+		}
+		db, rest, ok := strings.Cut(l, ":")
+		db = strings.TrimSpace(db)
+		if !ok || db != "passwd" && db != "group" && db != "initgroups" {
+			continue
+		}
+		seen[db] = true
+		for _, w := range strings.Fields(rest) {
+			if strings.HasPrefix(w, "[") || strings.HasSuffix(w, "]") || strings.Contains(w, "=") {
+				continue // an [action]
+			}
+			if !localSources[w] {
+				return false
+			}
+		}
+	}
+	return seen["passwd"] && seen["group"]
+}

@@ -1,0 +1,154 @@
+//go:build linux || freebsd
+
+package hostdb
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeHelper writes an executable script standing in for jailsh
+// --host-lookup: the parent's side of the protocol is what is tested.
+func fakeHelper(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "helper")
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const userLine = `{"user":{"Name":"ldapu","UID":20001,"GID":20001,"Home":"/home/ldapu","Shell":"/bin/sh"}}`
+
+// remoteNSS makes Bounded use its helper whatever this machine's
+// nsswitch.conf says.
+func remoteNSS(t *testing.T) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "nsswitch.conf")
+	if err := os.WriteFile(p, []byte("passwd: files ldap\ngroup: files ldap\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := nsswitchFile
+	nsswitchFile = p
+	t.Cleanup(func() { nsswitchFile = old })
+}
+
+func TestLocalOnly(t *testing.T) {
+	for in, want := range map[string]bool{
+		"passwd: files systemd\ngroup: files systemd\nhosts: dns\n":      true,
+		"passwd: files\ngroup: files [SUCCESS=merge] systemd # x ldap\n": true,
+		"passwd: files ldap\ngroup: files\n":                             false,
+		"passwd: files\ngroup: files\ninitgroups: files sss\n":           false,
+		"passwd: compat\ngroup: compat\n":                                false,
+		"passwd: files\n":                                                false,
+		"passwd: files [NOTFOUND=return] nis\ngroup: files\n":            false,
+		"passwd:files\ngroup:files\n":                                    true,
+	} {
+		p := filepath.Join(t.TempDir(), "nsswitch.conf")
+		if err := os.WriteFile(p, []byte(in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := localOnly(p); got != want {
+			t.Errorf("%q: got %v, want %v", in, got, want)
+		}
+	}
+	if localOnly("/nonexistent/nsswitch.conf") {
+		t.Error("an unreadable nsswitch.conf is local")
+	}
+}
+
+func TestBoundedLocal(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "nsswitch.conf")
+	if err := os.WriteFile(p, []byte("passwd: files\ngroup: files\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := nsswitchFile
+	nsswitchFile = p
+	defer func() { nsswitchFile = old }()
+	// No helper at that path: the lookup ran here.
+	a, err := Bounded{Path: "/nonexistent/jailsh"}.Lookup(Key{UID: 0})
+	if err != nil || a.User == nil || a.User.Name != "root" || len(a.Groups) == 0 {
+		t.Fatalf("got %+v, %v", a, err)
+	}
+	if _, err := (Bounded{Path: "/nonexistent/jailsh"}).Lookup(Key{ByName: true, Name: "jailme-no-such-user"}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestBoundedHelper(t *testing.T) {
+	remoteNSS(t)
+	tests := []struct {
+		name     string
+		body     string
+		want     error  // errors.Is
+		wantMsg  string // substring of the error
+		wantUser bool
+	}{
+		{name: "answers", body: "echo '" + userLine + "'; echo '{\"groups\":[{\"Name\":\"g\",\"GID\":20001}],\"done\":true,\"tries\":2}'"},
+		{name: "hung", body: "exec sleep 60", want: ErrTimeout, wantMsg: "name service did not answer within 1s"},
+		{name: "hung-in-groups", body: "echo '" + userLine + "'; exec sleep 60", want: ErrTimeout,
+			wantMsg: "groups of ldapu: name service did not answer within 1s", wantUser: true},
+		{name: "notfound", body: `echo '{"kind":"notfound","err":"host user \"x\": no such user"}'`, want: ErrNotFound},
+		{name: "outage", body: `echo '{"kind":"unavailable","err":"name service unavailable: getpwnam_r(\"x\") failed with errno 2 (ENOENT)"}'`,
+			want: ErrUnavailable, wantMsg: "errno 2"},
+		{name: "not-jailsh", body: "echo usage; exit 2", want: ErrNoHelper},
+		{name: "dies", body: "kill -9 $$", want: ErrNoHelper, wantMsg: "without answering"},
+		{name: "groups-unreadable", body: "echo '" + userLine + "'; echo garbage", wantMsg: "unreadable answer", wantUser: true},
+		{name: "incomplete", body: "echo '" + userLine + "'; echo '{}'", wantMsg: "incomplete answer", wantUser: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := Bounded{Path: fakeHelper(t, tc.body), Timeout: time.Second}
+			a, err := b.Lookup(Key{ByName: true, Name: "ldapu"})
+			if tc.want == nil && tc.wantMsg == "" {
+				if err != nil || a.User == nil || a.User.UID != 20001 || len(a.Groups) != 1 || a.Tries != 2 {
+					t.Fatalf("got %+v, %v", a, err)
+				}
+				return
+			}
+			if err == nil || tc.want != nil && !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Fatalf("got error %v, want %v containing %q", err, tc.want, tc.wantMsg)
+			}
+			if (a.User != nil) != tc.wantUser {
+				t.Errorf("user %+v, want known=%v", a.User, tc.wantUser)
+			}
+		})
+	}
+}
+
+func TestBoundedNoHelper(t *testing.T) {
+	remoteNSS(t)
+	_, err := Bounded{Path: "/nonexistent/jailsh"}.Lookup(Key{UID: 0})
+	if !errors.Is(err, ErrNoHelper) {
+		t.Fatalf("got %v, want ErrNoHelper", err)
+	}
+}
+
+// The helper's own work, in this process: root is answered in two stages.
+func TestLookupStages(t *testing.T) {
+	var got []reply
+	Lookup(Key{UID: 0}, func(r reply) { got = append(got, r) })
+	if len(got) != 2 || got[0].User == nil || got[0].User.Name != "root" || !got[1].Done || len(got[1].Groups) == 0 {
+		t.Fatalf("got %+v", got)
+	}
+	got = nil
+	Lookup(Key{ByName: true, Name: "jailme-no-such-user"}, func(r reply) { got = append(got, r) })
+	if len(got) != 1 || got[0].Kind != "notfound" {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestParseKey(t *testing.T) {
+	for _, args := range [][]string{nil, {"uid"}, {"uid", "-1"}, {"uid", "x"}, {"gid", "0"}, {"name", "a", "b"}} {
+		if _, err := parseKey(args); err == nil {
+			t.Errorf("parseKey(%q) accepted", args)
+		}
+	}
+	if k, err := parseKey([]string{"uid", "4294967295"}); err != nil || k.UID != 4294967295 {
+		t.Errorf("got %+v, %v", k, err)
+	}
+}
