@@ -444,12 +444,13 @@ jail www { }
 
 // -T prints a configuration that parses back to the same rules and jails.
 func TestDumpConfigRoundTrip(t *testing.T) {
-	in := `user alice web build
+	in := `log required
+user alice web build
 user mallory deny
 group devs build
 default deny
 jail web { pidfile = "/run/jails/web.pid"; allow_setuid = true; shell = "/bin/ksh"; }
-jail build { machine = "build"; groups = subset; allow_root = true; }
+jail build { machine = "build"; groups = subset; allow_root = true; users = directory; }
 jail ftp { path = "/usr/jail/ftp"; }
 `
 	cfg, err := config.Parse("/etc/jailme.conf", []byte(in))
@@ -474,7 +475,11 @@ jail ftp { path = "/usr/jail/ftp"; }
 			t.Errorf("jail %s: %+v, want %+v", name, bj, *j)
 		}
 	}
-	if !strings.Contains(b.String(), "\tgroups = strict;\n") || !strings.Contains(b.String(), "\tallow_root = false;\n") {
+	if back.HostLookupTimeout() != cfg.HostLookupTimeout() || back.LogRequired != cfg.LogRequired {
+		t.Errorf("globals: %v %v, want %v %v", back.HostLookupTimeout(), back.LogRequired, cfg.HostLookupTimeout(), cfg.LogRequired)
+	}
+	if !strings.Contains(b.String(), "\tgroups = strict;\n") || !strings.Contains(b.String(), "\tallow_root = false;\n") ||
+		!strings.Contains(b.String(), "\tusers = files;\n") || !strings.Contains(b.String(), "lookup_timeout 5\n") {
 		t.Errorf("defaults not spelled out:\n%s", b.String())
 	}
 }

@@ -85,6 +85,7 @@ func dumpConfig(w io.Writer, cfg *config.Config) {
 	} else {
 		fmt.Fprintln(w, "log optional")
 	}
+	fmt.Fprintf(w, "lookup_timeout %d\n", int(cfg.HostLookupTimeout().Seconds()))
 	for _, r := range cfg.Rules {
 		fmt.Fprintf(w, "%s\t# %s\n", r, r.Pos)
 	}
@@ -104,6 +105,11 @@ func dumpConfig(w io.Writer, cfg *config.Config) {
 			fmt.Fprintf(w, "\t# the FreeBSD jail named %s\n", jc.Name)
 		}
 		fmt.Fprintf(w, "\tgroups = %s;\n", jc.Groups)
+		users := "files"
+		if jc.Users == config.DirectoryUsers {
+			users = "directory"
+		}
+		fmt.Fprintf(w, "\tusers = %s;\n", users)
 		fmt.Fprintf(w, "\tallow_root = %t;\n", jc.AllowRoot)
 		fmt.Fprintf(w, "\tallow_setuid = %t;\n", jc.AllowSetuid)
 		if jc.Shell != "" {
