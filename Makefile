@@ -6,7 +6,7 @@ BUILD    ?= build
 FUZZTIME ?= 20s
 GOFLAGS_BUILD = -trimpath -ldflags "-s -w"
 
-.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e installcheck manlint demo test clean deps
+.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e runtimes installcheck manlint demo test clean deps
 
 all: jailsh pam
 
@@ -50,7 +50,11 @@ e2e: all
 confine: all
 	bash tests/confine.sh
 
-test: deps vet unit fuzz integration confine e2e installcheck manlint
+# Jails by container name with the real runc, crun, podman and docker (issue 12).
+runtimes: all
+	bash tests/runtimes.sh
+
+test: deps vet unit fuzz integration confine e2e runtimes installcheck manlint
 
 installcheck: all
 	JAILME_BUILD=$(CURDIR)/$(BUILD) bash tests/install.sh

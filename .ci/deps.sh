@@ -4,6 +4,8 @@
 set -eu
 pkgs="gcc libc6-dev make libpam0g-dev openssh-server openssh-client pamtester busybox-static
       iproute2 util-linux procps binutils mandoc man-db rsync tmux"
+# tests/runtimes.sh: the container runtimes Debian 12 ships (jq edits the OCI spec)
+pkgs="$pkgs runc crun podman docker.io containerd lxc jq"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

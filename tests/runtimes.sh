@@ -17,7 +17,8 @@
 # namespaces (hybrid hierarchy: /sys/fs/cgroup/<controller>/...): every
 # container goes under CG, removed when the suite ends, and an empty
 # leftover of an aborted run is removed at the next start.
-CG=jailme-rt.$$
+CG=${JAILME_RT_CG:-jailme-rt.$$}
+export JAILME_RT_CG=$CG # the same name inside, where $$ is 1
 cgroups_clean() {
 	local i
 	for i in $(seq 50); do
@@ -334,5 +335,44 @@ docker_suite() {
 	stale "docker" "$pid"
 }
 docker_suite
+
+# --- LXC (lxc-start, the start-host hook) -------------------------------------
+lxc_suite() {
+	if ! command -v lxc-start >/dev/null; then
+		skip "lxc" "not installed"
+		return
+	fi
+	local pid
+	mkdir -p -m 0755 /var/lib/lxc/web
+	# No CAP_SYS_PTRACE (jailsh refuses jails that keep it); cgroups under CG.
+	cat >/var/lib/lxc/web/config <<-EOF
+		lxc.uts.name = web
+		lxc.rootfs.path = dir:$ROOTFS
+		lxc.net.0.type = empty
+		lxc.init.cmd = /bin/init
+		lxc.mount.auto = proc:mixed sys:ro
+		lxc.autodev = 1
+		lxc.cap.drop = sys_ptrace sys_module sys_rawio sys_time mac_admin mac_override
+		lxc.apparmor.profile = unconfined
+		lxc.cgroup.dir.container = $CG/lxc-web
+		lxc.cgroup.dir.monitor = $CG/lxc-monitor
+		lxc.cgroup.dir.monitor.pivot = $CG/lxc-pivot
+		lxc.hook.start-host = $REPO/etc/lxc-jailme-hook
+	EOF
+	if ! lxc-start -n web -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
+		fail "lxc-start" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"
+		return
+	fi
+	pid=$(lxc-info -pH -n web)
+	jail_conf "lxc = web;"
+	landing "lxc" "$pid" "lxc container \"web\", start-host hook /run/jailme/lxc/web"
+
+	# The container stops (its init killed: the hook's file stays) and its
+	# pid goes to an unrelated container.
+	kill -KILL "$pid"
+	stale "lxc" "$pid"
+	lxc-stop -k -n web >/dev/null 2>&1
+}
+lxc_suite
 
 harness_leave
