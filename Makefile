@@ -109,6 +109,7 @@ install:
 	$(INSTALL) -o root -g 0 -m 0644 jailsh/jailsh.8 pam_jailme/pam_jailme.8 "$(DESTDIR)$(MANDIR)/man8/"
 	$(INSTALL) -o root -g 0 -m 0644 etc/jailme.conf.5 "$(DESTDIR)$(MANDIR)/man5/"
 	$(INSTALL) -o root -g 0 -m 0644 etc/jailme.conf "$(DESTDIR)$(EXAMPLESDIR)/"
+	$(INSTALL) -o root -g 0 -m 0755 etc/lxc-jailme-hook "$(DESTDIR)$(EXAMPLESDIR)/"
 	$(INSTALL) -o root -g 0 -m 0644 $(addprefix etc/pam.d/,$(PAM_SNIPPETS)) "$(DESTDIR)$(EXAMPLESDIR)/pam.d/"
 	@if [ -z "$(DESTDIR)" ] && ! grep -qxF '$(JAILSH_PATH)' $(SHELLS) 2>/dev/null; then \
 		if [ -s $(SHELLS) ] && [ -n "$$(tail -c 1 $(SHELLS))" ]; then echo >>$(SHELLS); fi; \
@@ -119,7 +120,7 @@ uninstall:
 	@pamdir='$(PAMDIR)'; set -x; \
 	rm -f "$(DESTDIR)$(JAILSH_PATH)" "$(DESTDIR)$$pamdir/pam_jailme.so"
 	rm -f "$(DESTDIR)$(MANDIR)/man8/jailsh.8" "$(DESTDIR)$(MANDIR)/man8/pam_jailme.8" "$(DESTDIR)$(MANDIR)/man5/jailme.conf.5"
-	rm -f "$(DESTDIR)$(EXAMPLESDIR)/jailme.conf" $(addprefix "$(DESTDIR)$(EXAMPLESDIR)/pam.d/,$(addsuffix ",$(PAM_SNIPPETS)))
+	rm -f "$(DESTDIR)$(EXAMPLESDIR)/jailme.conf" "$(DESTDIR)$(EXAMPLESDIR)/lxc-jailme-hook" $(addprefix "$(DESTDIR)$(EXAMPLESDIR)/pam.d/,$(addsuffix ",$(PAM_SNIPPETS)))
 	-rmdir "$(DESTDIR)$(EXAMPLESDIR)/pam.d" "$(DESTDIR)$(EXAMPLESDIR)" 2>/dev/null
 	@if [ -z "$(DESTDIR)" ] && grep -qxF '$(JAILSH_PATH)' $(SHELLS) 2>/dev/null; then \
 		umask 022 && { grep -vxF '$(JAILSH_PATH)' $(SHELLS) >$(SHELLS).jailme || [ $$? = 1 ]; } && \

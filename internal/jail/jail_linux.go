@@ -122,7 +122,7 @@ func readMachine(name string) (record, error) {
 	return parseMachine(path, data)
 }
 
-// parseMachine reads LEADER= and, where machined records it (systemd 257;
+// parseMachine reads LEADER= and, where machined records it (newer systemd;
 // Debian 12's 252 does not), LEADER_PIDFDID=: the leader's pidfd inode,
 // which identifies the process itself, not just its pid.
 func parseMachine(path string, data []byte) (record, error) {
