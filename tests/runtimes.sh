@@ -111,8 +111,12 @@ landing() {
 # (daemons' threads) may take the pid first: then try again.
 reuse_pid() {
 	local want=$1 i j child
-	for j in $(seq 100); do [ -e "/proc/$want" ] || break; sleep 0.05; done
-	[ -e "/proc/$want" ] && return 1
+	REUSE_GOT=
+	for j in $(seq 200); do [ -e "/proc/$want" ] || break; sleep 0.05; done
+	if [ -e "/proc/$want" ]; then
+		REUSE_GOT="pid $want still held by: $(tr '\0' ' ' <"/proc/$want/cmdline") ($(awk '/^State/ { print $2 }' "/proc/$want/status"))"
+		return 1
+	fi
 	for i in $(seq 20); do
 		(
 			echo $((want - 1)) >/proc/sys/kernel/ns_last_pid
@@ -130,9 +134,11 @@ reuse_pid() {
 			IMPOSTOR=$child
 			return 0
 		fi
+		REUSE_GOT="$REUSE_GOT ${child:-none}"
 		kill -KILL "$upid" 2>/dev/null
 		wait "$upid" 2>/dev/null
 	done
+	REUSE_GOT="got:$REUSE_GOT"
 	return 1
 }
 
@@ -141,7 +147,7 @@ reuse_pid() {
 stale() {
 	local label=$1 pid=$2
 	if ! reuse_pid "$pid"; then
-		fail "$label: pid $pid reused by an unrelated container" "could not get pid $pid"
+		fail "$label: pid $pid reused by an unrelated container" "could not get pid $pid: $REUSE_GOT"
 		return
 	fi
 	log_mark
@@ -269,6 +275,23 @@ podman_suite() {
 		$p rm -f -t 0 uns >/dev/null 2>&1
 	else
 		fail "podman run --uidmap" "$(tail -3 "$T/podman.out")"
+	fi
+	# podman with runc instead of crun: runc's state under its default root.
+	if command -v runc >/dev/null; then
+		if $p run -d --runtime runc --name webr --network none --cgroup-parent "/$CG" localhost/jailme-rt:1 /bin/init \
+			>"$T/podman.out" 2>&1; then
+			local rid
+			rid=$(tail -1 "$T/podman.out")
+			jail_conf "podman = webr;"
+			capture as alice "$JAILSH" -c 'cat /etc/marker'
+			check "podman --runtime runc: lands" "@status $RC: $ERR" test "$RC" = 0 -a "$OUT" = "$MARK"
+			capture "$JAILSH" -n alice
+			check "podman --runtime runc: jailsh -n names runc's state" "@$OUT" \
+				has "$OUT" "podman container \"webr\" = ${rid:0:12} .*runc state /run/runc/$rid/state.json"
+			$p rm -f -t 0 webr >/dev/null 2>&1
+		else
+			fail "podman run --runtime runc" "$(tail -3 "$T/podman.out")"
+		fi
 	fi
 	jail_conf "podman = web;"
 

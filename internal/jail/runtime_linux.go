@@ -124,7 +124,14 @@ func readDocker(name string) (record, error) {
 	if !c.State.Running || c.State.Pid == 0 {
 		return record{}, fmt.Errorf("docker container %q (%s) is stopped (%s): %w", name, short(c.ID), c.path, ErrNotRunning)
 	}
+	// A session joining a frozen cgroup would hang in it.
+	if c.State.Paused {
+		return record{}, fmt.Errorf("docker container %q (%s) is paused (%s)", name, short(c.ID), c.path)
+	}
 	rec, err := readRunc(dockerRuncRoot, c.ID)
+	if errors.Is(err, ErrNotRunning) {
+		return record{}, fmt.Errorf("docker container %q (%s): %s says running, but runc has no state: stale state (docker died?): %w", name, short(c.ID), c.path, err)
+	}
 	if err != nil {
 		return record{}, fmt.Errorf("docker container %q (%s): %w", name, short(c.ID), err)
 	}
@@ -141,6 +148,7 @@ type dockerConfig struct {
 	Name  string
 	State struct {
 		Running bool
+		Paused  bool
 		Pid     int
 	}
 	path string

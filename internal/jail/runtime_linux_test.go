@@ -85,7 +85,7 @@ func TestDocker(t *testing.T) {
 	wantErr(t, "no docker", func() error { _, err := readDocker("web"); return err }(), "is docker installed", true)
 
 	put(t, dockerContainers+"/"+dockerFixtureID+"/config.v2.json", cfg)
-	wantErr(t, "no runc state", func() error { _, err := readDocker("web"); return err }(), "state.json", true)
+	wantErr(t, "no runc state", func() error { _, err := readDocker("web"); return err }(), "says running, but runc has no state: stale state", true)
 
 	put(t, dockerRuncRoot+"/"+dockerFixtureID+"/state.json", state)
 	rec, err := readDocker("web")
@@ -106,6 +106,9 @@ func TestDocker(t *testing.T) {
 
 	put(t, dockerContainers+"/"+dockerFixtureID+"/config.v2.json", []byte(strings.Replace(string(cfg), `"Running":true`, `"Running":false`, 1)))
 	wantErr(t, "stopped", func() error { _, err := readDocker("web"); return err }(), "is stopped", true)
+
+	put(t, dockerContainers+"/"+dockerFixtureID+"/config.v2.json", []byte(strings.Replace(string(cfg), `"Paused":false`, `"Paused":true`, 1)))
+	wantErr(t, "paused", func() error { _, err := readDocker("web"); return err }(), "is paused", false)
 
 	put(t, dockerContainers+"/"+dockerFixtureID+"/config.v2.json", []byte(`{"Name":"/web"}`))
 	wantErr(t, "unknown format", func() error { _, err := readDocker("web"); return err }(), "not a docker 20.10 config.v2.json", false)
