@@ -356,6 +356,32 @@ docker_suite() {
 	# Its parent is the shim, which would reap it and tell containerd.
 	kill -KILL "$(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $2 }')" "$pid"
 	stale "docker" "$pid"
+
+	# dockerd --userns-remap: every container in its own user namespace,
+	# its state under /var/lib/docker/UID.GID.
+	echo "dockremap:x:2999:2999::/nonexistent:/usr/sbin/nologin" >>/etc/passwd
+	echo "dockremap:x:2999:" >>/etc/group
+	echo "dockremap:100000:65536" >>/etc/subuid
+	echo "dockremap:100000:65536" >>/etc/subgid
+	containerd >>"$T/containerd.log" 2>&1 &
+	CONTAINERD=$!
+	dockerd --userns-remap=dockremap --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+		--containerd=/run/containerd/containerd.sock --exec-opt native.cgroupdriver=cgroupfs \
+		--cgroup-parent="/$CG" >>"$T/dockerd.log" 2>&1 &
+	DOCKERD=$!
+	for i in $(seq 200); do
+		docker info >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	if ! docker import "$T/rootfs.tar" jailme-rt:1 >"$T/docker.out" 2>&1 ||
+		! docker run -d --name uns --network none jailme-rt:1 /bin/init >"$T/docker.out" 2>&1; then
+		fail "docker run with userns-remap" "$(tail -3 "$T/docker.out" "$T/dockerd.log")"
+		return
+	fi
+	jail_conf "docker = uns;"
+	capture as alice "$JAILSH" -c 'cat /etc/marker'
+	check "docker --userns-remap: refused with the reason" "@status $RC, out: $OUT, err: $ERR" \
+		eval '[ "$RC" != 0 ] && has "$ERR" "dockerd runs with userns-remap .*: containers in their own user namespace are not supported"'
 }
 docker_suite
 

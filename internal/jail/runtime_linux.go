@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -115,6 +116,10 @@ func readDocker(name string) (record, error) {
 		}
 	}
 	switch {
+	case len(found) == 0 && dockerRemapped():
+		// dockerd --userns-remap keeps its containers under
+		// /var/lib/docker/UID.GID: every one has its own user namespace.
+		return record{}, fmt.Errorf("docker container %q: none in %s, and dockerd runs with userns-remap (%s/UID.GID): containers in their own user namespace are not supported", name, dockerContainers, filepath.Dir(dockerContainers))
 	case len(found) == 0:
 		return record{}, fmt.Errorf("docker container %q: none in %s: %w", name, dockerContainers, ErrNotRunning)
 	case len(found) > 1:
@@ -141,6 +146,31 @@ func readDocker(name string) (record, error) {
 	}
 	rec.how = fmt.Sprintf("docker container %q = %s (%s), runc state", name, short(c.ID), c.path)
 	return rec, nil
+}
+
+// dockerRemapped reports whether docker's data root holds the UID.GID
+// directory of userns-remap.
+func dockerRemapped() bool {
+	ents, err := os.ReadDir(filepath.Dir(dockerContainers))
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		u, g, ok := strings.Cut(e.Name(), ".")
+		if ok && e.IsDir() && isDecimal(u) && isDecimal(g) {
+			return true
+		}
+	}
+	return false
+}
+
+func isDecimal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 type dockerConfig struct {

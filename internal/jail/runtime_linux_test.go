@@ -98,6 +98,10 @@ func TestDocker(t *testing.T) {
 	}
 
 	wantErr(t, "other name", func() error { _, err := readDocker("db"); return err }(), "none in", true)
+	if err := os.Mkdir(filepath.Dir(dockerContainers)+"/100000.100000", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "userns-remap", func() error { _, err := readDocker("db"); return err }(), "dockerd runs with userns-remap", false)
 	wantErr(t, "not plain", func() error { _, err := readDocker("../web"); return err }(), "not a plain name", false)
 
 	// Docker's record and runc's disagree: one of them is left over.
