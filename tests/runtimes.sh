@@ -135,10 +135,11 @@ reuse_pid() {
 			return 0
 		fi
 		REUSE_GOT="$REUSE_GOT ${child:-none}"
-		kill -KILL "$upid" 2>/dev/null
+		kill -KILL "$upid" $child 2>/dev/null
 		wait "$upid" 2>/dev/null
 	done
-	REUSE_GOT="got:$REUSE_GOT"
+	# A pid stays taken while a process has it as its group or session.
+	REUSE_GOT="got:$REUSE_GOT; pgid/sid $want: $(ps -eo pid,pgid,sid,stat,comm --no-headers | awk -v p="$want" '$2 == p || $3 == p' | tr '\n' ' ')"
 	return 1
 }
 
@@ -392,22 +393,35 @@ lxc_suite() {
 		return
 	fi
 	local pid
-	mkdir -p -m 0755 /var/lib/lxc/web
-	# No CAP_SYS_PTRACE (jailsh refuses jails that keep it); cgroups under CG.
-	cat >/var/lib/lxc/web/config <<-EOF
-		lxc.uts.name = web
-		lxc.rootfs.path = dir:$ROOTFS
-		lxc.net.0.type = empty
-		lxc.init.cmd = /bin/init
-		lxc.mount.auto = proc:mixed sys:ro
-		lxc.autodev = 1
-		lxc.cap.drop = sys_ptrace sys_module sys_rawio sys_time mac_admin mac_override
-		lxc.apparmor.profile = unconfined
-		lxc.cgroup.dir.container = $CG/lxc-web
-		lxc.cgroup.dir.monitor = $CG/lxc-monitor
-		lxc.cgroup.dir.monitor.pivot = $CG/lxc-pivot
-		lxc.hook.start-host = $REPO/etc/lxc-jailme-hook
-	EOF
+	# lxc_config NAME [LINES]: no CAP_SYS_PTRACE (jailsh refuses jails that
+	# keep it); cgroups under CG; the jailme hook.
+	lxc_config() {
+		mkdir -p -m 0755 "/var/lib/lxc/$1"
+		cat >"/var/lib/lxc/$1/config" <<-EOF
+			lxc.uts.name = $1
+			lxc.rootfs.path = dir:$ROOTFS
+			lxc.net.0.type = empty
+			lxc.init.cmd = /bin/init
+			lxc.mount.auto = proc:mixed sys:ro
+			lxc.autodev = 1
+			lxc.cap.drop = sys_ptrace sys_module sys_rawio sys_time mac_admin mac_override
+			lxc.apparmor.profile = unconfined
+			lxc.cgroup.dir.container = $CG/lxc-$1
+			lxc.cgroup.dir.monitor = $CG/lxc-monitor-$1
+			lxc.cgroup.dir.monitor.pivot = $CG/lxc-pivot
+			lxc.hook.start-host = $REPO/etc/lxc-jailme-hook
+			${2:-}
+		EOF
+	}
+	lxc_config web
+	lxc_config uns "lxc.idmap = u 0 100000 65536
+lxc.idmap = g 0 100000 65536"
+	if lxc-start -n uns -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
+		userns "lxc" "lxc = uns;" "$(lxc-info -pH -n uns)"
+		lxc-stop -k -n uns >/dev/null 2>&1
+	else
+		fail "lxc-start with lxc.idmap" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"
+	fi
 	if ! lxc-start -n web -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
 		fail "lxc-start" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"
 		return

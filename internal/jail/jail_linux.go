@@ -186,7 +186,10 @@ func parsePid(file, s string) (int, error) {
 func pin(c *config.Jail, rec record) (*Jail, error) {
 	pid, source := rec.pid, rec.source
 	pidfd, err := unix.PidfdOpen(pid, 0)
-	if errors.Is(err, unix.ESRCH) {
+	// EINVAL (older kernels) or ENOENT (newer ones) for a valid pid: the
+	// kernel still holds the pid (being released, or some process's group
+	// or session id) but no process has it any more.
+	if errors.Is(err, unix.ESRCH) || errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL) {
 		return nil, errorf(c.Name, "pid %d from %s: no such process, stale state: %w", pid, source, ErrNotRunning)
 	}
 	if err != nil {
