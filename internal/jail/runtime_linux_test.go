@@ -3,9 +3,11 @@ package jail
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"jailme.dev/jailme/internal/config"
@@ -222,4 +224,24 @@ func TestRuntimeStatePinned(t *testing.T) {
 	if !errors.As(err, &je) || je.Jail != "web" {
 		t.Errorf("%v is not a *Error for jail web", err)
 	}
+}
+
+// A removed container's pid may stay taken without a process: as the
+// process group of a survivor. pidfd_open then fails with ENOENT (EINVAL on
+// older kernels), which must read as "not running", not as an error of ours.
+func TestPidWithoutProcessIsNotRunning(t *testing.T) {
+	stateTree(t)
+	cmd := exec.Command("/bin/sh", "-c", "sleep 60 </dev/null >/dev/null 2>&1 & exit 0")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Run(); err != nil { // reaped: only the group is left
+		t.Fatal(err)
+	}
+	leader := cmd.Process.Pid
+	defer syscall.Kill(-leader, syscall.SIGKILL)
+	if err := syscall.Kill(-leader, 0); err != nil {
+		t.Skipf("no process left in group %d: %v", leader, err)
+	}
+	put(t, crunRoot+"/c1/status", []byte(`{"pid":`+strconv.Itoa(leader)+`,"process-start-time":1}`))
+	_, err := Locate(&config.Jail{Name: "web", OCI: "c1"})
+	wantErr(t, "group leader gone", err, "stale state", true)
 }
