@@ -118,6 +118,9 @@ reuse_pid() {
 		return 1
 	fi
 	for i in $(seq 20); do
+		# The subshell's own pid must not be the one wanted: move the
+		# counter away first, then back for the unshare's child.
+		echo $((want + 1000)) >/proc/sys/kernel/ns_last_pid
 		(
 			echo $((want - 1)) >/proc/sys/kernel/ns_last_pid
 			exec setpriv --bounding-set -sys_ptrace unshare --mount --pid --uts --ipc --net --fork --propagation private \
