@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"jailme.dev/jailme/internal/config"
 )
 
@@ -245,4 +247,37 @@ func TestPidWithoutProcessIsNotRunning(t *testing.T) {
 	put(t, crunRoot+"/c1/status", []byte(`{"pid":`+strconv.Itoa(leader)+`,"process-start-time":1}`))
 	_, err := Locate(&config.Jail{Name: "web", OCI: "c1"})
 	wantErr(t, "group leader gone", err, "stale state", true)
+}
+
+// machined's LEADER_PIDFDID= names the process itself: the pidfd jailsh
+// opens must have that id (its pidfs inode number).
+func TestCheckPidfdID(t *testing.T) {
+	cmd := exec.Command("/bin/sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	pidfd, err := unix.PidfdOpen(cmd.Process.Pid, 0)
+	if err != nil {
+		t.Skipf("pidfd_open: %v", err)
+	}
+	defer unix.Close(pidfd)
+	var st unix.Stat_t
+	if err := unix.Fstat(pidfd, &st); err != nil {
+		t.Fatal(err)
+	}
+	var self unix.Stat_t
+	if fd, err := unix.PidfdOpen(os.Getpid(), 0); err == nil {
+		unix.Fstat(fd, &self)
+		unix.Close(fd)
+	}
+	if self.Ino == st.Ino {
+		t.Skip("no pidfs (Linux < 6.9): every pidfd has the same inode")
+	}
+	rec := record{source: "/run/systemd/machines/web", pid: cmd.Process.Pid, pidfdID: st.Ino}
+	if err := checkPidfdID(pidfd, rec); err != nil {
+		t.Errorf("its own id: %v", err)
+	}
+	rec.pidfdID = self.Ino // another process's id for the same pid
+	wantErr(t, "another process's id", checkPidfdID(pidfd, rec), "stale state, the pid was reused", true)
 }
