@@ -15,7 +15,7 @@ JAILME_VERSION ?= $(shell v=$$(git describe --tags --always --dirty 2>/dev/null)
 	else echo "$$v"; fi)
 GOFLAGS_BUILD = -trimpath -ldflags "-s -w -X main.version=$(JAILME_VERSION)"
 
-.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout sshd fleet installcheck manlint demo test clean deps version package-test
+.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout sshd fleet runtimes installcheck manlint demo test clean deps version package-test
 
 all: jailsh pam
 
@@ -78,7 +78,11 @@ confine: all
 fleet: all
 	bash tests/fleet.sh
 
-test: deps vet unit fuzz integration confine e2e lockout sshd fleet installcheck package-test manlint
+# Jails by container name with the real runc, crun, podman and docker (issue 12).
+runtimes: all
+	bash tests/runtimes.sh
+
+test: deps vet unit fuzz integration confine e2e lockout sshd fleet runtimes installcheck package-test manlint
 
 installcheck: all
 	JAILME_BUILD=$(CURDIR)/$(BUILD) bash tests/install.sh
@@ -150,6 +154,7 @@ install:
 	$(INSTALL) $(OWNER) -m 0644 jailsh/jailsh.8 pam_jailme/pam_jailme.8 "$(DESTDIR)$(MANDIR)/man8/"
 	$(INSTALL) $(OWNER) -m 0644 etc/jailme.conf.5 "$(DESTDIR)$(MANDIR)/man5/"
 	$(INSTALL) $(OWNER) -m 0644 etc/jailme.conf "$(DESTDIR)$(EXAMPLESDIR)/"
+	$(INSTALL) $(OWNER) -m 0755 etc/lxc-jailme-hook "$(DESTDIR)$(EXAMPLESDIR)/"
 	$(INSTALL) $(OWNER) -m 0644 $(addprefix etc/pam.d/,$(PAM_SNIPPETS)) "$(DESTDIR)$(EXAMPLESDIR)/pam.d/"
 	$(INSTALL) -d "$(DESTDIR)$(EXAMPLESDIR)/sshd_config.d"
 	$(INSTALL) $(OWNER) -m 0644 etc/ssh/sshd_config.d/jailme.conf "$(DESTDIR)$(EXAMPLESDIR)/sshd_config.d/"
@@ -188,7 +193,7 @@ uninstall: uninstall-check
 	@pamdir='$(PAMDIR)'; set -x; \
 	rm -f "$(DESTDIR)$(JAILSH_PATH)" "$(DESTDIR)$$pamdir/pam_jailme.so"
 	rm -f "$(DESTDIR)$(MANDIR)/man8/jailsh.8" "$(DESTDIR)$(MANDIR)/man8/pam_jailme.8" "$(DESTDIR)$(MANDIR)/man5/jailme.conf.5"
-	rm -f "$(DESTDIR)$(EXAMPLESDIR)/jailme.conf" $(addprefix "$(DESTDIR)$(EXAMPLESDIR)/pam.d/,$(addsuffix ",$(PAM_SNIPPETS)))
+	rm -f "$(DESTDIR)$(EXAMPLESDIR)/jailme.conf" "$(DESTDIR)$(EXAMPLESDIR)/lxc-jailme-hook" $(addprefix "$(DESTDIR)$(EXAMPLESDIR)/pam.d/,$(addsuffix ",$(PAM_SNIPPETS)))
 	rm -f "$(DESTDIR)$(EXAMPLESDIR)/sshd_config.d/jailme.conf"
 	-rmdir "$(DESTDIR)$(EXAMPLESDIR)/pam.d" "$(DESTDIR)$(EXAMPLESDIR)/sshd_config.d" "$(DESTDIR)$(EXAMPLESDIR)" 2>/dev/null
 	@if [ -z "$(DESTDIR)" ] && cmp -s etc/ssh/sshd_config.d/jailme.conf $(SSHD_DROPIN); then \

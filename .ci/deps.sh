@@ -9,6 +9,8 @@ pkgs="gcc libc6-dev make libpam0g-dev openssh-server openssh-client pamtester bu
 # inside the suite's private namespaces. Never libpam-ldapd or libpam-sss:
 # their postinst runs pam-auth-update on the real /etc/pam.d.
 pkgs="$pkgs slapd ldap-utils nslcd libnss-ldapd"
+# tests/runtimes.sh: the container runtimes Debian 12 ships (jq edits the OCI spec)
+pkgs="$pkgs runc crun podman docker.io containerd lxc jq"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -452,6 +452,10 @@ default deny
 jail web { pidfile = "/run/jails/web.pid"; allow_setuid = true; shell = "/bin/ksh"; }
 jail build { machine = "build"; groups = subset; allow_root = true; users = directory; }
 jail ftp { path = "/usr/jail/ftp"; }
+jail d { docker = "web"; }
+jail p { podman = "build"; }
+jail o { oci = "c1"; oci_root = "/run/crun"; }
+jail l { lxc = "dev"; }
 `
 	cfg, err := config.Parse("/etc/jailme.conf", []byte(in))
 	if err != nil {

@@ -66,12 +66,13 @@ func configWarnings(cfg *config.Config, user, group func(string) error) []string
 
 // sourceWarning says when a jail is found in a way this platform lacks.
 func sourceWarning(jc *config.Jail) string {
-	linux := jc.Pidfile != "" || jc.Machine != "" || jc.Path != ""
+	linux := jc.Pidfile != "" || jc.Machine != "" || jc.Path != "" || jc.Docker != "" ||
+		jc.Podman != "" || jc.OCI != "" || jc.LXC != ""
 	switch {
 	case runtime.GOOS == "linux" && !linux:
-		return fmt.Sprintf("%s: jail %s names a FreeBSD jail (no pidfile, machine or path): it cannot be found on Linux", jc.Pos, jc.Name)
+		return fmt.Sprintf("%s: jail %s names a FreeBSD jail (no pidfile, machine, docker, podman, oci, lxc or path): it cannot be found on Linux", jc.Pos, jc.Name)
 	case runtime.GOOS == "freebsd" && linux:
-		return fmt.Sprintf("%s: jail %s uses a Linux source (pidfile, machine or path): on FreeBSD a jail is found by name or jid", jc.Pos, jc.Name)
+		return fmt.Sprintf("%s: jail %s uses a Linux source (pidfile, machine, docker, podman, oci, lxc or path): on FreeBSD a jail is found by name or jid", jc.Pos, jc.Name)
 	}
 	return ""
 }
@@ -97,6 +98,17 @@ func dumpConfig(w io.Writer, cfg *config.Config) {
 			fmt.Fprintf(w, "\tpidfile = %s;\n", strconv.Quote(jc.Pidfile))
 		case jc.Machine != "":
 			fmt.Fprintf(w, "\tmachine = %s;\n", strconv.Quote(jc.Machine))
+		case jc.Docker != "":
+			fmt.Fprintf(w, "\tdocker = %s;\n", strconv.Quote(jc.Docker))
+		case jc.Podman != "":
+			fmt.Fprintf(w, "\tpodman = %s;\n", strconv.Quote(jc.Podman))
+		case jc.OCI != "":
+			fmt.Fprintf(w, "\toci = %s;\n", strconv.Quote(jc.OCI))
+			if jc.OCIRoot != "" {
+				fmt.Fprintf(w, "\toci_root = %s;\n", strconv.Quote(jc.OCIRoot))
+			}
+		case jc.LXC != "":
+			fmt.Fprintf(w, "\tlxc = %s;\n", strconv.Quote(jc.LXC))
 		case jc.Path != "":
 			fmt.Fprintf(w, "\tpath = %s;\n", strconv.Quote(jc.Path))
 		case jc.JID != 0:

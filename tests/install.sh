@@ -118,6 +118,7 @@ expect_tree() {
 	say "$r$p/share/man/man8/pam_jailme.8 644 $REPO/pam_jailme/pam_jailme.8"
 	say "$r$p/share/man/man5/jailme.conf.5 644 $REPO/etc/jailme.conf.5"
 	say "$r$p/share/examples/jailme/jailme.conf 644 $REPO/etc/jailme.conf"
+	say "$r$p/share/examples/jailme/lxc-jailme-hook 755 $REPO/etc/lxc-jailme-hook"
 	for f in "$REPO"/etc/pam.d/*; do
 		say "$r$p/share/examples/jailme/pam.d/${f##*/} 644 $f"
 	done

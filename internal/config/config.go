@@ -46,11 +46,17 @@ func (p Pos) String() string {
 }
 
 // Jail is one `jail NAME { ... }` block. At most one of Pidfile, Machine,
-// Path and JID is set; none set means the FreeBSD jail called Name.
+// Docker, Podman, OCI, LXC, Path and JID is set; none set means the FreeBSD
+// jail called Name.
 type Jail struct {
 	Name        string
 	Pidfile     string // Linux: pidfile holding the pid of the jail's init
 	Machine     string // Linux: systemd-nspawn machine
+	Docker      string // Linux: docker container name
+	Podman      string // Linux: podman container name
+	OCI         string // Linux: runc or crun container id
+	OCIRoot     string // Linux: the runtime's --root for OCI ("": /run/runc, then /run/crun)
+	LXC         string // Linux: LXC container whose start-host hook writes its pidfile
 	Path        string // Linux: plain chroot directory (no namespaces)
 	JID         int    // FreeBSD: jid = N (0: by name)
 	Groups      GroupPolicy

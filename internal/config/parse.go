@@ -452,7 +452,11 @@ func (p *parser) includeDirective(kw token) error {
 }
 
 // locators are the keys that say where the jail is; at most one per jail.
-var locators = map[string]bool{"pidfile": true, "machine": true, "path": true, "jid": true}
+var locators = map[string]bool{"pidfile": true, "machine": true, "path": true, "jid": true,
+	"docker": true, "podman": true, "oci": true, "lxc": true}
+
+// locatorList names them in error messages.
+const locatorList = "pidfile, machine, docker, podman, oci, lxc, path, jid"
 
 func (p *parser) jail(kw token) error {
 	name, err := p.value("a jail name")
@@ -498,8 +502,8 @@ func (p *parser) jail(kw token) error {
 		seen[key.text] = key.pos
 		if locators[key.text] {
 			if locator != nil {
-				return p.errorf(key.pos, "jail %s: %s and %s (at %s) both locate the jail; use one of pidfile, machine, path, jid",
-					j.Name, key.text, locator.text, locator.pos)
+				return p.errorf(key.pos, "jail %s: %s and %s (at %s) both locate the jail; use one of %s",
+					j.Name, key.text, locator.text, locator.pos, locatorList)
 			}
 			k := key
 			locator = &k
@@ -532,6 +536,9 @@ func (p *parser) jail(kw token) error {
 	if err := p.end("jail " + j.Name); err != nil {
 		return err
 	}
+	if j.OCIRoot != "" && j.OCI == "" {
+		return p.errorf(seen["oci_root"], "jail %s: oci_root without oci", j.Name)
+	}
 	p.cfg.Jails[j.Name] = j
 	p.cfg.Order = append(p.cfg.Order, j.Name)
 	return nil
@@ -539,7 +546,8 @@ func (p *parser) jail(kw token) error {
 
 var (
 	directives = []string{"user", "group", "default", "jail", ".include", "log", "lookup_timeout"}
-	keys       = []string{"pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell", "users"}
+	keys       = []string{"pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell", "users",
+		"docker", "podman", "oci", "oci_root", "lxc"}
 )
 
 func knownKey(k string) bool { return slices.Contains(keys, k) }
@@ -594,6 +602,23 @@ func (p *parser) setKey(j *Jail, key string, v token) error {
 			return p.errorf(v.pos, "invalid machine name %q", v.text)
 		}
 		j.Machine = v.text
+	case "docker", "podman", "oci", "lxc":
+		// Container names and ids: a path component in the runtimes' state.
+		if !validName(v.text) {
+			return p.errorf(v.pos, "invalid %s name %q", key, v.text)
+		}
+		switch key {
+		case "docker":
+			j.Docker = v.text
+		case "podman":
+			j.Podman = v.text
+		case "oci":
+			j.OCI = v.text
+		case "lxc":
+			j.LXC = v.text
+		}
+	case "oci_root":
+		j.OCIRoot, err = p.absPath(key, v)
 	case "jid":
 		j.JID, err = p.jid(v)
 	case "groups":

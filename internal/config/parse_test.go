@@ -28,6 +28,10 @@ jail build { machine = "build"; groups = subset; allow_root = false; }
 jail ftp   { path = "/usr/jail/ftp"; }
 jail www   { }
 jail three { jid = 3; allow_setuid = yes; allow_root = true; shell = "/bin/ksh" }
+jail d { docker = web; }
+jail p { podman = "web-1"; }
+jail o { oci = c1; oci_root = "/run/crun/"; }
+jail l { lxc = web; }
 `,
 			rules: []Rule{
 				{ByUser, "alice", []string{"web"}, Pos{f, 2, 1}},
@@ -40,6 +44,10 @@ jail three { jid = 3; allow_setuid = yes; allow_root = true; shell = "/bin/ksh" 
 				{Name: "ftp", Path: "/usr/jail/ftp", Pos: Pos{f, 7, 1}},
 				{Name: "www", Pos: Pos{f, 8, 1}},
 				{Name: "three", JID: 3, AllowSetuid: true, AllowRoot: true, Shell: "/bin/ksh", Pos: Pos{f, 9, 1}},
+				{Name: "d", Docker: "web", Pos: Pos{f, 10, 1}},
+				{Name: "p", Podman: "web-1", Pos: Pos{f, 11, 1}},
+				{Name: "o", OCI: "c1", OCIRoot: "/run/crun", Pos: Pos{f, 12, 1}},
+				{Name: "l", LXC: "web", Pos: Pos{f, 13, 1}},
 			},
 		},
 		{
@@ -173,13 +181,20 @@ func TestParseBad(t *testing.T) {
 		{"jail a { path = ; }\n", `t.conf:1:17: expected a value for path, got ";"`},
 		{"jail a { path = \"/x\" groups = strict; }\n", `t.conf:1:22: expected ; after path value, got "groups"`},
 		{"jail a { groups = strict; groups = subset; }\n", "t.conf:1:27: duplicate key groups in jail a (first at t.conf:1:10)"},
-		{"jail a {\n pidfile = \"/p\";\n path = \"/x\";\n}\n", "t.conf:3:2: jail a: path and pidfile (at t.conf:2:2) both locate the jail; use one of pidfile, machine, path, jid"},
-		{"jail a { jid = 3; machine = m; }\n", "t.conf:1:19: jail a: machine and jid (at t.conf:1:10) both locate the jail; use one of pidfile, machine, path, jid"},
+		{"jail a {\n pidfile = \"/p\";\n path = \"/x\";\n}\n", "t.conf:3:2: jail a: path and pidfile (at t.conf:2:2) both locate the jail; use one of pidfile, machine, docker, podman, oci, lxc, path, jid"},
+		{"jail a { jid = 3; machine = m; }\n", "t.conf:1:19: jail a: machine and jid (at t.conf:1:10) both locate the jail; use one of pidfile, machine, docker, podman, oci, lxc, path, jid"},
 		{"jail a { path = \"x\"; }\n", `t.conf:1:17: path must be an absolute path, not "x"`},
 		{"jail a { pidfile = \"\"; }\n", `t.conf:1:20: pidfile must be an absolute path, not ""`},
 		{"jail a { shell = sh; }\n", `t.conf:1:18: shell must be an absolute path, not "sh"`},
 		{"jail a { path = \"/j/../etc\"; }\n", `t.conf:1:17: path must not contain "..": "/j/../etc"`},
 		{"jail a { machine = \"a/b\"; }\n", `t.conf:1:20: invalid machine name "a/b"`},
+		{"jail a { docker = \"a/b\"; }\n", `t.conf:1:19: invalid docker name "a/b"`},
+		{"jail a { podman = \"..\"; }\n", `t.conf:1:19: invalid podman name ".."`},
+		{"jail a { lxc = \"-x\"; }\n", `t.conf:1:16: invalid lxc name "-x"`},
+		{"jail a { docker = web; podman = web; }\n", "t.conf:1:24: jail a: podman and docker (at t.conf:1:10) both locate the jail; use one of pidfile, machine, docker, podman, oci, lxc, path, jid"},
+		{"jail a { oci = c1; lxc = c1; }\n", "t.conf:1:20: jail a: lxc and oci (at t.conf:1:10) both locate the jail; use one of pidfile, machine, docker, podman, oci, lxc, path, jid"},
+		{"jail a { oci_root = \"/run/runc\"; docker = web; }\n", "t.conf:1:10: jail a: oci_root without oci"},
+		{"jail a { oci = c1; oci_root = \"run/crun\"; }\n", `t.conf:1:31: oci_root must be an absolute path, not "run/crun"`},
 		{"jail a { jid = 0; }\n", `t.conf:1:16: jid must be a positive integer, not "0"`},
 		{"jail a { jid = -1; }\n", `t.conf:1:16: jid must be a positive integer, not "-1"`},
 		{"jail a { jid = 03; }\n", `t.conf:1:16: jid must be a positive integer, not "03"`},

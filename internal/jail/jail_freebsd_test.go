@@ -25,6 +25,10 @@ func TestLocateLinuxKeys(t *testing.T) {
 		{"pidfile", config.Jail{Name: "www", Pidfile: "/run/www.pid", Pos: pos}},
 		{"machine", config.Jail{Name: "www", Machine: "www", Pos: pos}},
 		{"path", config.Jail{Name: "www", Path: "/srv/www", Pos: pos}},
+		{"docker", config.Jail{Name: "www", Docker: "www", Pos: pos}},
+		{"podman", config.Jail{Name: "www", Podman: "www", Pos: pos}},
+		{"oci", config.Jail{Name: "www", OCI: "www", Pos: pos}},
+		{"lxc", config.Jail{Name: "www", LXC: "www", Pos: pos}},
 	} {
 		j, err := Locate(&tc.c)
 		if err == nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -57,7 +58,7 @@ const (
 func Locate(c *config.Jail) (*Jail, error) {
 	switch {
 	case c.JID != 0:
-		return nil, errorf(c.Name, "%s: jid is for FreeBSD jails; on Linux use pidfile, machine or path", c.Pos)
+		return nil, errorf(c.Name, "%s: jid is for FreeBSD jails; on Linux use pidfile, machine, docker, podman, oci, lxc or path", c.Pos)
 	case c.Path != "":
 		return locatePath(c)
 	case c.Pidfile != "":
@@ -66,14 +67,27 @@ func Locate(c *config.Jail) (*Jail, error) {
 			return nil, &Error{Jail: c.Name, Err: err}
 		}
 		return pin(c, rec)
-	case c.Machine != "":
-		rec, err := readMachine(c.Machine)
-		if err != nil {
-			return nil, &Error{Jail: c.Name, Err: err}
-		}
-		return pin(c, rec)
 	}
-	return nil, errorf(c.Name, "%s: no pidfile, machine or path: Linux cannot locate it", c.Pos)
+	var read func() (record, error)
+	switch {
+	case c.Machine != "":
+		read = func() (record, error) { return readMachine(c.Machine) }
+	case c.Docker != "":
+		read = func() (record, error) { return readDocker(c.Docker) }
+	case c.Podman != "":
+		read = func() (record, error) { return readPodman(c.Podman) }
+	case c.OCI != "":
+		read = func() (record, error) { return readOCI(c.OCIRoot, c.OCI) }
+	case c.LXC != "":
+		read = func() (record, error) { return readLXC(c.LXC) }
+	default:
+		return nil, errorf(c.Name, "%s: no pidfile, machine, docker, podman, oci, lxc or path: Linux cannot locate it", c.Pos)
+	}
+	rec, err := read()
+	if err != nil {
+		return nil, &Error{Jail: c.Name, Err: err}
+	}
+	return pin(c, rec)
 }
 
 // locatePath opens a chroot directory. It must be root-owned and not
@@ -105,20 +119,41 @@ func readMachine(name string) (record, error) {
 	if err != nil {
 		return record{}, err
 	}
+	return parseMachine(path, data)
+}
+
+// parseMachine reads LEADER= and, where machined records it (newer systemd;
+// Debian 12's 252 does not), LEADER_PIDFDID=: the leader's pidfd inode,
+// which identifies the process itself, not just its pid.
+func parseMachine(path string, data []byte) (record, error) {
+	rec := record{source: path, how: "machined"}
 	for _, line := range strings.Split(string(data), "\n") {
 		if v, ok := strings.CutPrefix(line, "LEADER="); ok {
 			pid, err := parsePid(path, v)
 			if err != nil {
 				return record{}, err
 			}
-			fi, err := os.Lstat(path)
-			if err != nil {
-				return record{}, fmt.Errorf("%s: %w", path, err)
+			rec.pid = pid
+		}
+		if v, ok := strings.CutPrefix(line, "LEADER_PIDFDID="); ok {
+			id, err := strconv.ParseUint(v, 10, 64)
+			if err != nil || id == 0 || v[0] < '0' || v[0] > '9' {
+				return record{}, fmt.Errorf("%s: LEADER_PIDFDID=%q is not a pidfd id", path, v)
 			}
-			return record{source: path, pid: pid, written: fi.ModTime()}, nil
+			rec.pidfdID = id
 		}
 	}
-	return record{}, fmt.Errorf("%s: no LEADER= line", path)
+	if rec.pid == 0 {
+		return record{}, fmt.Errorf("%s: no LEADER= line", path)
+	}
+	if rec.pidfdID == 0 {
+		fi, err := os.Lstat(path)
+		if err != nil {
+			return record{}, fmt.Errorf("%s: %w", path, err)
+		}
+		rec.written = fi.ModTime()
+	}
+	return rec, nil
 }
 
 // readRootFile reads root-owned state; a missing file means the jail is
@@ -151,17 +186,26 @@ func parsePid(file, s string) (int, error) {
 func pin(c *config.Jail, rec record) (*Jail, error) {
 	pid, source := rec.pid, rec.source
 	pidfd, err := unix.PidfdOpen(pid, 0)
-	if errors.Is(err, unix.ESRCH) {
-		return nil, errorf(c.Name, "pid %d from %s: %w", pid, source, ErrNotRunning)
+	// EINVAL (older kernels) or ENOENT (newer ones) for a valid pid: the
+	// kernel still holds the pid (being released, or some process's group
+	// or session id) but no process has it any more.
+	if errors.Is(err, unix.ESRCH) || errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL) {
+		return nil, errorf(c.Name, "pid %d from %s: no such process, stale state: %w", pid, source, ErrNotRunning)
 	}
 	if err != nil {
 		return nil, errorf(c.Name, "pidfd_open(%d): %w", pid, err)
 	}
 	j := &Jail{name: c.Name, cfg: c, pid: pid, source: source, pidfd: pidfd, rec: rec}
+	if rec.pidfdID != 0 {
+		if err := checkPidfdID(pidfd, rec); err != nil {
+			j.Close()
+			return nil, &Error{Jail: c.Name, Err: err}
+		}
+	}
 	if err := j.open(); err != nil {
 		j.Close()
 		if errors.Is(err, unix.ESRCH) || errors.Is(err, unix.ENOENT) {
-			return nil, errorf(c.Name, "pid %d from %s: %w (%v)", pid, source, ErrNotRunning, err)
+			return nil, errorf(c.Name, "pid %d from %s: stale state: %w (%v)", pid, source, ErrNotRunning, err)
 		}
 		return nil, &Error{Jail: c.Name, Err: err}
 	}
@@ -249,11 +293,26 @@ func (j *Jail) alive() error {
 // Root is the jail's root directory, for reading its files by fd.
 func (j *Jail) Root() *os.File { return j.root }
 
+// String says where the jail was found and why it is trusted (jailsh -n).
 func (j *Jail) String() string {
 	if j.pid == 0 {
 		return fmt.Sprintf("%s (path %s)", j.name, j.source)
 	}
-	return fmt.Sprintf("%s (pid %d from %s)", j.name, j.pid, j.source)
+	from := j.source
+	if j.rec.how != "" {
+		from = j.rec.how + " " + j.source
+	}
+	var why string
+	switch {
+	case j.rec.pidfdID != 0:
+		why = fmt.Sprintf("pidfd id %d as recorded", j.rec.pidfdID)
+	case j.rec.start != 0:
+		why = "start time as recorded"
+	case !j.rec.written.IsZero():
+		why = "started before the state was written " + j.rec.written.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("%s (pid %d from %s; start time %d: %s, init of its pid namespace, root not the host's)",
+		j.name, j.pid, from, j.start, why)
 }
 
 // Where is the short form for the audit line.

@@ -27,6 +27,8 @@ type record struct {
 	pid     int       // host pid
 	start   uint64    // field 22 of /proc/PID/stat the state recorded; 0: none
 	written time.Time // the state's mtime: without start, the init must be older
+	pidfdID uint64    // the pidfd inode (pidfs) the state recorded; 0: none
+	how     string    // which runtime's state led there, for jailsh -n
 }
 
 // userHZ is the unit of /proc/PID/stat's start time (USER_HZ, sysconf
