@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"jailme.dev/jailme/internal/userdb"
 )
@@ -269,6 +270,34 @@ func lookupHere(k Key) (Answer, error) {
 	return a, err
 }
 
+// readSmall reads a file of at most max bytes through a blocking fd:
+// os.ReadFile would start Go's netpoller and leave its epoll fd and
+// eventfd in the host process (sshd, login, su: pam_jailme).
+func readSmall(file string, max int) ([]byte, error) {
+	fd, err := unix.Open(file, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	var data []byte
+	buf := make([]byte, 8192)
+	for {
+		n, err := unix.Read(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return data, nil
+		}
+		if data = append(data, buf[:n]...); len(data) > max {
+			return nil, fmt.Errorf("%s: larger than %d bytes", file, max)
+		}
+	}
+}
+
 // nsswitchFile is the host's NSS configuration; tests point it elsewhere.
 var nsswitchFile = "/etc/nsswitch.conf"
 
@@ -283,8 +312,8 @@ var localSources = map[string]bool{"files": true, "systemd": true}
 // a line is missing (glibc then uses defaults that may include nis), the
 // helper is used.
 func localOnly(file string) bool {
-	data, err := os.ReadFile(file)
-	if err != nil || len(data) > 1<<20 {
+	data, err := readSmall(file, 1<<20)
+	if err != nil {
 		return false
 	}
 	seen := map[string]bool{}
