@@ -24,8 +24,6 @@
 package directory
 
 import (
-	"golang.org/x/sys/unix"
-
 	"bufio"
 	"fmt"
 	"io"
@@ -33,6 +31,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"golang.org/x/sys/unix"
 
 	"jailme.dev/jailme/internal/userdb"
 )
