@@ -300,9 +300,8 @@ func Decide(f Facts, req Request) *Decision {
 			d.adopt(e)
 			allowed = true
 			if jc != a.Jails[0] && req.Jail == "" {
-				d.Selected = "any" // the module, seeing no selection
-			}
-			if jc != a.Jails[0] && req.Jail == "" {
+				// The module, seeing no selection, let a later jail decide.
+				d.Selected = "any"
 				d.Warnings = append(d.Warnings, fmt.Sprintf("the default jail %s refuses %s: a login that selects no jail will be refused by jailsh (%s)",
 					a.Jails[0].Name, u.Name, joinMsgs(refused)))
 			}
