@@ -271,6 +271,14 @@ func (j *Jail) spawn(s *Session, term *terminal) (int, error) {
 		},
 	}
 	if cg.v2fd >= 0 {
+		// The kernel checks CLONE_INTO_CGROUP against this thread's
+		// fsuid (write access to cgroup.procs), which enterHome left
+		// the user's: back to root's, which the child replaces anyway.
+		unix.Setfsuid(0)
+		unix.Setfsgid(0)
+		if fsuid, _ := unix.SetfsuidRetUid(-1); fsuid != 0 {
+			return 0, fmt.Errorf("setfsuid(0) did not stick: %d", fsuid)
+		}
 		attr.Sys.UseCgroupFD, attr.Sys.CgroupFD = true, cg.v2fd
 	}
 	// Only now, and only this thread, enters the jail's v1 cgroups: the
