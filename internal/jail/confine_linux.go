@@ -214,7 +214,18 @@ func (j *Jail) checkConfinable() error {
 // for a tracer without CAP_SYS_PTRACE in the jail's user namespace (ours).
 // A single-threaded attach stage that runs no host file in the jail's pid
 // namespace (DESIGN.md) lifts this.
-var errPtrace = fmt.Errorf("%w: the jail's init keeps CAP_SYS_PTRACE in its bounding set: a process in the jail could open the host's jailsh through /proc/PID/exe or trace the session before it executes, which shares memory with host root; drop sys_ptrace from the container's capabilities", ErrConfine)
+//
+// A type rather than a fmt.Errorf value: a package-level fmt.Errorf runs
+// at init, in every process that loads pam_jailme.so (issue 16).
+var errPtrace error = ptraceError{}
+
+type ptraceError struct{}
+
+func (ptraceError) Error() string {
+	return ErrConfine.Error() + ": the jail's init keeps CAP_SYS_PTRACE in its bounding set: a process in the jail could open the host's jailsh through /proc/PID/exe or trace the session before it executes, which shares memory with host root; drop sys_ptrace from the container's capabilities"
+}
+
+func (ptraceError) Unwrap() error { return ErrConfine }
 
 func slicesContains(ls []cgroupLine, c cgroupLine) bool {
 	for _, l := range ls {
