@@ -225,6 +225,9 @@ hold() {
 		thr=$(awk '$1 == "Threads:" { print $2 }' "/proc/$par/status")
 		anon=$(awk '$1 == "Anonymous:" { print $2 }' "/proc/$par/smaps_rollup")
 		cp "/proc/$par/smaps" "$T/smaps-$label" 2>/dev/null
+		for i in /proc/"$par"/task/*; do
+			echo "$(cat "$i/comm") $(cat "$i/wchan") $(cut -d' ' -f1 "$i/syscall")"
+		done >"$T/threads-$label" 2>/dev/null
 		echo "$pss $priv $thr $( [ -n "$CGP" ] && echo $(($(cat "$CGP/pids.current") - pids0)) || echo -) $( [ -n "$CGM" ] && echo $((($(cat "$CGM/memory.usage_in_bytes") - mem0) / 1024)) || echo -) $anon $(cat "/proc/$par/comm")"
 		kill -TERM "$p"
 	fi
@@ -254,7 +257,10 @@ part session && {
 			"$(calc "$jp / 1024" "%.2f MB") ($(calc "$jv / 1024" "%.2f MB"); anon $(calc "$(colmed "$T/sess-jailsh" 6) / 1024" "%.2f MB")), $jt thr" \
 			"$(calc "$np / 1024" "%.2f MB") ($(calc "$nv / 1024" "%.2f MB"); anon $(calc "$(colmed "$T/sess-nsenter" 6) / 1024" "%.2f MB")), $nt thr nsenter" \
 			"$(calc "$jp / $np" %.1f)x PSS" "<= 1 MB private" "$(met "$jv <= 1024")"
-		cp "$T/smaps-jailsh" "$BD/smaps-jailsh.txt" # for the breakdown in BENCHMARKS.md
+		# for the breakdown in BENCHMARKS.md: the last session's smaps, and
+		# per thread: wchan and the system call it waits in
+		cp "$T/smaps-jailsh" "$BD/smaps-jailsh.txt"
+		cp "$T/threads-jailsh" "$BD/threads-jailsh.txt"
 	else
 		row "open session, host cost" "failed" "" "" "<= 1 MB private" "NO"
 		FAIL=$((FAIL + 1))
