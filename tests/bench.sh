@@ -42,6 +42,9 @@ BENCH_SSH_N=${BENCH_SSH_N:-100}
 BENCH_PAR_N=${BENCH_PAR_N:-300}
 BENCH_GOCOUNT=${BENCH_GOCOUNT:-5}
 BENCH_OUT=${BENCH_OUT:-$REPO/build/bench.txt}
+BENCH_PARTS=${BENCH_PARTS:-jailsh session attach pam ssh scale}
+BENCH_PACED_N=${BENCH_PACED_N:-30}
+part() { case " $BENCH_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # The outer half (root, before the namespaces): build the helper and run
 # the Go benchmarks of the pure parts, which need neither root nor the
@@ -123,8 +126,41 @@ capture as alice "$JAILSH" -c 'cat /etc/marker'
 capture nsenter --all --root --wd -t "$WEBPID" -S 2001 -G 2001 /bin/sh -c 'cat /etc/marker'
 [ "$RC" = 0 ] && [ "$OUT" = web-marker ] || die "nsenter does not reach the jail: $RC $OUT $ERR"
 
+# The web jail runs in pids and memory cgroups of its own (v1 children of
+# ours, as a runtime would make them), so that what a session charges the
+# jail shows; removed at the end.
+cgdir() {
+	local p
+	p=$(awk -F: -v c="$1" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/self/cgroup)
+	[ -n "$p" ] && [ -d "/sys/fs/cgroup/$1" ] && echo "/sys/fs/cgroup/$1${p%/}/jailme-bench-$$"
+}
+CGP=$(cgdir pids) CGM=$(cgdir memory)
+bench_cleanup() {
+	local d p i
+	for d in "$CGP" "$CGM"; do
+		[ -n "$d" ] && [ -d "$d" ] || continue
+		for i in $(seq 50); do
+			for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+			rmdir "$d" 2>/dev/null && break
+			sleep 0.1
+		done
+	done
+	[ -n "${LXCP:-}" ] && lxc-stop -P "$LXCP" -n lxcb -k >/dev/null 2>&1
+	[ -n "${RUNCR:-}" ] && runc --root "$RUNCR" delete -f runcb >/dev/null 2>&1
+	[ -n "${PODR:-}" ] && podman $PODOPT rm -f -t 0 podb >/dev/null 2>&1
+	return 0
+}
+trap 'bench_rc=$?; bench_cleanup; (exit $bench_rc); harness_cleanup' EXIT
+if [ -n "$CGP" ] && [ -n "$CGM" ] && mkdir "$CGP" "$CGM"; then
+	echo "$WEBPID" >"$CGP/cgroup.procs" && echo "$WEBPID" >"$CGM/cgroup.procs" || die "cannot put the web jail in $CGP, $CGM"
+else
+	CGP= CGM=
+	NOTES+=("no v1 pids/memory hierarchy here: the jail's cgroup charges are not measured")
+fi
+
 # --- 1. jailsh vs nsenter ------------------------------------------------------------
 
+part jailsh && {
 note "jailsh -c true vs nsenter, $BENCH_N calls each, alternating"
 PH=$T/phases.txt
 R=$(bt run -n "$BENCH_N" -warm 10 -t0 \
@@ -154,10 +190,207 @@ else
 	FAIL=$((FAIL + 1))
 fi
 [ "$fails" = 0 ] || { NOTES+=("jailsh/nsenter: $fails failed calls"); FAIL=$((FAIL + 1)); }
+}
+
+# --- 1b. what an open session costs ---------------------------------------------------
+#
+# One session at a time, "exec sleep" as the user, held open while what stays
+# on the host for it is read: the process between the caller and the session
+# (jailsh's waiting parent; nsenter's, lxc-attach's), its PSS, private memory
+# and threads (smaps_rollup, status); and what the jail's pids and memory
+# cgroups gained. Medians of BENCH_SESS_N (5) sessions.
+
+BENCH_SESS_N=${BENCH_SESS_N:-5}
+# hold LABEL TAG CMD...: starts CMD, with @TAG@ in its arguments replaced by
+# TAG (it runs "sleep TAG" in the jail), and
+# prints "pss_kb private_kb threads pids_delta mem_delta_kb" of the process
+# whose child the sleep is, or nothing.
+hold() {
+	local label=$1 tag=$2 bg p i par pids0 mem0 pss priv thr anon
+	shift 2
+	set -- "${@//@TAG@/$tag}"
+	pids0=$( [ -n "$CGP" ] && cat "$CGP/pids.current") mem0=$( [ -n "$CGM" ] && cat "$CGM/memory.usage_in_bytes")
+	"$@" </dev/null >/dev/null 2>"$T/hold.err" &
+	bg=$!
+	p=
+	for i in $(seq 200); do
+		p=$(pgrep -f -x "sleep $tag") && break
+		sleep 0.05
+	done
+	sleep 0.3 # the waiting parent settles (threads it starts after the fork)
+	if [ -n "$p" ]; then
+		par=$(awk '{ print $4 }' "/proc/$p/stat")
+		pss=$(awk '$1 == "Pss:" { print $2 }' "/proc/$par/smaps_rollup")
+		priv=$(awk '$1 == "Private_Clean:" || $1 == "Private_Dirty:" { s += $2 } END { print s }' "/proc/$par/smaps_rollup")
+		thr=$(awk '$1 == "Threads:" { print $2 }' "/proc/$par/status")
+		anon=$(awk '$1 == "Anonymous:" { print $2 }' "/proc/$par/smaps_rollup")
+		cp "/proc/$par/smaps" "$T/smaps-$label" 2>/dev/null
+		for i in /proc/"$par"/task/*; do
+			echo "$(cat "$i/comm") $(cat "$i/wchan") $(cut -d' ' -f1 "$i/syscall")"
+		done >"$T/threads-$label" 2>/dev/null
+		echo "$pss $priv $thr $( [ -n "$CGP" ] && echo $(($(cat "$CGP/pids.current") - pids0)) || echo -) $( [ -n "$CGM" ] && echo $((($(cat "$CGM/memory.usage_in_bytes") - mem0) / 1024)) || echo -) $anon $(cat "/proc/$par/comm")"
+		kill -TERM "$p"
+	fi
+	timeout 10 tail --pid="$bg" -f /dev/null
+	kill -KILL "$bg" 2>/dev/null
+	wait "$bg" 2>/dev/null
+}
+# median of column N over the lines of a file
+colmed() { awk -v c="$2" '{ print $c }' "$1" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+session_cost() {
+	local label=$1 k
+	shift
+	: >"$T/sess-$label"
+	for k in $(seq "$BENCH_SESS_N"); do
+		hold "$label" "7$k.$k" "$@" >>"$T/sess-$label"
+	done
+	[ -s "$T/sess-$label" ]
+}
+part session && {
+	note "open sessions: what stays on the host and what the jail is charged, $BENCH_SESS_N sessions each"
+	session_cost jailsh as alice "$JAILSH" -c "exec sleep @TAG@" || FAIL=$((FAIL + 1))
+	session_cost nsenter nsenter --all --root --wd -t "$WEBPID" -S 2001 -G 2001 sleep @TAG@ || FAIL=$((FAIL + 1))
+	jp=$(colmed "$T/sess-jailsh" 1) jv=$(colmed "$T/sess-jailsh" 2) jt=$(colmed "$T/sess-jailsh" 3)
+	np=$(colmed "$T/sess-nsenter" 1) nv=$(colmed "$T/sess-nsenter" 2) nt=$(colmed "$T/sess-nsenter" 3)
+	if [ -n "$jp" ] && [ -n "$np" ]; then
+		row "open session, what stays on the host: PSS (private), threads (jailsh's waiting parent)" \
+			"$(calc "$jp / 1024" "%.2f MB") ($(calc "$jv / 1024" "%.2f MB"); anon $(calc "$(colmed "$T/sess-jailsh" 6) / 1024" "%.2f MB")), $jt thr" \
+			"$(calc "$np / 1024" "%.2f MB") ($(calc "$nv / 1024" "%.2f MB"); anon $(calc "$(colmed "$T/sess-nsenter" 6) / 1024" "%.2f MB")), $nt thr nsenter" \
+			"$(calc "$jp / $np" %.1f)x PSS" "<= 1 MB private" "$(met "$jv <= 1024")"
+		# for the breakdown in BENCHMARKS.md: the last session's smaps, and
+		# per thread: wchan and the system call it waits in
+		cp "$T/smaps-jailsh" "$BD/smaps-jailsh.txt"
+		cp "$T/threads-jailsh" "$BD/threads-jailsh.txt"
+	else
+		row "open session, host cost" "failed" "" "" "<= 1 MB private" "NO"
+		FAIL=$((FAIL + 1))
+	fi
+	if [ -n "$CGP" ] && [ -n "$jp" ]; then
+		jd=$(colmed "$T/sess-jailsh" 4) jm=$(colmed "$T/sess-jailsh" 5)
+		row "  the jail's cgroups, charged per jailsh session (exec sleep: 1 task is the session's own)" \
+			"pids +$jd, memory +$(calc "$jm / 1024" "%.2f MB")" "nsenter: not in them" "$((jd - 1)) tasks beyond the session" \
+			"0 beyond" "$(met "$jd - 1 == 0")"
+	fi
+}
+
+# --- 1c. side by side with the runtimes' own attach -----------------------------------
+#
+# The same busybox rootfs started by each runtime installed here, with its
+# state under $T (nothing of the host's runtime state is touched), then
+# `-c true` as uid 2001: jailsh (as alice), nsenter (the floor: it joins no
+# cgroup), lxc-attach, runc exec, podman exec. docker exec needs the host's
+# dockerd and an image in its store: not done (the harness hides /run, and
+# importing an image would change the host's state). Paced: 100 ms idle
+# before each call (a sporadic login: the cgroup code's RCU state goes
+# cold); back-to-back: none.
+
+RT_CMDS=()
+rt_missing() { NOTES+=("$1: $2"); row "  $1" "not measured" "" "$2" "" ""; }
+lxc_setup() {
+	command -v lxc-start >/dev/null || { rt_missing lxc-attach "lxc not installed"; return 1; }
+	LXCP=$T/lxc
+	local r=$LXCP/lxcb/rootfs
+	mkdir -p "$LXCP/lxcb" && cp -a "$WEB" "$r" || return 1
+	cat >"$LXCP/lxcb/config" <<-EOF
+		lxc.uts.name = lxcb
+		lxc.rootfs.path = dir:$r
+		lxc.net.0.type = empty
+		lxc.init.cmd = /bin/init
+		lxc.apparmor.profile = unconfined
+		lxc.mount.auto = proc:mixed sys:ro
+		lxc.tty.max = 0
+		lxc.pty.max = 4
+		lxc.console.path = none
+		lxc.cap.drop = sys_ptrace sys_module
+	EOF
+	lxc-start -P "$LXCP" -n lxcb -l ERROR -o "$T/lxc.log" >/dev/null 2>&1 || { rt_missing lxc-attach "lxc-start failed: $(tail -1 "$T/lxc.log")"; LXCP=; return 1; }
+	lxc-wait -P "$LXCP" -n lxcb -s RUNNING -t 10 >/dev/null 2>&1
+	lxc-attach -P "$LXCP" -n lxcb -u 2001 -g 2001 --clear-env -- /bin/sh -c true </dev/null >/dev/null 2>"$T/lxc-attach.err" ||
+		{ rt_missing lxc-attach "lxc-attach failed: $(head -1 "$T/lxc-attach.err")"; return 1; }
+	RT_CMDS+=(-cmd "lxc-attach|root|lxc-attach -P $LXCP -n lxcb -u 2001 -g 2001 --clear-env -- /bin/sh -c true")
+}
+runc_setup() {
+	command -v runc >/dev/null && command -v python3 >/dev/null || { rt_missing "runc exec" "runc (or python3 for its config) not installed"; return 1; }
+	RUNCR=$T/runc-state
+	local b=$T/runcb
+	mkdir -p "$b" "$RUNCR" && cp -a "$WEB" "$b/rootfs" && (cd "$b" && runc spec) || return 1
+	python3 - "$b/config.json" <<-'PY' || return 1
+		import json, sys
+		p = sys.argv[1]; c = json.load(open(p))
+		c["process"]["terminal"] = False
+		c["process"]["args"] = ["/bin/init"]
+		c["root"]["readonly"] = False
+		c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"] + [{"type": "network"}]
+		json.dump(c, open(p, "w"))
+	PY
+	(cd "$b" && runc --root "$RUNCR" run -d runcb </dev/null >/dev/null 2>"$T/runc.err") ||
+		{ rt_missing "runc exec" "runc run failed: $(head -1 "$T/runc.err")"; RUNCR=; return 1; }
+	runc --root "$RUNCR" exec --user 2001:2001 runcb /bin/sh -c true </dev/null >/dev/null 2>"$T/runc.err" ||
+		{ rt_missing "runc exec" "runc exec failed: $(head -1 "$T/runc.err")"; return 1; }
+	RT_CMDS+=(-cmd "runc-exec|root|runc --root $RUNCR exec --user 2001:2001 runcb /bin/sh -c true")
+}
+podman_setup() {
+	command -v podman >/dev/null || { rt_missing "podman exec" "podman not installed"; return 1; }
+	PODR=$T/podman
+	# crun refuses a hybrid cgroup host ("cgroups in hybrid mode not
+	# supported"): runc where installed.
+	PODOPT="--root $PODR/root --runroot $PODR/run --storage-driver vfs --cgroup-manager cgroupfs --events-backend none"
+	command -v runc >/dev/null && PODOPT="$PODOPT --runtime $(command -v runc)"
+	mkdir -p "$PODR" && cp -a "$WEB" "$PODR/rootfs" || return 1
+	# shellcheck disable=SC2086
+	podman $PODOPT run -d --name podb --network none --rootfs "$PODR/rootfs" /bin/init </dev/null >/dev/null 2>"$T/podman.err" ||
+		{ rt_missing "podman exec" "podman run failed: $(grep -v '^$' "$T/podman.err" | tail -1)"; PODR=; return 1; }
+	# shellcheck disable=SC2086
+	podman $PODOPT exec --user 2001:2001 podb /bin/sh -c true </dev/null >/dev/null 2>"$T/podman.err" ||
+		{ rt_missing "podman exec" "podman exec failed: $(head -1 "$T/podman.err")"; return 1; }
+	RT_CMDS+=(-cmd "podman-exec|root|podman $PODOPT exec --user 2001:2001 podb /bin/sh -c true")
+}
+part attach && {
+	note "runtimes: starting lxc, runc, podman containers of the same rootfs under $T"
+	lxc_setup
+	runc_setup
+	podman_setup
+	rt_missing "docker exec" "not run: needs the host's dockerd and an image in its store (host state)"
+	AT=(-cmd "jailsh|user:alice|$JAILSH -c true"
+		-cmd "nsenter|root|/usr/bin/nsenter --all --root --wd -t $WEBPID -S 2001 -G 2001 /bin/sh -c true"
+		"${RT_CMDS[@]}")
+	for mode in paced b2b; do
+		if [ "$mode" = paced ]; then
+			note "attach, paced 100 ms, $BENCH_PACED_N calls each, alternating"
+			R=$(bt run -n "$BENCH_PACED_N" -warm 3 -pace 100ms "${AT[@]}") || FAIL=$((FAIL + 1))
+			what="paced, 100 ms idle before each call"
+		else
+			note "attach, back-to-back, $BENCH_PACED_N calls each, alternating"
+			R=$(bt run -n "$BENCH_PACED_N" -warm 3 "${AT[@]}") || FAIL=$((FAIL + 1))
+			what="back-to-back"
+		fi
+		jm=$(kv "$(pick "$R" jailsh)" median_us) nm=$(kv "$(pick "$R" nsenter)" median_us)
+		lm=$(kv "$(pick "$R" lxc-attach)" median_us)
+		if [ "$mode" = paced ] && [ -n "$lm" ]; then
+			r=$(calc "$jm / $lm")
+			row "-c true, $what: jailsh vs lxc-attach" "$(ms "$jm")" "$(ms "$lm") lxc-attach" "${r}x" "<= 0.5x" "$(met "$r <= 0.5")"
+		elif [ "$mode" = paced ]; then
+			row "-c true, $what: jailsh (no lxc-attach here)" "$(ms "$jm")" "" "" "<= 0.5x lxc-attach" "n/a"
+		else
+			r=$(calc "$jm / $nm")
+			row "-c true, $what: jailsh vs nsenter" "$(ms "$jm")" "$(ms "$nm") nsenter" "${r}x" "<= 1.5x" "$(met "$r <= 1.5")"
+		fi
+		for l in nsenter lxc-attach runc-exec podman-exec; do
+			L=$(pick "$R" "$l") || continue
+			m=$(kv "$L" median_us)
+			[ "$l" = nsenter ] && [ "$mode" = b2b ] && continue
+			row "  $l ($what; fails $(kv "$L" fails))" "" "$(ms "$m")" "jailsh $(calc "$jm / $m")x" "" ""
+		done
+		for l in jailsh nsenter lxc-attach runc-exec podman-exec; do
+			L=$(pick "$R" "$l") || continue
+			[ "$(kv "$L" fails)" = 0 ] || NOTES+=("$l $what: $(kv "$L" fails) failed calls")
+		done
+	done
+}
 
 # --- 2. PAM session ------------------------------------------------------------------
 
-if [ -n "$PAM" ]; then
+part pam && if [ -n "$PAM" ]; then
 	for s in permit jailme; do
 		{
 			echo "auth     required pam_permit.so"
@@ -234,6 +467,7 @@ fi
 
 # --- 3. ssh logins -------------------------------------------------------------------
 
+part ssh && {
 sed -i '/pam_motd/d' /etc/pam.d/sshd
 start_sshd || die "sshd does not start: $(tail -5 "$T/sshd.log")"
 authorize alice
@@ -274,6 +508,7 @@ row "ssh host true, 20 parallel, logins/s (fails: $jf vs $pf)" "$(calc "$jt" "%.
 	"${r}x" ">= 0.9x, 0 fail" "$(met "$r >= 0.9 && $jf + $pf == 0")"
 row "  latency at 20 parallel, median" "$(ms "$(kv "$J" median_us)")" "$(ms "$(kv "$P" median_us)") plain" "" "" ""
 [ "$jf" = 0 ] && [ "$pf" = 0 ] || { NOTES+=("ssh parallel: $jf/$pf failed logins"); FAIL=$((FAIL + 1)); }
+}
 
 # --- 4. scale (go test -bench, run by the outer half) --------------------------------
 
@@ -282,6 +517,7 @@ gomed() {
 	grep -E "^$1-[0-9]+[[:space:]]" "$BD/gobench.txt" | awk '{ for (i = 1; i < NF; i++) if ($(i+1) == "ns/op") print $i }' |
 		sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
+part scale && {
 c1=$(gomed 'BenchmarkReadJailCheck/lines=1000') c10=$(gomed 'BenchmarkReadJailCheck/lines=10000')
 c100=$(gomed 'BenchmarkReadJailCheck/lines=100000')
 if [ -n "$c100" ]; then
@@ -306,6 +542,7 @@ if [ -n "$p10" ]; then
 		"$(calc "$p1 / 1000" %.0f) / $(calc "$p10 / 10000" %.0f) / $(calc "$p100 / 100000" %.0f) ns/rule" \
 		"linear" "$(met "$g <= 1.5")"
 fi
+}
 
 # --- the table -----------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 
@@ -215,47 +214,18 @@ func (j *Jail) checkConfinable() error {
 // for a tracer without CAP_SYS_PTRACE in the jail's user namespace (ours).
 // A single-threaded attach stage that runs no host file in the jail's pid
 // namespace (DESIGN.md) lifts this.
-var errPtrace = fmt.Errorf("%w: the jail's init keeps CAP_SYS_PTRACE in its bounding set: a process in the jail could open the host's jailsh through /proc/PID/exe or trace the session before it executes, which shares memory with host root; drop sys_ptrace from the container's capabilities", ErrConfine)
+//
+// A type rather than a fmt.Errorf value: a package-level fmt.Errorf runs
+// at init, in every process that loads pam_jailme.so (issue 16).
+var errPtrace error = ptraceError{}
 
-// joinCgroups moves the whole jailsh process, before it forks the session,
-// into the init's cgroup in every hierarchy, so the container's limits and
-// accounting apply from the session's first instruction. Nothing is
-// created, so nothing is left behind.
-func (j *Jail) joinCgroups() error {
-	if j.init == nil {
-		return nil
-	}
-	mounts, err := cgroupMounts()
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrConfine, err)
-	}
-	mine, err := readAt(unix.AT_FDCWD, "/proc/self/cgroup")
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrConfine, err)
-	}
-	ours, err := parseCgroups(string(mine))
-	if err != nil {
-		return fmt.Errorf("%w: /proc/self/cgroup: %v", ErrConfine, err)
-	}
-	pid := []byte(strconv.Itoa(os.Getpid()))
-	for _, c := range j.init.cgroups {
-		if slicesContains(ours, c) {
-			continue
-		}
-		dir, ok := mounts.dir(c)
-		if !ok {
-			if c.id == "0" && c.path == "/" {
-				continue // cgroup2 not mounted and the init is at its root
-			}
-			return fmt.Errorf("%w: join cgroup %s:%s: hierarchy not mounted", ErrConfine, c.controllers, c.path)
-		}
-		procs := path.Join(dir, "cgroup.procs")
-		if err := os.WriteFile(procs, pid, 0); err != nil {
-			return fmt.Errorf("%w: join the jail's cgroup %s:%s: %v", ErrConfine, c.controllers, c.path, err)
-		}
-	}
-	return nil
+type ptraceError struct{}
+
+func (ptraceError) Error() string {
+	return ErrConfine.Error() + ": the jail's init keeps CAP_SYS_PTRACE in its bounding set: a process in the jail could open the host's jailsh through /proc/PID/exe or trace the session before it executes, which shares memory with host root; drop sys_ptrace from the container's capabilities"
 }
+
+func (ptraceError) Unwrap() error { return ErrConfine }
 
 func slicesContains(ls []cgroupLine, c cgroupLine) bool {
 	for _, l := range ls {
@@ -269,32 +239,11 @@ func slicesContains(ls []cgroupLine, c cgroupLine) bool {
 type cgroupMount struct {
 	mountpoint, root string
 	v2               bool
-	options          []string
+	options          []string // v1: the mount options, which name the controllers
+	super            []string // the super block's options (v2: nsdelegate)
 }
 
 type mountTable []cgroupMount
-
-// dir maps a /proc/PID/cgroup line to the directory in our mount namespace.
-func (m mountTable) dir(c cgroupLine) (string, bool) {
-	for _, mt := range m {
-		if c.id == "0" && c.controllers == "" {
-			if !mt.v2 {
-				continue
-			}
-		} else if mt.v2 || !hasAll(mt.options, strings.Split(c.controllers, ",")) {
-			continue
-		}
-		rel := c.path
-		if mt.root != "/" {
-			if !strings.HasPrefix(c.path, mt.root) {
-				continue
-			}
-			rel = strings.TrimPrefix(c.path, mt.root)
-		}
-		return path.Join(mt.mountpoint, rel), true
-	}
-	return "", false
-}
 
 func hasAll(opts, want []string) bool {
 	for _, w := range want {
@@ -330,9 +279,9 @@ func cgroupMounts() (mountTable, error) {
 		}
 		switch sf[0] {
 		case "cgroup2":
-			out = append(out, cgroupMount{unescape(pf[4]), unescape(pf[3]), true, nil})
+			out = append(out, cgroupMount{unescape(pf[4]), unescape(pf[3]), true, nil, strings.Split(sf[2], ",")})
 		case "cgroup":
-			out = append(out, cgroupMount{unescape(pf[4]), unescape(pf[3]), false, strings.Split(sf[2], ",")})
+			out = append(out, cgroupMount{unescape(pf[4]), unescape(pf[3]), false, strings.Split(sf[2], ","), strings.Split(sf[2], ",")})
 		}
 	}
 	return out, sc.Err()

@@ -98,9 +98,9 @@ func TestMountTableDir(t *testing.T) {
 		{cgroupLine{"4", "memory", "/other"}, "", false},
 		{cgroupLine{"7", "blkio", "/j"}, "", false},
 	} {
-		got, ok := m.dir(tt.line)
+		_, got, ok := m.find(tt.line)
 		if got != tt.want || ok != tt.ok {
-			t.Errorf("dir(%v) = %q, %v; want %q, %v", tt.line, got, ok, tt.want, tt.ok)
+			t.Errorf("find(%v) = %q, %v; want %q, %v", tt.line, got, ok, tt.want, tt.ok)
 		}
 	}
 }

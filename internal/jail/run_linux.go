@@ -211,9 +211,11 @@ func (j *Jail) spawn(s *Session, term *terminal) (int, error) {
 	if err := j.alive(); err != nil {
 		return 0, err
 	}
-	if err := j.joinCgroups(); err != nil {
+	cg, err := j.openCgroups()
+	if err != nil {
 		return 0, err
 	}
+	defer cg.close()
 	if err := unix.Unshare(unix.CLONE_FS); err != nil {
 		return 0, fmt.Errorf("unshare(CLONE_FS): %w", err)
 	}
@@ -268,9 +270,40 @@ func (j *Jail) spawn(s *Session, term *terminal) (int, error) {
 			},
 		},
 	}
-	pid, err := syscall.ForkExec(s.Path, s.Argv, attr)
+	if cg.v2fd >= 0 {
+		// The kernel checks CLONE_INTO_CGROUP against this thread's
+		// fsuid (write access to cgroup.procs), which enterHome left
+		// the user's: back to root's, which the child replaces anyway.
+		unix.Setfsuid(0)
+		unix.Setfsgid(0)
+		if fsuid, _ := unix.SetfsuidRetUid(-1); fsuid != 0 {
+			return 0, fmt.Errorf("setfsuid(0) did not stick: %d", fsuid)
+		}
+		attr.Sys.UseCgroupFD, attr.Sys.CgroupFD = true, cg.v2fd
+	}
+	// Only now, and only this thread, enters the jail's v1 cgroups: the
+	// child is born there, and the thread goes back before anything else
+	// runs on it (see cgroup_linux.go).
+	err = cg.enter()
+	pid := 0
+	if err == nil {
+		pid, err = syscall.ForkExec(s.Path, s.Argv, attr)
+		if err != nil {
+			err = fmt.Errorf("exec %s in the jail as uid %d: %w", s.Path, s.Cred.UID, err)
+		}
+	}
+	if berr := cg.back(); berr != nil {
+		// The session would run, but this thread, which waits for it,
+		// would count against the jail: refuse rather than mis-account.
+		if pid > 0 {
+			unix.Kill(pid, unix.SIGKILL)
+			var ws unix.WaitStatus
+			unix.Wait4(pid, &ws, 0, nil)
+		}
+		return 0, berr
+	}
 	if err != nil {
-		return 0, fmt.Errorf("exec %s in the jail as uid %d: %w", s.Path, s.Cred.UID, err)
+		return 0, err
 	}
 	return pid, nil
 }

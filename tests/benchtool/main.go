@@ -3,14 +3,15 @@
 // Command benchtool measures for tests/bench.sh (make bench). It is a test
 // helper, not part of jailme.
 //
-//	benchtool run [-n N] [-j J] [-block B] [-warm W] -cmd 'LABEL|CRED|ARGV...' [-pre 'LABEL|SHELL CMD'] ...
+//	benchtool run [-n N] [-j J] [-block B] [-warm W] [-pace D] -cmd 'LABEL|CRED|ARGV...' [-pre 'LABEL|SHELL CMD'] ...
 //	benchtool pam -mode time|rss [-n N] -user USER -svc SERVICE [-svc SERVICE]
 //	benchtool phases -user USER -out FILE -- CMD...   (phases.go)
 //
 // run fork/execs every command N times, straight from this process (one
 // fork+exec per call, the same process shape for all), alternating between
 // the commands in blocks of B calls; with -j J the B calls of a block run
-// J at a time and the block's wall time counts for throughput. CRED is
+// J at a time and the block's wall time counts for throughput; with -pace D
+// each call is preceded by D of idle time (not timed, but in the wall time). CRED is
 // "root" or "user:NAME" (uid, gid and groups from NSS, as setpriv
 // --init-groups, with a clean environment as the harness's "as"). A -pre
 // command runs (untimed, by bash -c) before every block of its label.
@@ -115,6 +116,7 @@ func runCmd(args []string) {
 	warm := fs.Int("warm", 5, "untimed calls per command first")
 	timeout := fs.Duration("timeout", 60*time.Second, "time limit of one call")
 	t0 := fs.Bool("t0", false, "pass BENCHTOOL_T0 (ns before the fork) to each call")
+	pace := fs.Duration("pace", 0, "idle time before each timed call (sporadic logins: caches and RCU state go cold)")
 	var cmds, pres multi
 	fs.Var(&cmds, "cmd", "LABEL|CRED|ARGV (repeatable)")
 	fs.Var(&pres, "pre", "LABEL|SHELL COMMAND run before each block of LABEL")
@@ -166,7 +168,7 @@ func runCmd(args []string) {
 		b := min(*block, *n-done)
 		for _, s := range specs {
 			s.runPre()
-			s.runBlock(b, *j, *timeout)
+			s.runBlock(b, *j, *timeout, *pace)
 		}
 	}
 	for _, s := range specs {
@@ -190,7 +192,7 @@ func (s *spec) fail(err error) {
 	}
 }
 
-func (s *spec) runBlock(b, j int, timeout time.Duration) {
+func (s *spec) runBlock(b, j int, timeout, pace time.Duration) {
 	var mu sync.Mutex
 	work := make(chan struct{}, b)
 	for i := 0; i < b; i++ {
@@ -204,6 +206,7 @@ func (s *spec) runBlock(b, j int, timeout time.Duration) {
 		go func() {
 			defer wg.Done()
 			for range work {
+				time.Sleep(pace)
 				d, rss, err := s.once(timeout)
 				mu.Lock()
 				if err != nil {
