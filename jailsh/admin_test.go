@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -485,5 +486,35 @@ jail l { lxc = "dev"; }
 	if !strings.Contains(b.String(), "\tgroups = strict;\n") || !strings.Contains(b.String(), "\tallow_root = false;\n") ||
 		!strings.Contains(b.String(), "\tusers = files;\n") || !strings.Contains(b.String(), "lookup_timeout 5\n") {
 		t.Errorf("defaults not spelled out:\n%s", b.String())
+	}
+}
+
+// The audit asks sshd once per group set unless a Match block names users.
+func TestMatchesUsers(t *testing.T) {
+	d := t.TempDir()
+	write := func(name, text string) string {
+		p := d + "/" + name
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("groups.conf", "Match Group jailme\n\tDisableForwarding yes\n")
+	write("users.conf", "match User alice,bob\n\tX11Forwarding no\n")
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"Port 22\nMatch Group devs\n\tAllowTcpForwarding no\n", false},
+		{"Match Address 10.0.0.0/8 User alice\n", true},
+		{"Include " + d + "/groups.conf\n", false},
+		{"Include " + d + "/*.conf\n", true},
+	} {
+		if got := matchesUsers(write("sshd_config", tc.text), 0); got != tc.want {
+			t.Errorf("%q: %v, want %v", tc.text, got, tc.want)
+		}
+	}
+	if !matchesUsers(d+"/missing", 0) {
+		t.Error("an unreadable config must mean: ask per user")
 	}
 }

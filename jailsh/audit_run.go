@@ -87,7 +87,7 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 	names, optional, more := candidates(cfg, all, hostdb.GroupByName)
 	fs = append(fs, more...)
 	cov := newCoverage(cfg, all, hostdb.GroupByName)
-	sshd := true
+	sshd, sshdChecks := true, newSSHDAudit()
 	for i, name := range names {
 		ufs, jailed := evaluate(cfg, name, optional[name], bad, cov)
 		fs = append(fs, ufs...)
@@ -95,7 +95,7 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 		if !jailed || !sshd {
 			continue
 		}
-		sfs, err := sshdFindings(name, *ufs[0].UID, inGroup(ufs[0].groups, sshdGroup))
+		sfs, err := sshdChecks.findings(name, *ufs[0].UID, ufs[0].groups)
 		if err != nil {
 			// No sshd, or one that cannot evaluate its config here (a
 			// stopped sshd lacks /run/sshd): said once, not a finding.
@@ -339,8 +339,6 @@ func userFindings(mod *gate.Decision, ds []*gate.Decision, bad map[string]bool) 
 	}
 	return fs
 }
-
-func inGroup(groups []string, g string) bool { return slices.Contains(groups, g) }
 
 func writeFindings(w io.Writer, fs []finding, asJSON bool) error {
 	if asJSON {

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -105,16 +107,81 @@ func isInternalSFTP(cmd string) bool {
 	return cmd == "internal-sftp" || strings.HasPrefix(cmd, "internal-sftp ")
 }
 
-// sshdFindings are the audit findings for one jailed user.
-func sshdFindings(user string, uid uint32, inGroup bool) ([]finding, error) {
-	s, err := sshdSettings(user)
-	if err != nil {
-		return nil, err
+// sshdAudit asks sshd once per jailed user, or, when no Match block of the
+// host's sshd configuration names users (only groups, addresses...), once
+// per distinct set of groups: with 2,000 directory users, one sshd -T each
+// would cost about a minute.
+type sshdAudit struct {
+	byGroups bool
+	cache    map[string][]sshdHole
+}
+
+func newSSHDAudit() *sshdAudit {
+	return &sshdAudit{byGroups: !matchesUsers(sshdConfig, 0), cache: map[string][]sshdHole{}}
+}
+
+// sshdConfig is the host's sshd configuration; tests point it elsewhere.
+var sshdConfig = "/etc/ssh/sshd_config"
+
+// matchesUsers reports whether file, or a file it includes, has a Match
+// line with a User criterion (then the settings depend on the name, not
+// only on the groups). Unreadable means yes: ask per user.
+func matchesUsers(file string, depth int) bool {
+	data, err := os.ReadFile(file)
+	if err != nil || depth > 8 {
+		return true
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		switch strings.ToLower(f[0]) {
+		case "match":
+			for _, w := range f[1:] {
+				if w = strings.ToLower(w); w == "user" || strings.HasPrefix(w, "user=") {
+					return true
+				}
+			}
+		case "include":
+			for _, pat := range f[1:] {
+				if !strings.HasPrefix(pat, "/") {
+					pat = "/etc/ssh/" + pat
+				}
+				ms, _ := filepath.Glob(pat)
+				for _, m := range ms {
+					if matchesUsers(m, depth+1) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// findings are the audit findings for one jailed user.
+func (a *sshdAudit) findings(user string, uid uint32, groups []string) ([]finding, error) {
+	key := user
+	if a.byGroups {
+		gs := slices.Clone(groups)
+		slices.Sort(gs)
+		key = "groups:" + strings.Join(gs, ",")
+	}
+	hs, ok := a.cache[key]
+	if !ok {
+		s, err := sshdSettings(user)
+		if err != nil {
+			return nil, err
+		}
+		hs = sshdHoles(s)
+		a.cache[key] = hs
 	}
 	var fs []finding
-	for _, h := range sshdHoles(s) {
+	for _, h := range hs {
 		why := fmt.Sprintf("sshd lets jailed user %s %s (%s)", user, h.What, h.Setting)
-		if !inGroup {
+		if !slices.Contains(groups, sshdGroup) {
 			why += fmt.Sprintf("; %s is not in group %s, which %s restricts", user, sshdGroup, sshdDropIn)
 		}
 		fs = append(fs, finding{Kind: kindSSHD, User: user, UID: &uid, Code: h.Code, Reason: why})
