@@ -40,17 +40,16 @@ const (
 
 // finding is one audit line, or one object of the --json array.
 type finding struct {
-	Kind    string   `json:"kind"`
-	User    string   `json:"user,omitempty"`
-	UID     *uint32  `json:"uid,omitempty"`
-	Jail    string   `json:"jail,omitempty"`
-	Where   string   `json:"where,omitempty"`
-	Shell   string   `json:"shell,omitempty"`
-	Account string   `json:"account,omitempty"` // alias: the jail's name for the uid
-	Code    string   `json:"code,omitempty"`
-	Rule    string   `json:"rule,omitempty"` // file:line:col of the assigning rule
-	Reason  string   `json:"reason,omitempty"`
-	groups  []string // the user's host groups (not printed)
+	Kind    string  `json:"kind"`
+	User    string  `json:"user,omitempty"`
+	UID     *uint32 `json:"uid,omitempty"`
+	Jail    string  `json:"jail,omitempty"`
+	Where   string  `json:"where,omitempty"`
+	Shell   string  `json:"shell,omitempty"`
+	Account string  `json:"account,omitempty"` // alias: the jail's name for the uid
+	Code    string  `json:"code,omitempty"`
+	Rule    string  `json:"rule,omitempty"` // file:line:col of the assigning rule
+	Reason  string  `json:"reason,omitempty"`
 }
 
 // String is the grep-able line: jailsh: audit: KIND key=value ...
@@ -92,10 +91,10 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 		ufs, jailed := evaluate(cfg, name, optional[name], bad, cov)
 		fs = append(fs, ufs...)
 		progress(os.Stderr, i+1, len(names))
-		if !jailed || !sshd {
+		if jailed == nil || !sshd {
 			continue
 		}
-		sfs, err := sshdChecks.findings(name, *ufs[0].UID, ufs[0].groups)
+		sfs, err := sshdChecks.findings(name, jailed.UID, jailed.groups)
 		if err != nil {
 			// No sshd, or one that cannot evaluate its config here (a
 			// stopped sshd lacks /run/sshd): said once, not a finding.
@@ -250,26 +249,27 @@ func candidates(cfg *config.Config, all []userdb.User, groupByName func(string) 
 }
 
 // evaluate runs, for one user, pam_jailme's decision and jailsh's for
-// each jail the user may enter: the very decisions a login makes. It
-// reports whether the user is a jailed user (then the first finding
-// carries the uid and the host groups).
-func evaluate(cfg *config.Config, name string, optional bool, bad map[string]bool, cov *coverage) ([]finding, bool) {
+// each jail the user may enter: the very decisions a login makes. For a
+// jailed user it also returns who they are (the sshd check needs it); a
+// user can be jailed and have no finding of their own (their jail's
+// failure is said once, as the jail's).
+func evaluate(cfg *config.Config, name string, optional bool, bad map[string]bool, cov *coverage) ([]finding, *jailedUser) {
 	var f gate.Facts
 	f.Host, f.HostErr = auditLookup(name)
 	if cov.lookedUp(name, f.Host.User.Name, f.HostErr) {
-		return nil, false // summarised per group
+		return nil, nil // summarised per group
 	}
 	if f.HostErr != nil {
 		if optional {
-			return nil, false
+			return nil, nil
 		}
-		return []finding{{Kind: kindHostUser, User: name, Code: string(gate.CodeHostUser), Reason: f.HostErr.Error()}}, false
+		return []finding{{Kind: kindHostUser, User: name, Code: string(gate.CodeHostUser), Reason: f.HostErr.Error()}}, nil
 	}
 	f.Config = cfg
 	mod := gate.Decide(f, gate.Request{Asker: gate.Module})
 	mod.Close()
 	if mod.Outcome == gate.Ignore {
-		return userFindings(mod, nil, bad), false
+		return userFindings(mod, nil, bad), nil
 	}
 	var ds []*gate.Decision
 	first := gate.Decide(f, gate.Request{Asker: gate.Jailsh})
@@ -280,11 +280,17 @@ func evaluate(cfg *config.Config, name string, optional bool, bad map[string]boo
 	for _, d := range ds {
 		d.Close()
 	}
-	fs := userFindings(mod, ds, bad)
+	who := &jailedUser{UID: f.Host.User.UID}
 	for _, g := range f.Host.Groups {
-		fs[0].groups = append(fs[0].groups, g.Name)
+		who.groups = append(who.groups, g.Name)
 	}
-	return fs, true
+	return userFindings(mod, ds, bad), who
+}
+
+// jailedUser is what the sshd check needs of a jailed user.
+type jailedUser struct {
+	UID    uint32
+	groups []string
 }
 
 // userFindings classifies one user's decisions: the module's, and jailsh's
