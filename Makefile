@@ -82,7 +82,10 @@ fleet: all
 runtimes: all
 	bash tests/runtimes.sh
 
-test: deps vet unit fuzz integration confine e2e lockout sshd fleet runtimes installcheck package-test manlint
+userns: all
+	bash tests/userns.sh
+
+test: deps vet unit fuzz integration confine e2e lockout sshd fleet runtimes userns installcheck package-test manlint
 
 installcheck: all
 	JAILME_BUILD=$(CURDIR)/$(BUILD) bash tests/install.sh

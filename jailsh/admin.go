@@ -119,6 +119,7 @@ type checkReport struct {
 	Jail       string // how it was located, or "-"
 	Rows       []identity.Row
 	Shell      string // what would be executed, "" when denied
+	HostIDs    string // in a jail with a user namespace of its own: the ids on the host
 	Plan       []planStep
 	PlanNote   string
 	Reasons    []identity.Denial
@@ -214,6 +215,10 @@ func report(d *gate.Decision) checkReport {
 	}
 	if d.Outcome == gate.Allow {
 		r.Shell = d.Cred.Shell
+		if d.OwnUserNS {
+			r.HostIDs = fmt.Sprintf("uid %d gid %d groups %v inside are host uid %d gid %d groups %v (the jail's user namespace)",
+				d.Cred.UID, d.Cred.GID, d.Cred.Groups, d.HostCred.UID, d.HostCred.GID, d.HostCred.Groups)
+		}
 	} else {
 		r.Reasons = d.Reasons
 	}
@@ -248,6 +253,9 @@ func (r checkReport) write(w io.Writer) {
 		tw.Flush()
 	}
 	fmt.Fprintf(w, "shell:        %s\n", orDash(r.Shell))
+	if r.HostIDs != "" {
+		fmt.Fprintf(w, "host ids:     %s\n", r.HostIDs)
+	}
 	if len(r.Plan) > 0 || r.PlanNote != "" {
 		fmt.Fprintln(w, "confinement:")
 		if r.PlanNote != "" {

@@ -111,6 +111,9 @@ landing() {
 # (daemons' threads) may take the pid first: then try again.
 reuse_pid() {
 	local want=$1 i j child
+	if [ -z "${NOFORK_SLEEP:-}" ]; then
+		mkfifo "$T/nofork-sleep" && exec {NOFORK_SLEEP}<>"$T/nofork-sleep"
+	fi
 	REUSE_GOT=
 	for j in $(seq 200); do [ -e "/proc/$want" ] || break; sleep 0.05; done
 	if [ -e "/proc/$want" ]; then
@@ -126,12 +129,15 @@ reuse_pid() {
 			exec setpriv --bounding-set -sys_ptrace unshare --mount --pid --uts --ipc --net --fork --propagation private \
 				chroot "$IMPOSTOR_ROOT" /bin/sh -c 'mount -t proc proc /proc && exec /bin/init'
 		) </dev/null >/dev/null 2>&1 &
-		local upid=$!
+		local upid=$! comm
+		# Builtins only while the unshare forks: a $(...) or an external
+		# sleep here would fork and take the pid first.
 		for j in $(seq 100); do
-			child=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null)
-			child=${child%% *}
-			[ -n "$child" ] && [ "$(cat "/proc/$child/comm" 2>/dev/null)" = init ] && break
-			sleep 0.05
+			child= comm=
+			read -r child _ 2>/dev/null <"/proc/$upid/task/$upid/children"
+			[ -n "$child" ] && read -r comm 2>/dev/null <"/proc/$child/comm"
+			[ "$comm" = init ] && break
+			read -r -t 0.05 -u "$NOFORK_SLEEP"
 		done
 		if [ "$child" = "$want" ]; then
 			IMPOSTOR=$child

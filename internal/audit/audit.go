@@ -30,6 +30,7 @@ type Event struct {
 	RHost   string // PAM remote host
 	User    string
 	UID     *uint32 // nil when not known (a PAM user unknown to NSS): no uid= at all
+	HostUID *uint32 // the session's host uid in a jail with a user namespace of its own
 	Jail    string
 	Select  string // how the jail was selected: default, -j, JAILME_JAIL, any (pam)
 	Where   string // pid:N or jid:N
@@ -137,6 +138,9 @@ func Line(verdict string, e Event) string {
 	field("user", e.User)
 	if e.UID != nil {
 		field("uid", strconv.FormatUint(uint64(*e.UID), 10))
+	}
+	if e.HostUID != nil {
+		field("host_uid", strconv.FormatUint(uint64(*e.HostUID), 10))
 	}
 	field("jail", e.Jail)
 	if e.Select != "default" {

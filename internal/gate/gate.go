@@ -36,6 +36,7 @@ const (
 	CodeShell        Code = "shell"         // pam: a jailed user's login shell is not jailsh
 	CodeAttach       Code = "attach"        // attach, drop or exec failed
 	CodeConfine      Code = "confine"       // the jail's confinement cannot be applied
+	CodeUnmapped     Code = "unmapped"      // an id of the user has no host id in the jail's user namespace
 	CodeNoUser       Code = "no-user"       // pam: PAM_USER is not set
 	CodeAudit        Code = "audit"         // the allow line could not be logged
 	CodeInternal     Code = "internal"      // a bug (recovered panic)
@@ -131,6 +132,10 @@ type Decision struct {
 	// Cred is what the session runs with when allowed: the identity check's
 	// credentials after the jail's session policy (sessionPolicy).
 	Cred identity.Cred
+	// HostCred is Cred as the host sees it: the same ids, or in a jail with
+	// a user namespace of its own the ids its maps give them (OwnUserNS).
+	HostCred  identity.Cred
+	OwnUserNS bool
 }
 
 // Close releases the located jail.
@@ -168,6 +173,10 @@ func (d *Decision) Event(e audit.Event) audit.Event {
 		e.User, e.UID = d.Host.User.Name, &uid
 	}
 	e.Jail, e.Select, e.Where = d.Jail, d.Selected, d.Where
+	if d.Outcome == Allow && d.OwnUserNS {
+		hu := d.HostCred.UID
+		e.HostUID = &hu
+	}
 	if d.Outcome != Allow {
 		e.Code, e.Reason = d.Code(), d.Reason()
 	}
@@ -365,6 +374,8 @@ type evaluation struct {
 	DB      *userdb.JailDB
 	Verdict identity.Verdict
 	Cred    identity.Cred
+	Host    identity.Cred // Cred through the jail's id maps
+	OwnNS   bool          // the jail has a user namespace of its own
 	Reasons []identity.Denial
 }
 
@@ -430,6 +441,12 @@ func evaluateIn(h identity.Host, jc *config.Jail) *evaluation {
 	if err != nil {
 		return fail(CodeJailDB, err)
 	}
+	// In a jail with a user namespace of its own the same ids mean other
+	// host ids, and an id its maps leave out cannot be used.
+	e.OwnNS = j.OwnUserNS()
+	if e.Host, err = j.HostCred(e.Cred); err != nil {
+		return fail(CodeUnmapped, err)
+	}
 	return e
 }
 
@@ -462,7 +479,7 @@ func sessionPolicy(jc *config.Jail, db *userdb.JailDB, c identity.Cred) (identit
 func (d *Decision) adopt(e *evaluation) {
 	d.adoptFacts(e)
 	d.Located, e.Located = e.Located, nil
-	d.Cred = e.Cred
+	d.Cred, d.HostCred, d.OwnUserNS = e.Cred, e.Host, e.OwnNS
 }
 
 // adoptFacts keeps what a refused evaluation learnt, for jailsh -n.

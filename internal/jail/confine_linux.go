@@ -159,7 +159,13 @@ func (j *Jail) Confinement() ([]Step, error) {
 	if in.capBnd&(1<<unix.CAP_SYS_PTRACE) != 0 {
 		ptrace = "yes"
 	}
-	steps = append(steps, Step{"CAP_SYS_PTRACE", ptrace, "refused if the jail has it"})
+	if j.userns != nil {
+		steps = append(steps, Step{"CAP_SYS_PTRACE", ptrace + " (in its own user namespace)", "allowed: no capability over the host"})
+		steps = append(steps, Step{"uid_map", oneLine(j.userns.uidText), "the user's ids mapped"})
+		steps = append(steps, Step{"gid_map", oneLine(j.userns.gidText), "the user's ids mapped"})
+	} else {
+		steps = append(steps, Step{"CAP_SYS_PTRACE", ptrace, "refused if the jail has it"})
+	}
 	steps = append(steps, Step{"inheritable/ambient", "-", "empty"})
 	for _, c := range in.cgroups {
 		steps = append(steps, Step{"cgroup " + c.id + ":" + c.controllers, c.path, c.path})
@@ -193,7 +199,11 @@ func (j *Jail) CheckConfinement() error {
 
 // checkConfinable refuses what cannot be made as strong as the jail.
 func (j *Jail) checkConfinable() error {
-	if j.init != nil && j.init.capBnd&(1<<unix.CAP_SYS_PTRACE) != 0 {
+	// In a jail with a user namespace of its own, CAP_SYS_PTRACE is the
+	// jail's namespace's: the stage's session child is not dumpable and
+	// its address space belongs to the host's namespace, where no process
+	// of the jail has any capability (stage_linux.c).
+	if j.init != nil && j.userns == nil && j.init.capBnd&(1<<unix.CAP_SYS_PTRACE) != 0 {
 		return errPtrace
 	}
 	if j.init != nil && j.init.seccomp != 0 && !j.noNewPrivs() {

@@ -336,3 +336,9 @@ func sameGroups(c identity.Cred, got []uint32, modern bool) error {
 	}
 	return nil
 }
+
+// HostCred is c: a FreeBSD jail shares the host's ids.
+func (j *Jail) HostCred(c identity.Cred) (identity.Cred, error) { return c, nil }
+
+// OwnUserNS is false: FreeBSD has no user namespaces.
+func (j *Jail) OwnUserNS() bool { return false }

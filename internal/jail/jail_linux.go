@@ -25,7 +25,8 @@ type Jail struct {
 	rec    record // what the state said
 	start  uint64 // the init's start time (field 22 of /proc/PID/stat)
 	root   *os.File
-	ns     []nsFile // in setns order
+	ns     []nsFile     // in setns order, the user namespace left out
+	userns *usernsState // nil: the jail shares the host's user namespace
 	init   *initState
 }
 
@@ -234,15 +235,17 @@ func (j *Jail) open() error {
 	j.root = os.NewFile(uintptr(rootfd), dir+"/root")
 
 	// A jail with its own user namespace maps ids differently from the
-	// host: the identity check would compare numbers that mean other
-	// things. Compare with our own namespace, not /proc/1's, which a
-	// setuid process cannot always read.
+	// host: the session is entered by the stage (stage_linux.c) and runs
+	// as the host ids the maps give the user's. Compared with our own
+	// namespace, not /proc/1's, which a setuid process cannot always read.
 	same, err := sameNS(procfd, "user")
 	if err != nil {
 		return err
 	}
 	if !same {
-		return fmt.Errorf("pid %d runs in its own user namespace: not supported (ids inside are not the host's)", j.pid)
+		if j.userns, err = openUserNS(procfd, dir); err != nil {
+			return err
+		}
 	}
 	if same, err := sameNS(procfd, "time"); err == nil && !same {
 		return fmt.Errorf("pid %d runs in its own time namespace: not supported", j.pid)
@@ -329,6 +332,10 @@ func (j *Jail) Close() error {
 		unix.Close(n.fd)
 	}
 	j.ns = nil
+	if j.userns != nil {
+		unix.Close(j.userns.fd)
+		j.userns = nil
+	}
 	if j.pidfd >= 0 {
 		unix.Close(j.pidfd)
 		j.pidfd = -1

@@ -40,8 +40,15 @@ func (j *Jail) Run(s Session) (int, error) {
 	signal.Notify(sigs, relayed...)
 	defer signal.Stop(sigs)
 
+	// The ids the session has on the host: its own in a jail that shares
+	// the host's user namespace, mapped in one that has its own.
+	host, err := j.HostCred(s.Cred)
+	if err != nil {
+		j.Close()
+		return 0, &Error{Jail: j.name, Err: err}
+	}
 	// Opened in the host's mount namespace, before anything is entered.
-	term, err := newTerminal(s.Cred.UID)
+	term, err := newTerminal(host.UID)
 	if err != nil {
 		j.Close()
 		return 0, &Error{Jail: j.name, Err: err}
@@ -56,7 +63,13 @@ func (j *Jail) Run(s Session) (int, error) {
 	events := make(chan waitEvent, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: this thread is the jail's now
-		pid, err := j.spawn(&s, term)
+		var pid int
+		var err error
+		if j.userns != nil {
+			pid, err = j.stage(&s, term)
+		} else {
+			pid, err = j.spawn(&s, term)
+		}
 		start <- started{pid, err}
 		if err != nil {
 			return
@@ -72,9 +85,9 @@ func (j *Jail) Run(s Session) (int, error) {
 		}
 		return 0, &Error{Jail: j.name, Err: st.err}
 	}
-	err = verifyChild(st.pid, s.Cred, j.noNewPrivs())
+	err = verifyChild(st.pid, host, j.noNewPrivs())
 	if err == nil {
-		err = dropProcess(s.Cred)
+		err = dropProcess(host)
 	}
 	if err != nil {
 		unix.Kill(st.pid, unix.SIGKILL)
