@@ -6,7 +6,9 @@
 # network. For each: a user lands (jailsh -c), the exit status comes back,
 # jailsh -n names the state it read; a container whose runtime died and
 # whose pid was then given (ns_last_pid) to an unrelated container is
-# refused as stale; a container in its own user namespace is refused.
+# refused as stale; a container in its own user namespace (runc and crun
+# bundles with a userns, podman --uidmap and --userns=auto, dockerd
+# --userns-remap, LXC lxc.idmap) is entered as alice inside (issue 14).
 #
 #	sudo tests/runtimes.sh          (make runtimes)
 #
@@ -171,13 +173,31 @@ stale() {
 	kill -KILL "$IMPOSTOR" 2>/dev/null
 }
 
-# userns LABEL CONF PID: a container in its own user namespace is refused.
+# userns LABEL CONF PID HOSTUID: a container in its own user namespace
+# (issue 14): alice lands as uid 2001 inside, host uid HOSTUID, in the
+# init's cgroups; the exit status comes back; the allow line has both ids;
+# nothing of hers is left in the container afterwards.
 userns() {
-	local label=$1 pid=$3
+	local label=$1 pid=$3 hostuid=$4 ns
 	jail_conf "$2"
-	capture as alice "$JAILSH" -c 'cat /etc/marker'
-	check "$label --userns: refused with the reason" "@status $RC, out: $OUT, err: $ERR" \
-		eval '[ "$RC" != 0 ] && has "$ERR" "pid $pid runs in its own user namespace: not supported"'
+	ns=$(readlink "/proc/$pid/ns/pid")
+	log_mark
+	capture as alice "$JAILSH" -c 'id -u; cat /etc/marker; readlink /proc/self/ns/user; cat /proc/1/comm; [ "$(cat /proc/self/cgroup)" = "$(cat /proc/1/cgroup)" ] && echo same-cgroups'
+	check "$label, own user namespace: alice lands as uid 2001 inside, in the init's cgroups" "@status $RC, out: $(echo $OUT), err: $ERR" \
+		test "$RC" = 0 -a "$OUT" = "$(printf '2001\n%s\n%s\ninit\nsame-cgroups' "$MARK" "$(readlink "/proc/$pid/ns/user")")"
+	check "$label, own user namespace: the allow line shows uid=2001 host_uid=$hostuid" "@$(log_since_mark | tail -2)" \
+		assert_log "jailsh\[[0-9]+\]: allow user=alice uid=2001 host_uid=$hostuid jail=web"
+	capture as alice "$JAILSH" -c 'exit 7'
+	check "$label, own user namespace: the session's exit status comes back" "@status $RC, err: $ERR" test "$RC" = 7
+	userns_left() {
+		local p
+		for p in /proc/[0-9]*; do
+			[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && [ "${p#/proc/}" != "$pid" ] &&
+				[ "$(awk '/^Uid:/ { print $2 }' "$p/status" 2>/dev/null)" = "$hostuid" ] && return 1
+		done
+		return 0
+	}
+	check "$label, own user namespace: nothing of alice's left in the container" "a process of host uid $hostuid" userns_left
 }
 
 # --- OCI bundles (runc, crun) -------------------------------------------------
@@ -227,7 +247,7 @@ oci_suite() {
 	check "$rt: oci_root = $root: lands" "@status $RC: $ERR" test "$RC" = 0 -a "$OUT" = "$MARK"
 
 	if (cd "$T/$rt-uns" && "$rt" run -d "$rt-uns" </dev/null >"$T/$rt.out" 2>&1); then
-		userns "$rt" "oci = $rt-uns;" "$(oci_init "$rt" "$rt-uns")"
+		userns "$rt" "oci = $rt-uns;" "$(oci_init "$rt" "$rt-uns")" 102001
 		"$rt" delete -f "$rt-uns" >/dev/null 2>&1
 	else
 		fail "$rt run (user namespace)" "$(cat "$T/$rt.out")"
@@ -281,10 +301,24 @@ podman_suite() {
 
 	if $p run -d --name uns --network none --cgroup-parent "/$CG" --uidmap 0:100000:65536 --gidmap 0:100000:65536 \
 		localhost/jailme-rt:1 /bin/init >"$T/podman.out" 2>&1; then
-		userns "podman" "podman = uns;" "$($p inspect -f '{{.State.Pid}}' uns)"
+		userns "podman --uidmap" "podman = uns;" "$($p inspect -f '{{.State.Pid}}' uns)" 102001
 		$p rm -f -t 0 uns >/dev/null 2>&1
 	else
 		fail "podman run --uidmap" "$(tail -3 "$T/podman.out")"
+	fi
+	# --userns=auto: podman picks a range from /etc/subuid's "containers"
+	# entry, as large as the image's ids need (alice's 2001 included).
+	echo "containers:200000:1000000" >>/etc/subuid
+	echo "containers:200000:1000000" >>/etc/subgid
+	if $p run -d --name auto --userns=auto --network none --cgroup-parent "/$CG" \
+		localhost/jailme-rt:1 /bin/init >"$T/podman.out" 2>&1; then
+		local apid base
+		apid=$($p inspect -f '{{.State.Pid}}' auto)
+		base=$(awk '$1 == 0 { print $2 }' "/proc/$apid/uid_map")
+		userns "podman --userns=auto" "podman = auto;" "$apid" "$((base + 2001))"
+		$p rm -f -t 0 auto >/dev/null 2>&1
+	else
+		fail "podman run --userns=auto" "$(tail -3 "$T/podman.out")"
 	fi
 	# podman with runc instead of crun: runc's state under its default root.
 	if command -v runc >/dev/null; then
@@ -388,10 +422,7 @@ docker_suite() {
 		fail "docker run with userns-remap" "$(tail -3 "$T/docker.out" "$T/dockerd.log")"
 		return
 	fi
-	jail_conf "docker = uns;"
-	capture as alice "$JAILSH" -c 'cat /etc/marker'
-	check "docker --userns-remap: refused with the reason" "@status $RC, out: $OUT, err: $ERR" \
-		eval '[ "$RC" != 0 ] && has "$ERR" "dockerd runs with userns-remap .*: containers in their own user namespace are not supported"'
+	userns "docker --userns-remap" "docker = uns;" "$(docker inspect -f '{{.State.Pid}}' uns)" 102001
 }
 docker_suite
 
@@ -426,7 +457,7 @@ lxc_suite() {
 	lxc_config uns "lxc.idmap = u 0 100000 65536
 lxc.idmap = g 0 100000 65536"
 	if lxc-start -n uns -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
-		userns "lxc" "lxc = uns;" "$(lxc-info -pH -n uns)"
+		userns "lxc.idmap" "lxc = uns;" "$(lxc-info -pH -n uns)" 102001
 		lxc-stop -k -n uns >/dev/null 2>&1
 	else
 		fail "lxc-start with lxc.idmap" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"

@@ -79,49 +79,55 @@ func short(id string) string {
 	return id
 }
 
-// readDocker finds the docker container called name.
+// readDocker finds the docker container called name, under dockerd's data
+// root and, with --userns-remap, under each UID.GID root it keeps beside
+// it (those containers have a user namespace of their own).
 func readDocker(name string) (record, error) {
 	if err := plainName("docker container", name); err != nil {
 		return record{}, err
 	}
-	ents, err := os.ReadDir(dockerContainers)
-	if errors.Is(err, os.ErrNotExist) {
-		return record{}, fmt.Errorf("docker container %q: %s: %w (is docker installed and running?)", name, dockerContainers, ErrNotRunning)
-	}
-	if err != nil {
-		return record{}, fmt.Errorf("docker container %q: %w", name, err)
-	}
+	dirs := dockerContainerDirs()
 	var found []dockerConfig
-	for _, e := range ents {
-		if !isHexID(e.Name()) {
+	seen := 0
+	for _, dir := range dirs {
+		ents, err := os.ReadDir(dir)
+		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
-		path := dockerContainers + "/" + e.Name() + "/config.v2.json"
-		data, err := readState(path)
-		if errors.Is(err, ErrNotRunning) {
-			continue // removed while we looked
-		}
 		if err != nil {
 			return record{}, fmt.Errorf("docker container %q: %w", name, err)
 		}
-		c, err := parseDockerConfig(path, data)
-		if err != nil {
-			return record{}, fmt.Errorf("docker container %q: %w", name, err)
-		}
-		if c.ID != e.Name() {
-			return record{}, fmt.Errorf("docker container %q: %s: ID %s is not its directory's", name, path, short(c.ID))
-		}
-		if c.Name == "/"+name {
-			found = append(found, c)
+		seen++
+		for _, e := range ents {
+			if !isHexID(e.Name()) {
+				continue
+			}
+			path := dir + "/" + e.Name() + "/config.v2.json"
+			data, err := readState(path)
+			if errors.Is(err, ErrNotRunning) {
+				continue // removed while we looked
+			}
+			if err != nil {
+				return record{}, fmt.Errorf("docker container %q: %w", name, err)
+			}
+			c, err := parseDockerConfig(path, data)
+			if err != nil {
+				return record{}, fmt.Errorf("docker container %q: %w", name, err)
+			}
+			if c.ID != e.Name() {
+				return record{}, fmt.Errorf("docker container %q: %s: ID %s is not its directory's", name, path, short(c.ID))
+			}
+			if c.Name == "/"+name {
+				found = append(found, c)
+			}
 		}
 	}
+	if seen == 0 {
+		return record{}, fmt.Errorf("docker container %q: %s: %w (is docker installed and running?)", name, dockerContainers, ErrNotRunning)
+	}
 	switch {
-	case len(found) == 0 && dockerRemapped():
-		// dockerd --userns-remap keeps its containers under
-		// /var/lib/docker/UID.GID: every one has its own user namespace.
-		return record{}, fmt.Errorf("docker container %q: none in %s, and dockerd runs with userns-remap (%s/UID.GID): containers in their own user namespace are not supported", name, dockerContainers, filepath.Dir(dockerContainers))
 	case len(found) == 0:
-		return record{}, fmt.Errorf("docker container %q: none in %s: %w", name, dockerContainers, ErrNotRunning)
+		return record{}, fmt.Errorf("docker container %q: none in %s: %w", name, strings.Join(dirs, ", "), ErrNotRunning)
 	case len(found) > 1:
 		return record{}, fmt.Errorf("docker container %q: %d containers in %s have that name (%s, %s)", name, len(found), dockerContainers, short(found[0].ID), short(found[1].ID))
 	}
@@ -148,20 +154,22 @@ func readDocker(name string) (record, error) {
 	return rec, nil
 }
 
-// dockerRemapped reports whether docker's data root holds the UID.GID
-// directory of userns-remap.
-func dockerRemapped() bool {
-	ents, err := os.ReadDir(filepath.Dir(dockerContainers))
+// dockerContainerDirs are the containers directories of dockerd's data root
+// and of each UID.GID root --userns-remap made beside it.
+func dockerContainerDirs() []string {
+	dirs := []string{dockerContainers}
+	parent := filepath.Dir(dockerContainers)
+	ents, err := os.ReadDir(parent)
 	if err != nil {
-		return false
+		return dirs
 	}
 	for _, e := range ents {
 		u, g, ok := strings.Cut(e.Name(), ".")
 		if ok && e.IsDir() && isDecimal(u) && isDecimal(g) {
-			return true
+			dirs = append(dirs, parent+"/"+e.Name()+"/containers")
 		}
 	}
-	return false
+	return dirs
 }
 
 func isDecimal(s string) bool {

@@ -102,10 +102,19 @@ func TestDocker(t *testing.T) {
 	}
 
 	wantErr(t, "other name", func() error { _, err := readDocker("db"); return err }(), "none in", true)
-	if err := os.Mkdir(filepath.Dir(dockerContainers)+"/100000.100000", 0o700); err != nil {
+	// dockerd --userns-remap keeps its containers under UID.GID/.
+	remapped := filepath.Dir(dockerContainers) + "/100000.100000/containers"
+	if err := os.MkdirAll(remapped, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, "userns-remap", func() error { _, err := readDocker("db"); return err }(), "dockerd runs with userns-remap", false)
+	wantErr(t, "userns-remap, no such container", func() error { _, err := readDocker("db"); return err }(), "none in "+dockerContainers+", "+remapped, true)
+	put(t, remapped+"/"+dockerFixtureID+"/config.v2.json", []byte(strings.Replace(string(cfg), `"Name":"/web"`, `"Name":"/db"`, 1)))
+	if rec, err := readDocker("db"); err != nil || rec.pid != 121 {
+		t.Errorf("userns-remap: %+v, %v", rec, err)
+	}
+	if err := os.RemoveAll(remapped + "/" + dockerFixtureID); err != nil {
+		t.Fatal(err)
+	}
 	wantErr(t, "not plain", func() error { _, err := readDocker("../web"); return err }(), "not a plain name", false)
 
 	// Docker's record and runc's disagree: one of them is left over.
