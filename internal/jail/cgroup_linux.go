@@ -4,25 +4,17 @@ package jail
 // so that the container's limits (pids.max, memory) and accounting apply to
 // it; jailsh, which only waits for it, must not be: its Go threads would
 // count against the jail's pids.max and its memory against the jail's
-// limit (issue 16). Only the forking thread, or on cgroup v2 only the new
-// child, is placed:
+// limit (issue 16). The attach stage (stage_linux.c) is a process of one
+// thread: it writes "0" to the cgroup.procs of each of the init's cgroups
+// that is not ours, which moves it alone, before it joins any namespace,
+// and the session it forks is born there. jailsh never enters them.
 //
-//   - a v1 hierarchy: the locked thread writes "0" (itself) to the init's
-//     cgroup's "tasks" file just before the fork, so the child is born
-//     there (a child inherits the forking thread's cgroups), and writes
-//     "0" to its own cgroup's "tasks" right after. v1 charges memory to the
-//     owner of the address space (jailsh's main thread), not to the
-//     visiting thread, and a thread migrating itself takes no global lock.
-//   - the v2 (unified) hierarchy: clone3(CLONE_INTO_CGROUP) makes the child
-//     in the init's cgroup; jailsh never enters it. With nsdelegate the
-//     kernel refuses that from inside the jail's cgroup namespace (the
-//     source cgroup, jailsh's, is outside it), so there the whole process
-//     visits the cgroup around the fork instead, as jailsh did before.
-//
-// Every file is opened as root in the host's mount and cgroup namespaces,
-// before anything is entered: the writes after the fork run chrooted in
-// the jail, with CAP_SETUID and CAP_SETGID only, and the kernel checks them
-// against the credentials and namespace the file was opened with.
+// The files are opened by the Go parent as root in the host's mount and
+// cgroup namespaces, before anything is entered; the stage writes them
+// from the host's cgroup namespace too, so cgroup v2's nsdelegate (which
+// refuses migrations from inside a delegated namespace) does not apply.
+// One task of slack is needed: the stage and the session are in the jail
+// together for the moment between the fork and the stage's exit.
 
 import (
 	"fmt"
@@ -32,32 +24,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// placement is what spawn does around the fork.
-type placement struct {
-	join  []cgroupFile // written before the fork
-	leave []cgroupFile // written after it
-	v2fd  int          // the init's v2 cgroup for CLONE_INTO_CGROUP, or -1
-	v2    string       // its name, for errors
-}
-
-type cgroupFile struct {
-	fd   int
-	name string // controllers:path, for errors
-}
-
-// openCgroups opens, before anything is entered, what placing the session
-// needs. Nothing is created, so nothing is left behind.
-func (j *Jail) openCgroups() (*placement, error) {
-	p := &placement{v2fd: -1}
+// openCgroupProcs opens, as root in the host's namespaces, the cgroup.procs
+// file of each of the init's cgroups that is not ours: the stage writes "0"
+// to each and so moves itself, a process of one thread, before it forks
+// the session. jailsh never enters them.
+func (j *Jail) openCgroupProcs() ([]cgroupFile, error) {
 	if j.init == nil {
-		return p, nil
+		return nil, nil
 	}
 	mounts, err := cgroupMounts()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfine, err)
 	}
-	// The locked thread's own cgroups: in v1 a thread may sit elsewhere
-	// than its process, and this is the thread that forks.
 	mine, err := readAt(unix.AT_FDCWD, "/proc/thread-self/cgroup")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfine, err)
@@ -66,114 +44,39 @@ func (j *Jail) openCgroups() (*placement, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: /proc/thread-self/cgroup: %v", ErrConfine, err)
 	}
+	var out []cgroupFile
 	for _, c := range j.init.cgroups {
 		if slicesContains(ours, c) {
 			continue
 		}
-		mt, dir, ok := mounts.find(c)
+		_, dir, ok := mounts.find(c)
 		if !ok {
 			if c.id == "0" && c.path == "/" {
 				continue // cgroup2 not mounted and the init is at its root
 			}
-			p.close()
-			return nil, fmt.Errorf("%w: join cgroup %s:%s: hierarchy not mounted", ErrConfine, c.controllers, c.path)
-		}
-		name := c.controllers + ":" + c.path
-		if !mt.v2 {
-			err = p.add(&p.join, path.Join(dir, "tasks"), name)
-			if err == nil {
-				err = p.addOurs(&p.leave, mounts, ours, c.id, "tasks")
-			}
-		} else if !j.entersCgroupNS() || !hasAll(mt.super, []string{"nsdelegate"}) {
-			fd, e := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-			if e != nil {
-				err = fmt.Errorf("open %s: %w", dir, e)
-			}
-			p.v2fd, p.v2 = fd, name
+			err = fmt.Errorf("hierarchy not mounted")
 		} else {
-			err = p.add(&p.join, path.Join(dir, "cgroup.procs"), name)
-			if err == nil {
-				err = p.addOurs(&p.leave, mounts, ours, c.id, "cgroup.procs")
+			var fd int
+			file := path.Join(dir, "cgroup.procs")
+			if fd, err = unix.Open(file, unix.O_WRONLY|unix.O_CLOEXEC, 0); err == nil {
+				out = append(out, cgroupFile{fd, c.controllers + ":" + c.path})
+			} else {
+				err = fmt.Errorf("open %s: %w", file, err)
 			}
 		}
 		if err != nil {
-			p.close()
-			return nil, fmt.Errorf("%w: join the jail's cgroup %s: %v", ErrConfine, name, err)
+			for _, f := range out {
+				unix.Close(f.fd)
+			}
+			return nil, fmt.Errorf("%w: join the jail's cgroup %s:%s: %v", ErrConfine, c.controllers, c.path, err)
 		}
 	}
-	return p, nil
+	return out, nil
 }
 
-func (p *placement) add(to *[]cgroupFile, file, name string) error {
-	fd, err := unix.Open(file, unix.O_WRONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", file, err)
-	}
-	*to = append(*to, cgroupFile{fd, name})
-	return nil
-}
-
-// addOurs opens the file that takes the thread or process back to the
-// cgroup it came from in hierarchy id.
-func (p *placement) addOurs(to *[]cgroupFile, mounts mountTable, ours []cgroupLine, id, file string) error {
-	for _, c := range ours {
-		if c.id != id {
-			continue
-		}
-		_, dir, ok := mounts.find(c)
-		if !ok {
-			return fmt.Errorf("our cgroup %s:%s is not mounted", c.controllers, c.path)
-		}
-		return p.add(to, path.Join(dir, file), c.controllers+":"+c.path)
-	}
-	return fmt.Errorf("we are in no cgroup of hierarchy %s", id)
-}
-
-// enter places the calling thread (v1) or process (v2 with nsdelegate) in
-// the jail's cgroups; the fork follows.
-func (p *placement) enter() error {
-	for _, f := range p.join {
-		if err := writeSelf(f.fd); err != nil {
-			return fmt.Errorf("%w: join the jail's cgroup %s: %v", ErrConfine, f.name, err)
-		}
-	}
-	return nil
-}
-
-// back returns what enter moved to where it was.
-func (p *placement) back() error {
-	for _, f := range p.leave {
-		if err := writeSelf(f.fd); err != nil {
-			return fmt.Errorf("%w: return to cgroup %s: %v", ErrConfine, f.name, err)
-		}
-	}
-	return nil
-}
-
-// writeSelf writes "0", the writer itself, to a tasks or cgroup.procs file.
-func writeSelf(fd int) error {
-	_, err := unix.Pwrite(fd, []byte("0"), 0)
-	return err
-}
-
-func (p *placement) close() {
-	for _, f := range append(p.join, p.leave...) {
-		unix.Close(f.fd)
-	}
-	p.join, p.leave = nil, nil
-	if p.v2fd >= 0 {
-		unix.Close(p.v2fd)
-		p.v2fd = -1
-	}
-}
-
-func (j *Jail) entersCgroupNS() bool {
-	for _, n := range j.ns {
-		if n.flag == unix.CLONE_NEWCGROUP {
-			return true
-		}
-	}
-	return false
+type cgroupFile struct {
+	fd   int
+	name string // controllers:path, for errors
 }
 
 // find maps a /proc/PID/cgroup line to its mount and the directory in our

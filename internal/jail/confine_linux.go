@@ -215,15 +215,15 @@ func (j *Jail) checkConfinable() error {
 	return nil
 }
 
-// errPtrace refuses a jail whose processes may hold CAP_SYS_PTRACE. Between
-// fork and exec the session child is visible in the jail's pid namespace
-// while it is still jailsh: its /proc/PID/exe is the host's setuid binary
-// (runc CVE-2019-5736: open it, wait for jailsh to exit, write it), and Go's
-// ForkExec child shares memory (CLONE_VM|CLONE_VFORK) with the root parent,
-// so attaching to it is attaching to host root. dumpable 0 stops both only
-// for a tracer without CAP_SYS_PTRACE in the jail's user namespace (ours).
-// A single-threaded attach stage that runs no host file in the jail's pid
-// namespace (DESIGN.md) lifts this.
+// errPtrace refuses a jail that shares the host's user namespace and whose
+// processes may hold CAP_SYS_PTRACE. Between fork and exec the session
+// child is visible in the jail's pid namespace while it is still jailsh:
+// its /proc/PID/exe is the host's setuid binary (runc CVE-2019-5736: open
+// it, wait for jailsh to exit, write it). The child is the user, holds no
+// capability, shares no memory with root and is not dumpable
+// (stage_linux.c), which stops every tracer but one with CAP_SYS_PTRACE in
+// the host's user namespace: in such a jail, its root. In a jail with a
+// user namespace of its own nobody has that, and this does not apply.
 //
 // A type rather than a fmt.Errorf value: a package-level fmt.Errorf runs
 // at init, in every process that loads pam_jailme.so (issue 16).
@@ -232,7 +232,7 @@ var errPtrace error = ptraceError{}
 type ptraceError struct{}
 
 func (ptraceError) Error() string {
-	return ErrConfine.Error() + ": the jail's init keeps CAP_SYS_PTRACE in its bounding set: a process in the jail could open the host's jailsh through /proc/PID/exe or trace the session before it executes, which shares memory with host root; drop sys_ptrace from the container's capabilities"
+	return ErrConfine.Error() + ": the jail's init keeps CAP_SYS_PTRACE in its bounding set: a process in the jail could open the host's jailsh through /proc/PID/exe of the session before it executes; drop sys_ptrace from the container's capabilities, or give the container a user namespace of its own"
 }
 
 func (ptraceError) Unwrap() error { return ErrConfine }
@@ -334,77 +334,7 @@ func (j *Jail) execLabel() (file, value string, err error) {
 	return "", "", fmt.Errorf("%w: the jail's init runs under LSM label %q and jailme cannot apply it here", ErrConfine, label)
 }
 
-// setExecLabel makes the session exec under the init's LSM label. It runs on
-// the locked thread before setns: the label is a property of the task, and
-// /proc/thread-self still names this thread in the host's proc.
-func (j *Jail) setExecLabel() error {
-	file, value, err := j.execLabel()
-	if err != nil || file == "" {
-		return err
-	}
-	if err := os.WriteFile(file, []byte(value), 0); err != nil {
-		return fmt.Errorf("%w: set exec label %q (%s): %v", ErrConfine, value, file, err)
-	}
-	return nil
-}
-
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
-}
-
-// confine runs on the locked thread after chroot and before the drop: the
-// bounding set and capability sets, then no_new_privs. All of these are
-// per thread and inherited by the forked session.
-func (j *Jail) confine() error {
-	if err := j.checkConfinable(); err != nil {
-		return err
-	}
-	if in := j.init; in != nil {
-		for c := 0; c <= in.lastCap; c++ {
-			if in.capBnd&(1<<uint(c)) != 0 {
-				continue
-			}
-			if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
-				return fmt.Errorf("%w: prctl(PR_CAPBSET_DROP, %d): %v", ErrConfine, c, err)
-			}
-		}
-	}
-	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
-		return fmt.Errorf("%w: prctl(PR_CAP_AMBIENT_CLEAR_ALL): %v", ErrConfine, err)
-	}
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("%w: capget: %v", ErrConfine, err)
-	}
-	data[0].Inheritable, data[1].Inheritable = 0, 0
-	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("%w: capset(inheritable=0): %v", ErrConfine, err)
-	}
-	if j.noNewPrivs() {
-		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return fmt.Errorf("%w: prctl(PR_SET_NO_NEW_PRIVS): %v", ErrConfine, err)
-		}
-	}
-	return nil
-}
-
-// forkCaps is all the session child needs of root: setgroups and setresgid
-// (CAP_SETGID), setresuid (CAP_SETUID). Everything after the drop (chdir to
-// the home directory, the controlling tty, exec) runs as the user.
-const forkCaps = 1<<unix.CAP_SETGID | 1<<unix.CAP_SETUID
-
-// limitCaps runs on the locked thread last before the fork: the child is a
-// copy of this thread, and until its setresuid it is visible in the jail's
-// pid namespace. It keeps forkCaps, permitted and effective, and nothing
-// inheritable. The thread needs no more either: it only waits, and drops
-// to the user with the rest of the process.
-func limitCaps() error {
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	data := [2]unix.CapUserData{{Effective: forkCaps, Permitted: forkCaps}}
-	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("capset(CAP_SETUID, CAP_SETGID): %w", err)
-	}
-	return nil
 }

@@ -2,9 +2,7 @@ package jail
 
 import (
 	"errors"
-	"fmt"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,45 +130,18 @@ func TestProveInitRefusesOurselves(t *testing.T) {
 	}
 }
 
-// TestLimitCaps: the thread the session is forked from keeps CAP_SETUID and
-// CAP_SETGID only, permitted and effective, nothing inheritable (root only;
-// the thread is thrown away after).
-func TestLimitCaps(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: capset from a full set")
-	}
-	type result struct {
-		status []byte
-		err    error
-	}
-	done := make(chan result)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
-		if err := limitCaps(); err != nil {
-			done <- result{nil, err}
-			return
-		}
-		b, err := os.ReadFile("/proc/thread-self/status")
-		done <- result{b, err}
-	}()
-	r := <-done
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	want := fmt.Sprintf("%016x", uint64(1<<unix.CAP_SETGID|1<<unix.CAP_SETUID))
-	for key, v := range map[string]string{"CapEff": want, "CapPrm": want, "CapInh": "0000000000000000"} {
-		if f := statusField(r.status, key); len(f) != 1 || f[0] != v {
-			t.Errorf("%s: %v, want %s", key, f, v)
-		}
-	}
-}
-
 func TestPtraceJailRefused(t *testing.T) {
 	j := &Jail{name: "pt", cfg: &config.Jail{Name: "pt"}, init: &initState{capBnd: 1 << unix.CAP_SYS_PTRACE, lastCap: 40}}
 	err := j.CheckConfinement()
 	if !errors.Is(err, ErrConfine) || !strings.Contains(err.Error(), "CAP_SYS_PTRACE") || !strings.Contains(err.Error(), "/proc/PID/exe") {
 		t.Fatalf("err = %v", err)
 	}
+	// In a user namespace of its own the capability is the namespace's.
+	j.userns = &usernsState{fd: -1}
+	if err := j.CheckConfinement(); err != nil {
+		t.Fatalf("own user namespace: %v", err)
+	}
+	j.userns = nil
 	j.init.capBnd = 1<<unix.CAP_SETUID | 1<<unix.CAP_SETGID
 	if err := j.CheckConfinement(); err != nil {
 		t.Fatalf("without CAP_SYS_PTRACE: %v", err)

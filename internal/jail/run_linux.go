@@ -23,16 +23,10 @@ import (
 // jailsh dies of the same signal, as nsenter(1) does, and Run does not
 // return.
 //
-// Entering happens on one locked OS thread: setns(CLONE_NEWNS) needs a
-// thread that does not share its fs_struct (unshare(CLONE_FS)), and that
-// thread's root and namespaces are the jail's from then on, so no other
-// goroutine may ever run on it. The session is forked from it, and the same
-// thread waits for the session: it must not be exiting while the parent
-// drops its privileges process-wide, which the C library does by signalling
-// every thread (a thread that is half gone, or whose credentials differ,
-// makes glibc abort). No parent-death signal: Go's ForkExec compares the
-// child's getppid() with the parent's pid, which is 0 across a pid
-// namespace, and would kill every session.
+// jailsh itself enters nothing: the attach stage (stage_linux.c), a
+// single-threaded fork of it, joins the jail and forks the session as
+// jailsh's child. No parent-death signal: the session is in another pid
+// namespace, and a login outlives nothing it should not.
 func (j *Jail) Run(s Session) (int, error) {
 	// Installed before the fork so that a signal in the window between fork
 	// and wait is relayed rather than killing the parent alone.
@@ -62,14 +56,7 @@ func (j *Jail) Run(s Session) (int, error) {
 	proceed := make(chan struct{})
 	events := make(chan waitEvent, 1)
 	go func() {
-		runtime.LockOSThread() // never unlocked: this thread is the jail's now
-		var pid int
-		var err error
-		if j.userns != nil {
-			pid, err = j.stage(&s, term)
-		} else {
-			pid, err = j.spawn(&s, term)
-		}
+		pid, err := j.stage(&s, term)
 		start <- started{pid, err}
 		if err != nil {
 			return
@@ -216,146 +203,6 @@ func dieOf(sig syscall.Signal) {
 	set[0] = 1 << (uint(sig) - 1)
 	unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_UNBLOCK, uintptr(unsafe.Pointer(&set[0])), 0, 8, 0, 0)
 	unix.Tgkill(os.Getpid(), unix.Gettid(), sig)
-}
-
-// spawn runs on the locked thread: enter, confine, then fork the shell,
-// which drops to the user before it executes anything of the jail's.
-func (j *Jail) spawn(s *Session, term *terminal) (int, error) {
-	if err := j.alive(); err != nil {
-		return 0, err
-	}
-	cg, err := j.openCgroups()
-	if err != nil {
-		return 0, err
-	}
-	defer cg.close()
-	if err := unix.Unshare(unix.CLONE_FS); err != nil {
-		return 0, fmt.Errorf("unshare(CLONE_FS): %w", err)
-	}
-	if err := j.setExecLabel(); err != nil {
-		return 0, err
-	}
-	for _, n := range j.ns {
-		if err := unix.Setns(n.fd, n.flag); err != nil {
-			return 0, fmt.Errorf("setns(%s of pid %d): %w", n.name, j.pid, err)
-		}
-	}
-	// After setns(mnt) our root is the namespace's root, not the jail's:
-	// the init may have chrooted inside it. /proc/PID/root, opened before,
-	// is the init's own root.
-	if err := unix.Fchdir(int(j.root.Fd())); err != nil {
-		return 0, fmt.Errorf("fchdir(jail root): %w", err)
-	}
-	if err := unix.Chroot("."); err != nil {
-		return 0, fmt.Errorf("chroot(jail root): %w", err)
-	}
-	if err := unix.Chdir("/"); err != nil {
-		return 0, fmt.Errorf("chdir(/): %w", err)
-	}
-	if err := j.confine(); err != nil {
-		return 0, err
-	}
-	if err := limitCaps(); err != nil {
-		return 0, err
-	}
-	env, err := enterHome(s)
-	if err != nil {
-		return 0, err
-	}
-	// The child starts a session of its own (no controlling tty of the
-	// caller's), sets its groups, gid and uid with raw system calls, in
-	// that order, takes the pty as its controlling tty, and executes
-	// (syscall.forkAndExecInChild1); a failure of any step comes back here
-	// and nothing of the jail's runs. Its working directory is this
-	// thread's: the home directory.
-	files, ctty := term.childFiles()
-	attr := &syscall.ProcAttr{
-		Env:   env,
-		Files: files,
-		Sys: &syscall.SysProcAttr{
-			Setsid:  true,
-			Setctty: ctty >= 0,
-			Ctty:    max(ctty, 0),
-			Credential: &syscall.Credential{
-				Uid:    s.Cred.UID,
-				Gid:    s.Cred.GID,
-				Groups: append([]uint32{}, s.Cred.Groups...),
-			},
-		},
-	}
-	if cg.v2fd >= 0 {
-		// The kernel checks CLONE_INTO_CGROUP against this thread's
-		// fsuid (write access to cgroup.procs), which enterHome left
-		// the user's: back to root's, which the child replaces anyway.
-		unix.Setfsuid(0)
-		unix.Setfsgid(0)
-		if fsuid, _ := unix.SetfsuidRetUid(-1); fsuid != 0 {
-			return 0, fmt.Errorf("setfsuid(0) did not stick: %d", fsuid)
-		}
-		attr.Sys.UseCgroupFD, attr.Sys.CgroupFD = true, cg.v2fd
-	}
-	// Only now, and only this thread, enters the jail's v1 cgroups: the
-	// child is born there, and the thread goes back before anything else
-	// runs on it (see cgroup_linux.go).
-	err = cg.enter()
-	pid := 0
-	if err == nil {
-		pid, err = syscall.ForkExec(s.Path, s.Argv, attr)
-		if err != nil {
-			err = fmt.Errorf("exec %s in the jail as uid %d: %w", s.Path, s.Cred.UID, err)
-		}
-	}
-	if berr := cg.back(); berr != nil {
-		// The session would run, but this thread, which waits for it,
-		// would count against the jail: refuse rather than mis-account.
-		if pid > 0 {
-			unix.Kill(pid, unix.SIGKILL)
-			var ws unix.WaitStatus
-			unix.Wait4(pid, &ws, 0, nil)
-		}
-		return 0, berr
-	}
-	if err != nil {
-		return 0, err
-	}
-	return pid, nil
-}
-
-// enterHome changes this thread's directory to the home directory, as the
-// user: the thread's groups, fsuid and fsgid become the user's (per-thread
-// raw system calls; limitCaps left no capability that bypasses permission
-// checks), so the kernel's answer is the one the user would get. Done here
-// rather than in the child, a failure is known to be the home directory's:
-// missing, not a directory, or not searchable by the user gives "/", with
-// HOME=/ and a notice, as login(1) does; any other failure refuses. The
-// child inherits the directory.
-func enterHome(s *Session) ([]string, error) {
-	gs := make([]uint32, len(s.Cred.Groups))
-	copy(gs, s.Cred.Groups)
-	var gp unsafe.Pointer
-	if len(gs) > 0 {
-		gp = unsafe.Pointer(&gs[0])
-	}
-	if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(gs)), uintptr(gp), 0); e != 0 {
-		return nil, fmt.Errorf("setgroups on the forking thread: %w", e)
-	}
-	unix.Setfsgid(int(s.Cred.GID))
-	unix.Setfsuid(int(s.Cred.UID))
-	if fsuid, _ := unix.SetfsuidRetUid(-1); fsuid != int(s.Cred.UID) {
-		return nil, fmt.Errorf("setfsuid(%d) did not stick: %d", s.Cred.UID, fsuid)
-	}
-	err := unix.Chdir(s.Cred.Home)
-	switch {
-	case err == nil:
-		return s.Env, nil
-	case errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.EACCES):
-		if err := unix.Chdir("/"); err != nil {
-			return nil, fmt.Errorf("chdir(/) as uid %d: %w", s.Cred.UID, err)
-		}
-		s.notice(fmt.Sprintf("no home directory %s, logging in with HOME=/", s.Cred.Home))
-		return setenv(append([]string(nil), s.Env...), "HOME", "/"), nil
-	}
-	return nil, fmt.Errorf("chdir(%s) as uid %d: %w", s.Cred.Home, s.Cred.UID, err)
 }
 
 // verifyChild reads the session's credentials back from the host's /proc

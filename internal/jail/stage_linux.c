@@ -1,11 +1,13 @@
 //go:build linux
 
 /*
- * The attach stage for jails with a user namespace of their own.
+ * The attach stage: how jailsh enters every Linux jail.
  *
  * The kernel lets only a single-threaded process with an fs_struct of its
  * own join a user namespace (setns(CLONE_NEWUSER) fails with EINVAL
- * otherwise), and a Go program is never single-threaded. The stage is a
+ * otherwise), and a Go program is never single-threaded; and a session
+ * forked by Go's ForkExec (CLONE_VM|CLONE_VFORK) would share memory with
+ * a root process while the jail can see it. The stage is a
  * plain fork of jailsh, made by jm_stage_start from the Go parent after
  * everything was located, pinned, checked and opened: a fork has one
  * thread and, without CLONE_FS, a copy of the fs_struct. It is not a
@@ -34,8 +36,8 @@
  *      setgroups file says;
  *   3. every namespace but the user namespace (host root may join them
  *      all), the jail's root (fchdir + chroot, as jexec(8) and nsenter -r),
- *      then the user namespace last: that gives every capability in the
- *      jail's namespace and a full bounding set;
+ *      then, for a jail that has one, the user namespace last: that gives
+ *      every capability in the jail's namespace and a full bounding set;
  *   4. the init's bounding set, no ambient capabilities, no_new_privs;
  *   5. setresgid, setresuid to the ids inside, then every capability
  *      cleared explicitly: setresuid drops them only for a process that
@@ -53,7 +55,8 @@
  * ptrace need ptrace_may_access(), which for a non-dumpable process
  * demands CAP_SYS_PTRACE in that address space's user namespace: the
  * host's, which no process of a jail with a user namespace of its own
- * has. The stage itself, root until step 5, never is in the jail's pid
+ * has (and which jails sharing ours must not have: confine_linux.go).
+ * The stage itself, root until step 5, never is in the jail's pid
  * namespace.
  *
  * Every failure is reported to the parent as (step, errno, arg) and the

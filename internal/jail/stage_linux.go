@@ -7,7 +7,6 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -19,10 +18,9 @@ import (
 
 const maxStageGroups = C.JM_MAX_GROUPS
 
-// stage enters a jail with a user namespace of its own through the
-// single-threaded stage (stage_linux.c) and returns the session's pid; the
-// session is jailsh's child. It runs on the locked thread, which itself
-// enters nothing.
+// stage enters the jail through the single-threaded attach stage
+// (stage_linux.c) and returns the session's pid; the session is jailsh's
+// child. jailsh itself enters nothing.
 func (j *Jail) stage(s *Session, term *terminal) (int, error) {
 	if err := j.alive(); err != nil {
 		return 0, err
@@ -165,8 +163,8 @@ func reap(pid int) {
 	}
 }
 
-// stageError says which step of stage_linux.c failed, in the words the
-// in-process attach uses.
+// stageError says which step of stage_linux.c failed and names the
+// system call.
 func (j *Jail) stageError(s *Session, host identity.Cred, step int, errno unix.Errno, arg int) error {
 	switch step {
 	case C.JM_CGROUP:
@@ -207,56 +205,6 @@ func (j *Jail) stageError(s *Session, host identity.Cred, step int, errno unix.E
 		return fmt.Errorf("fork into the jail's pid namespace: %w", errno)
 	}
 	return fmt.Errorf("exec %s in the jail as uid %d: %w", s.Path, s.Cred.UID, errno)
-}
-
-// openCgroupProcs opens, as root in the host's namespaces, the cgroup.procs
-// file of each of the init's cgroups that is not ours: the stage writes "0"
-// to each and so moves itself, a process of one thread, before it forks
-// the session. jailsh never enters them.
-func (j *Jail) openCgroupProcs() ([]cgroupFile, error) {
-	if j.init == nil {
-		return nil, nil
-	}
-	mounts, err := cgroupMounts()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConfine, err)
-	}
-	mine, err := readAt(unix.AT_FDCWD, "/proc/thread-self/cgroup")
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConfine, err)
-	}
-	ours, err := parseCgroups(string(mine))
-	if err != nil {
-		return nil, fmt.Errorf("%w: /proc/thread-self/cgroup: %v", ErrConfine, err)
-	}
-	var out []cgroupFile
-	for _, c := range j.init.cgroups {
-		if slicesContains(ours, c) {
-			continue
-		}
-		_, dir, ok := mounts.find(c)
-		if !ok {
-			if c.id == "0" && c.path == "/" {
-				continue // cgroup2 not mounted and the init is at its root
-			}
-			err = fmt.Errorf("hierarchy not mounted")
-		} else {
-			var fd int
-			file := path.Join(dir, "cgroup.procs")
-			if fd, err = unix.Open(file, unix.O_WRONLY|unix.O_CLOEXEC, 0); err == nil {
-				out = append(out, cgroupFile{fd, c.controllers + ":" + c.path})
-			} else {
-				err = fmt.Errorf("open %s: %w", file, err)
-			}
-		}
-		if err != nil {
-			for _, f := range out {
-				unix.Close(f.fd)
-			}
-			return nil, fmt.Errorf("%w: join the jail's cgroup %s:%s: %v", ErrConfine, c.controllers, c.path, err)
-		}
-	}
-	return out, nil
 }
 
 // cmem is C memory for the plan: the stage runs in a forked copy of this
