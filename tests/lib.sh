@@ -499,7 +499,8 @@ start_jail() {
 # unshare --fork, pid 1 inside) and writes its pidfile.
 await_jail() {
 	local name=$1 root=$2 upid=$3 child i
-	for i in $(seq 100); do
+	# 15 s: a loaded CI machine starts a jail's Go init slowly.
+	for i in $(seq 300); do
 		child=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null)
 		child=${child%% *}
 		if [ -n "$child" ] && [ "$(cat "/proc/$child/comm" 2>/dev/null)" = init ]; then

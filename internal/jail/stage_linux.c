@@ -76,6 +76,23 @@
 
 #include "stage_linux.h"
 
+/* 32-bit ids: the plain calls take 16-bit ones on i386 and arm. */
+#ifdef SYS_setresuid32
+#define JM_SYS_SETGROUPS SYS_setgroups32
+#define JM_SYS_GETGROUPS SYS_getgroups32
+#define JM_SYS_SETRESUID SYS_setresuid32
+#define JM_SYS_SETRESGID SYS_setresgid32
+#define JM_SYS_GETRESUID SYS_getresuid32
+#define JM_SYS_GETRESGID SYS_getresgid32
+#else
+#define JM_SYS_SETGROUPS SYS_setgroups
+#define JM_SYS_GETGROUPS SYS_getgroups
+#define JM_SYS_SETRESUID SYS_setresuid
+#define JM_SYS_SETRESGID SYS_setresgid
+#define JM_SYS_GETRESUID SYS_getresuid
+#define JM_SYS_GETRESGID SYS_getresgid
+#endif
+
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -116,11 +133,11 @@ ids_stuck(const struct jm_plan *p)
 	long n;
 	int i, j;
 
-	if (syscall(SYS_getresuid, &r, &e, &s) < 0 || r != p->uid || e != p->uid || s != p->uid)
+	if (syscall(JM_SYS_GETRESUID, &r, &e, &s) < 0 || r != p->uid || e != p->uid || s != p->uid)
 		return 0;
-	if (syscall(SYS_getresgid, &rg, &eg, &sg) < 0 || rg != p->gid || eg != p->gid || sg != p->gid)
+	if (syscall(JM_SYS_GETRESGID, &rg, &eg, &sg) < 0 || rg != p->gid || eg != p->gid || sg != p->gid)
 		return 0;
-	n = syscall(SYS_getgroups, JM_MAX_GROUPS, have);
+	n = syscall(JM_SYS_GETGROUPS, JM_MAX_GROUPS, have);
 	if (n < 0 || n != p->ngroups)
 		return 0;
 	for (i = 0; i < n; i++) {
@@ -200,7 +217,7 @@ stage(struct jm_plan *p)
 	}
 
 	/* 2. */
-	if (syscall(SYS_setgroups, p->nhost_groups, p->host_groups) < 0)
+	if (syscall(JM_SYS_SETGROUPS, p->nhost_groups, p->host_groups) < 0)
 		fail(p, JM_HOSTGROUPS, 0);
 
 	/* 3. */
@@ -223,9 +240,9 @@ stage(struct jm_plan *p)
 		fail(p, JM_NNP, 0);
 
 	/* 5. */
-	if (syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0)
+	if (syscall(JM_SYS_SETRESGID, p->gid, p->gid, p->gid) < 0)
 		fail(p, JM_SETRESGID, 0);
-	if (syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0)
+	if (syscall(JM_SYS_SETRESUID, p->uid, p->uid, p->uid) < 0)
 		fail(p, JM_SETRESUID, 0);
 	memset(zero, 0, sizeof(zero));
 	if (syscall(SYS_capset, &h, zero) < 0)
