@@ -15,6 +15,14 @@
 #	           the same jail; both fork/exec'd straight from tests/benchtool,
 #	           which also times /bin/true as the user (the spawn floor) and
 #	           jailsh's own steps one by one (benchtool phases).
+#	session    what stays on the host while a session is open: jailsh's
+#	           waiting parent vs nsenter's (PSS, private, threads) and what
+#	           the jail's pids and memory cgroups are charged; the sshd
+#	           monitor of an open ssh session (and its child) with pam_jailme
+#	           in the session stack vs without.
+#	attach     -c true as uid 2001, paced (100 ms idle) and back-to-back:
+#	           jailsh, nsenter, and where installed lxc-attach, runc exec,
+#	           podman exec, docker exec (private containerd and dockerd).
 #	pam        one session (pam_start, open, close, pam_end) through a private
 #	           stack with pam_jailme vs the same stack with pam_permit only:
 #	           in one Go process through libpam (msteinert/pam), and as
@@ -148,6 +156,24 @@ bench_cleanup() {
 	[ -n "${LXCP:-}" ] && lxc-stop -P "$LXCP" -n lxcb -k >/dev/null 2>&1
 	[ -n "${RUNCR:-}" ] && runc --root "$RUNCR" delete -f runcb >/dev/null 2>&1
 	[ -n "${PODR:-}" ] && podman $PODOPT rm -f -t 0 podb >/dev/null 2>&1
+	if [ -n "${DOCKERD:-}" ]; then
+		$DOCKER rm -f dockb >/dev/null 2>&1
+		pid_stop "$DOCKERD"
+	fi
+	[ -n "${CONTAINERD:-}" ] && pid_stop "$CONTAINERD"
+	# What is left in the containers' cgroups (nothing, normally) is
+	# killed, then the cgroups go, deepest first.
+	if [ -n "${DOCKCG:-}" ]; then
+		for i in $(seq 50); do
+			for d in /sys/fs/cgroup/*/"$DOCKCG"; do
+				[ -d "$d" ] || continue
+				for p in $(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+				find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+			done
+			ls -d /sys/fs/cgroup/*/"$DOCKCG" >/dev/null 2>&1 || break
+			sleep 0.1
+		done
+	fi
 	return 0
 }
 trap 'bench_rc=$?; bench_cleanup; (exit $bench_rc); harness_cleanup' EXIT
@@ -192,13 +218,37 @@ fi
 [ "$fails" = 0 ] || { NOTES+=("jailsh/nsenter: $fails failed calls"); FAIL=$((FAIL + 1)); }
 }
 
+# --- sshd, for the session and ssh sections -----------------------------------------
+#
+# sshd_setup: the harness's sshd on 127.0.0.1, started once; alice (jailsh,
+# jailed) and plain (/bin/sh) log in with the test key. PAM_ON and PAM_OFF
+# put pam_jailme into sshd's session stack or take it out: sshd reads the
+# stack anew for each connection.
+sshd_setup() {
+	[ -n "${SSH:-}" ] && return 0
+	sed -i '/pam_motd/d' /etc/pam.d/sshd
+	start_sshd || die "sshd does not start: $(tail -5 "$T/sshd.log")"
+	authorize alice
+	authorize plain
+	SSH="ssh $SSH_OPTS -p $SSH_PORT"
+	PAM_OFF="sed -i '/pam_jailme/d' /etc/pam.d/sshd"
+	PAM_ON=$PAM_OFF
+	[ -n "$PAM" ] && PAM_ON="$PAM_OFF; echo 'session required $PAM_JAILME jailsh=$JAILSH' >>/etc/pam.d/sshd"
+	eval "$PAM_ON"
+	capture ssh_as alice 'cat /etc/marker'
+	[ "$RC" = 0 ] && [ "$OUT" = web-marker ] || die "ssh alice does not land in the jail: $RC $OUT $ERR"
+	eval "$PAM_OFF"
+}
+
 # --- 1b. what an open session costs ---------------------------------------------------
 #
 # One session at a time, "exec sleep" as the user, held open while what stays
 # on the host for it is read: the process between the caller and the session
 # (jailsh's waiting parent; nsenter's, lxc-attach's), its PSS, private memory
 # and threads (smaps_rollup, status); and what the jail's pids and memory
-# cgroups gained. Medians of BENCH_SESS_N (5) sessions.
+# cgroups gained. Medians of BENCH_SESS_N (5) sessions. Then the sshd side
+# of an ssh session (the module's share): the processes sshd keeps for it,
+# with pam_jailme in the session stack and without, session by session.
 
 BENCH_SESS_N=${BENCH_SESS_N:-5}
 # hold LABEL TAG CMD...: starts CMD, with @TAG@ in its arguments replaced by
@@ -273,16 +323,108 @@ part session && {
 	fi
 }
 
+# sshd_hold TAG LABEL: an ssh session of alice running "sleep TAG" in the jail
+# (her shell is jailsh; she is jailed, so pam_jailme, when in the stack,
+# runs its whole decision for her rather than stepping aside), held open
+# while the sshd processes that stay for it are read: the privileged
+# monitor "sshd: alice [priv]", which loaded the PAM modules (and with
+# pam_jailme its Go runtime) and runs open_session and close_session, and
+# its child "sshd: alice@notty", forked from it after open_session. Prints
+# "pss_kb private_kb anon_kb threads" of the monitor, then of the child, or
+# nothing; the monitor's smaps go to $T/smaps-sshd-LABEL.
+sshd_hold() {
+	local tag=$1 label=$2 bg p i cmd mon= kid=
+	$SSH alice@127.0.0.1 "exec sleep $tag" </dev/null >/dev/null 2>"$T/hold.err" &
+	bg=$!
+	p=
+	for i in $(seq 200); do
+		p=$(pgrep -f -x "sleep $tag") && break
+		sleep 0.05
+	done
+	sleep 0.3 # as in hold: what starts after the fork settles
+	# Up from the sleep: jailsh's waiting parent, the child, the monitor.
+	i=$p
+	while [ -n "$i" ] && [ "$i" -gt 1 ] && [ -z "$mon" ]; do
+		i=$(sed 's/.*) //' "/proc/$i/stat" 2>/dev/null | awk '{ print $2 }')
+		cmd=$(tr '\0' ' ' <"/proc/$i/cmdline" 2>/dev/null)
+		case "$cmd" in
+		"sshd: alice [priv]"*) mon=$i ;;
+		"sshd: alice@"*) kid=$i ;;
+		esac
+	done
+	if [ -n "$mon" ] && [ -n "$kid" ]; then
+		cp "/proc/$mon/smaps" "$T/smaps-sshd-$label" 2>/dev/null
+		for i in $mon $kid; do
+			awk '$1 == "Pss:" { pss = $2 } $1 == "Private_Clean:" || $1 == "Private_Dirty:" { priv += $2 }
+				$1 == "Anonymous:" { anon = $2 } END { printf "%d %d %d ", pss, priv, anon }' "/proc/$i/smaps_rollup"
+			awk '$1 == "Threads:" { printf "%d ", $2 }' "/proc/$i/status"
+		done
+		echo
+	fi
+	[ -n "$p" ] && kill -TERM "$p"
+	timeout 10 tail --pid="$bg" -f /dev/null
+	kill -KILL "$bg" 2>/dev/null
+	wait "$bg" 2>/dev/null
+}
+# sshmem FILE COL: "PSS (private; anon), threads" from the medians of the
+# columns COL.. COL+3 of sshd_hold lines.
+sshmem() {
+	echo "PSS $(calc "$(colmed "$1" "$2") / 1024" "%.2f MB") (private $(calc "$(colmed "$1" $(($2 + 1))) / 1024" %.2f); anon $(calc "$(colmed "$1" $(($2 + 2))) / 1024" %.2f)), $(colmed "$1" $(($2 + 3))) thr"
+}
+# sshadd COL: what the medians with pam_jailme add to those without.
+sshadd() {
+	local j=$T/sess-sshd-jailme o=$T/sess-sshd-off
+	echo "+$(calc "($(colmed "$j" "$1") - $(colmed "$o" "$1")) / 1024" "%.2f MB") PSS, +$(calc "($(colmed "$j" $(($1 + 2))) - $(colmed "$o" $(($1 + 2)))) / 1024" "%.2f MB") anon, +$(($(colmed "$j" $(($1 + 3))) - $(colmed "$o" $(($1 + 3))))) thr"
+}
+part session && if [ -n "$PAM" ]; then
+	sshd_setup
+	note "open ssh sessions: the sshd processes of a session with pam_jailme and without, $BENCH_SESS_N each, alternating"
+	: >"$T/sess-sshd-jailme"
+	: >"$T/sess-sshd-off"
+	log_mark
+	for k in $(seq "$BENCH_SESS_N"); do
+		eval "$PAM_ON"
+		sshd_hold "8$k.$k" jailme >>"$T/sess-sshd-jailme"
+		eval "$PAM_OFF"
+		sshd_hold "9$k.$k" off >>"$T/sess-sshd-off"
+	done
+	# The module decided each session with it (its allow line), none without.
+	sleep 0.5
+	n=$(log_since_mark | grep -Ec "pam_jailme\[[0-9]+\]: allow service=sshd .*user=alice ")
+	[ "$n" = "$BENCH_SESS_N" ] || { NOTES+=("ssh sessions: $n pam_jailme allow lines in syslog for $BENCH_SESS_N sessions with it"); FAIL=$((FAIL + 1)); }
+	if [ -s "$T/sess-sshd-jailme" ] && [ -s "$T/sess-sshd-off" ]; then
+		row "open ssh session: the sshd monitor's PSS/anon/threads with pam_jailme vs without" \
+			"$(sshmem "$T/sess-sshd-jailme" 1)" "$(sshmem "$T/sess-sshd-off" 1) without" "$(sshadd 1)" "" ""
+		# The two share pages (the child is a fork): their PSS adds up.
+		awk '{ print $1 + $5 }' "$T/sess-sshd-jailme" >"$T/both-jailme"
+		awk '{ print $1 + $5 }' "$T/sess-sshd-off" >"$T/both-off"
+		both=$(calc "($(colmed "$T/both-jailme" 1) - $(colmed "$T/both-off" 1)) / 1024" "%.2f MB")
+		row "  its child sshd: alice@notty (forked from the monitor after open_session)" \
+			"$(sshmem "$T/sess-sshd-jailme" 5)" "$(sshmem "$T/sess-sshd-off" 5) without" "$(sshadd 5); both +$both PSS" "" ""
+		# for the breakdown in BENCHMARKS.md: the last monitor's smaps
+		cp "$T/smaps-sshd-jailme" "$BD/smaps-sshd-monitor-jailme.txt" 2>/dev/null
+		cp "$T/smaps-sshd-off" "$BD/smaps-sshd-monitor-without.txt" 2>/dev/null
+	else
+		row "open ssh session: the sshd monitor with pam_jailme vs without" "failed" "" "$(head -1 "$T/hold.err")" "" ""
+		FAIL=$((FAIL + 1))
+	fi
+	eval "$PAM_OFF"
+else
+	row "open ssh session: the sshd monitor with pam_jailme vs without" "not built" "" "" "" ""
+fi
+
 # --- 1c. side by side with the runtimes' own attach -----------------------------------
 #
 # The same busybox rootfs started by each runtime installed here, with its
 # state under $T (nothing of the host's runtime state is touched), then
 # `-c true` as uid 2001: jailsh (as alice), nsenter (the floor: it joins no
-# cgroup), lxc-attach, runc exec, podman exec. docker exec needs the host's
-# dockerd and an image in its store: not done (the harness hides /run, and
-# importing an image would change the host's state). Paced: 100 ms idle
-# before each call (a sporadic login: the cgroup code's RCU state goes
-# cold); back-to-back: none.
+# cgroup), lxc-attach, runc exec, podman exec, docker exec. For docker, a
+# private containerd and dockerd (as tests/runtimes.sh starts them): their
+# sockets under the harness's /run, /var/lib/docker and /var/lib/containerd
+# on tmpfs mounted in our mount namespace, the rootfs imported from a tar,
+# the container's cgroups under a parent of its own that is removed at the
+# end. Paced: 100 ms idle before each call (a sporadic login: the cgroup
+# code's RCU state goes cold); back-to-back: none.
 
 RT_CMDS=()
 rt_missing() { NOTES+=("$1: $2"); row "  $1" "not measured" "" "$2" "" ""; }
@@ -345,12 +487,61 @@ podman_setup() {
 		{ rt_missing "podman exec" "podman exec failed: $(head -1 "$T/podman.err")"; return 1; }
 	RT_CMDS+=(-cmd "podman-exec|root|podman $PODOPT exec --user 2001:2001 podb /bin/sh -c true")
 }
+# pid_stop PID: TERM, up to 10 s to exit, then KILL; reaped.
+pid_stop() {
+	local i
+	kill -TERM "$1" 2>/dev/null || return 0
+	for i in $(seq 100); do
+		case "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" in Z | "") break ;; esac
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+docker_setup() {
+	local d i dk
+	for d in dockerd containerd docker; do
+		command -v $d >/dev/null || { rt_missing "docker exec" "$d not installed"; return 1; }
+	done
+	for d in /var/lib/docker /var/lib/containerd; do
+		mkdir -p "$d" && mount -t tmpfs -o mode=0700 jailme-bench "$d" ||
+			{ rt_missing "docker exec" "cannot mount a tmpfs on $d"; return 1; }
+	done
+	# Cgroups are the one thing dockerd writes outside our namespaces:
+	# the container's go under a parent named after this run (the outer
+	# half's temporary directory), removed by bench_cleanup.
+	DOCKCG=jailme-bench.${JAILME_TOP##*.}
+	# The CLI's configuration under $T, not root's real ~/.docker.
+	DOCKER="$(command -v docker) --config $T/docker-cli"
+	containerd >"$T/containerd.log" 2>&1 &
+	CONTAINERD=$!
+	dockerd --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
+		--containerd=/run/containerd/containerd.sock --exec-opt native.cgroupdriver=cgroupfs \
+		--cgroup-parent="/$DOCKCG" >"$T/dockerd.log" 2>&1 &
+	DOCKERD=$!
+	for i in $(seq 200); do
+		$DOCKER info >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	$DOCKER info >/dev/null 2>&1 || { rt_missing "docker exec" "dockerd does not start: $(tail -1 "$T/dockerd.log")"; return 1; }
+	dk=$($DOCKER version -f '{{.Client.Version}} (CLI), {{.Server.Version}} (dockerd)' 2>/dev/null)
+	if ! tar -C "$WEB" -cf "$T/rootfs.tar" . ||
+		! $DOCKER import "$T/rootfs.tar" jailme-bench:1 >"$T/docker.out" 2>&1 ||
+		! $DOCKER run -d --name dockb --network none jailme-bench:1 /bin/init >"$T/docker.out" 2>&1; then
+		rt_missing "docker exec" "docker run failed: $(tail -1 "$T/docker.out")"
+		return 1
+	fi
+	$DOCKER exec --user 2001:2001 dockb /bin/sh -c true </dev/null >/dev/null 2>"$T/docker.err" ||
+		{ rt_missing "docker exec" "docker exec failed: $(head -1 "$T/docker.err")"; return 1; }
+	NOTES+=("docker exec: docker $dk, a private containerd and dockerd")
+	RT_CMDS+=(-cmd "docker-exec|root|$DOCKER exec --user 2001:2001 dockb /bin/sh -c true")
+}
 part attach && {
-	note "runtimes: starting lxc, runc, podman containers of the same rootfs under $T"
+	note "runtimes: starting lxc, runc, podman, docker containers of the same rootfs under $T"
 	lxc_setup
 	runc_setup
 	podman_setup
-	rt_missing "docker exec" "not run: needs the host's dockerd and an image in its store (host state)"
+	docker_setup
 	AT=(-cmd "jailsh|user:alice|$JAILSH -c true"
 		-cmd "nsenter|root|/usr/bin/nsenter --all --root --wd -t $WEBPID -S 2001 -G 2001 /bin/sh -c true"
 		"${RT_CMDS[@]}")
@@ -375,13 +566,13 @@ part attach && {
 			r=$(calc "$jm / $nm")
 			row "-c true, $what: jailsh vs nsenter" "$(ms "$jm")" "$(ms "$nm") nsenter" "${r}x" "<= 1.5x" "$(met "$r <= 1.5")"
 		fi
-		for l in nsenter lxc-attach runc-exec podman-exec; do
+		for l in nsenter lxc-attach runc-exec podman-exec docker-exec; do
 			L=$(pick "$R" "$l") || continue
 			m=$(kv "$L" median_us)
 			[ "$l" = nsenter ] && [ "$mode" = b2b ] && continue
 			row "  $l ($what; fails $(kv "$L" fails))" "" "$(ms "$m")" "jailsh $(calc "$jm / $m")x" "" ""
 		done
-		for l in jailsh nsenter lxc-attach runc-exec podman-exec; do
+		for l in jailsh nsenter lxc-attach runc-exec podman-exec docker-exec; do
 			L=$(pick "$R" "$l") || continue
 			[ "$(kv "$L" fails)" = 0 ] || NOTES+=("$l $what: $(kv "$L" fails) failed calls")
 		done
@@ -468,18 +659,7 @@ fi
 # --- 3. ssh logins -------------------------------------------------------------------
 
 part ssh && {
-sed -i '/pam_motd/d' /etc/pam.d/sshd
-start_sshd || die "sshd does not start: $(tail -5 "$T/sshd.log")"
-authorize alice
-authorize plain
-SSH="ssh $SSH_OPTS -p $SSH_PORT"
-PAM_OFF="sed -i '/pam_jailme/d' /etc/pam.d/sshd"
-PAM_ON=$PAM_OFF
-[ -n "$PAM" ] && PAM_ON="$PAM_OFF; echo 'session required $PAM_JAILME jailsh=$JAILSH' >>/etc/pam.d/sshd"
-eval "$PAM_ON"
-capture ssh_as alice 'cat /etc/marker'
-[ "$RC" = 0 ] && [ "$OUT" = web-marker ] || die "ssh alice does not land in the jail: $RC $OUT $ERR"
-eval "$PAM_OFF"
+sshd_setup
 WITH="jailsh+pam_jailme"
 [ -n "$PAM" ] || WITH="jailsh (no pam_jailme)"
 
