@@ -208,6 +208,40 @@ capture "$JAILSH" -n alice
 check "11: jailsh -n alice shows the host ids and the maps of each jail" "status $RC, out: $OUT, err: $ERR" \
 	eval 'has "$OUT" "host uid 102001" && has "$OUT" "uid_map +0 100000 65536" && has "$OUT" "uid 2001 of alice is not mapped"'
 
+# --- through sshd and pam_jailme --------------------------------------------------
+
+# The module decides as jailsh does, through the maps: alice's ssh login
+# lands in uns, and with narrow as her only jail the session is refused at
+# open_session with code unmapped.
+if have_pam; then
+	install_pam
+	pam_stack on
+	if start_sshd; then
+		authorize alice
+		log_mark
+		capture ssh_as alice 'id -u; cat /etc/marker'
+		check "14: ssh alice (pam_jailme in sshd's stack) lands in uns as uid 2001" "status $RC, out: $OUT, err: $ERR" \
+			eval '[ "$RC" = 0 ] && [ "$OUT" = "$(printf "2001\nmarker-uns")" ]'
+		check "14: ... pam_jailme and jailsh log host_uid=102001" "@$(log_since_mark | tail -3)" \
+			eval 'assert_log "pam_jailme\[[0-9]+\]: allow service=sshd .*user=alice uid=2001 host_uid=102001 jail=uns" &&
+				assert_log "jailsh\[[0-9]+\]: allow user=alice uid=2001 host_uid=102001 jail=uns"'
+		sed -i 's/^user	alice	uns narrow sgdeny punch pt$/user	alice	narrow/' /etc/jailme.conf
+		log_mark
+		capture ssh_as alice 'id -u'
+		check "15: ssh alice with narrow (her uid unmapped) as her only jail: refused at open_session" "status $RC, out: $OUT, err: $ERR" \
+			eval '[ "$RC" != 0 ] && [ -z "$OUT" ]'
+		check "15: ... pam_jailme logs code=unmapped" "@$(log_since_mark | tail -3)" \
+			assert_log "pam_jailme\[[0-9]+\]: deny service=sshd .*user=alice uid=2001 jail=narrow .*code=unmapped"
+		sed -i 's/^user	alice	narrow$/user	alice	uns narrow sgdeny punch pt/' /etc/jailme.conf
+		stop_sshd
+	else
+		fail "sshd starts" "$(tail -5 "$T/sshd.log")"
+	fi
+	pam_stack off
+else
+	skip "14-15: ssh through pam_jailme" "build/pam_jailme.so is missing"
+fi
+
 # --- hostile caller ---------------------------------------------------------------
 
 mkdir -p /tmp/caller-dir && chmod 0777 /tmp/caller-dir
