@@ -228,8 +228,8 @@ if have_pam; then
 		sed -i 's/^user	alice	uns narrow sgdeny punch pt$/user	alice	narrow/' /etc/jailme.conf
 		log_mark
 		capture ssh_as alice 'id -u'
-		check "15: ssh alice with narrow (her uid unmapped) as her only jail: refused at open_session" "status $RC, out: $OUT, err: $ERR" \
-			eval '[ "$RC" != 0 ] && [ -z "$OUT" ]'
+		check "15: ssh alice with narrow (her uid unmapped) as her only jail: refused at open_session, the reason shown" "status $RC, out: $OUT, err: $ERR" \
+			eval '[ "$RC" != 0 ] && ! has "$OUT" "^2001$" && has "$OUT" "jailme: jail narrow: uid 2001 of alice is not mapped in the jail.s user namespace"'
 		check "15: ... pam_jailme logs code=unmapped" "@$(log_since_mark | tail -3)" \
 			assert_log "pam_jailme\[[0-9]+\]: deny service=sshd .*user=alice uid=2001 jail=narrow .*code=unmapped"
 		sed -i 's/^user	alice	narrow$/user	alice	uns narrow sgdeny punch pt/' /etc/jailme.conf
