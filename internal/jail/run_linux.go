@@ -210,7 +210,7 @@ func dieOf(sig syscall.Signal) {
 // running. With allow_setuid the session may already have executed a
 // setuid program, so only the real ids are compared then.
 func verifyChild(pid int, c identity.Cred, noNewPrivs bool) error {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	b, err := readAt(unix.AT_FDCWD, "/proc/"+strconv.Itoa(pid)+"/status")
 	if err != nil {
 		return fmt.Errorf("verify the session's credentials: %w", err)
 	}

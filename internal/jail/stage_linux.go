@@ -18,6 +18,10 @@ import (
 
 const maxStageGroups = C.JM_MAX_GROUPS
 
+// sessionStack is the stack the session runs on between its clone and its
+// exec (stage_linux.c, step 7): a few calls deep, no more.
+const sessionStack = 64 << 10
+
 // stage enters the jail through the single-threaded attach stage
 // (stage_linux.c) and returns the session's pid; the session is jailsh's
 // child. jailsh itself enters nothing.
@@ -94,6 +98,8 @@ func (j *Jail) stage(s *Session, term *terminal) (int, error) {
 		p.files[i] = C.int(f)
 	}
 	p.ctty = C.int(ctty)
+	p.stack_size = sessionStack
+	p.stack = mem.alloc(sessionStack)
 
 	var fds [2]int
 	if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {

@@ -80,6 +80,8 @@ struct jm_plan {
 	char *home_fallback;       /* "HOME=/" */
 	int files[3];              /* the session's fds 0-2 (each is its index or >= 3) */
 	int ctty;                  /* which of 0-2 becomes the controlling tty, -1 none */
+	void *stack;               /* the session's stack until it executes */
+	size_t stack_size;
 };
 
 /* jm_stage_start forks the stage; it returns its pid or -errno. */
