@@ -209,6 +209,17 @@ func (j *Jail) stageError(s *Session, host identity.Cred, step int, errno unix.E
 		return fmt.Errorf("chdir(%s) as uid %d: %w", s.Cred.Home, s.Cred.UID, errno)
 	case C.JM_CLONE:
 		return fmt.Errorf("fork into the jail's pid namespace: %w", errno)
+	case C.JM_SETSID:
+		return fmt.Errorf("setsid: %w", errno)
+	case C.JM_FILES:
+		if arg < 0 {
+			return fmt.Errorf("close_range(3, ~0, CLOSE_RANGE_CLOEXEC) (Linux 5.11 or later): %w", errno)
+		}
+		return fmt.Errorf("the session's fd %d: %w", arg, errno)
+	case C.JM_CTTY:
+		return fmt.Errorf("ioctl(TIOCSCTTY) on the session's pty: %w", errno)
+	case C.JM_SIGNALS:
+		return fmt.Errorf("rt_sigprocmask: %w", errno)
 	}
 	return fmt.Errorf("exec %s in the jail as uid %d: %w", s.Path, s.Cred.UID, errno)
 }
