@@ -180,7 +180,6 @@ start_confined() {
 }
 
 # status_field PID KEY: a /proc/PID/status value, from the host.
-status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # out_field KEY: the value of "KEY: v" or "KEY=v" in $OUT.
 out_field() { printf '%s\n' "$OUT" | sed -n "s/^$1[:=][[:space:]]*//p" | head -1; }
 
@@ -544,28 +543,14 @@ jail_kill_strays pt
 # ... and one without it (nnp: the init's bounding set lacks sys_ptrace) is
 # entered, while root in it spins on /proc/NEXT/exe through 20 logins: it
 # never gets an fd of the host's jailsh (dumpable 0, no CAP_SYS_PTRACE).
-install -D -m 0755 "$T/bin/exewatch" "${JAIL_ROOT[nnp]}/usr/local/bin/exewatch"
-rm -f "${JAIL_ROOT[nnp]}/tmp/exewatch.ready"
-read -r JDEV JINO < <(stat -L -c '%d %i' "$JAILSH")
-nsenter -t "$NNP" -m -u -i -n -p -C -r -w /usr/bin/setpriv --bounding-set "$BND_CAPS" --inh-caps=-all \
-	/usr/local/bin/exewatch "$JDEV" "$JINO" /tmp/exewatch.ready >"$T/exewatch.out" 2>&1 &
-WATCH_BG=$!
-for i in $(seq 100); do
-	[ -e "${JAIL_ROOT[nnp]}/tmp/exewatch.ready" ] && break
-	sleep 0.05
-done
-WATCH=$(jail_procs nnp | awk '$2 == "exewatch" { print $1 }')
-WATCH_CAPS=
-[ -n "$WATCH" ] && WATCH_CAPS="uid $(status_field "$WATCH" Uid) CapEff $(status_field "$WATCH" CapEff)"
+exewatch_start nnp nsenter -t "$NNP" -m -u -i -n -p -C -r -w /usr/bin/setpriv --bounding-set "$BND_CAPS" --inh-caps=-all
 conf nnp
 LOGINS_OK=0
 for i in $(seq 20); do
 	jail_run 'true'
 	[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
 done
-[ -n "$WATCH" ] && kill -TERM "$WATCH"
-timeout 5 tail --pid="$WATCH_BG" -f /dev/null
-wait "$WATCH_BG" 2>/dev/null
+exewatch_stop
 case8b_ok() {
 	[ -n "$WATCH" ] || { WHY="exewatch did not start in jail nnp: $(cat "$T/exewatch.out")"; return 1; }
 	[ "$LOGINS_OK" = 20 ] || { WHY="$LOGINS_OK of 20 logins into nnp succeeded; last err: $ERR"; return 1; }

@@ -552,6 +552,50 @@ jail_kill_strays() {
 
 jail_procs_line() { jail_procs "$1" | tr '\n' ' '; }
 
+# await_jail_proc NAME COMM: the pid (as the host sees it) of the first
+# process called COMM in the jail, waiting up to 5 s; nothing if none came.
+await_jail_proc() {
+	local i p
+	for i in $(seq 50); do
+		p=$(jail_procs "$1" | awk -v c="$2" '$2 == c { print $1; exit }')
+		[ -n "$p" ] && { echo "$p"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+# status_field PID KEY: a /proc/PID/status value, from the host.
+status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+# exewatch_start NAME ENTER...: the hostile jail root of issue 11 item 1
+# (tests/confine/exewatch.c, built as $T/bin/exewatch): ENTER (nsenter into
+# jail NAME as its root) runs it, spinning on /proc/NEXT/exe for the host's
+# jailsh. Sets WATCH (its host pid, empty if it did not start), WATCH_CAPS
+# and WATCH_BG; exewatch_stop ends it, and $T/exewatch.out has its counts.
+exewatch_start() {
+	local name=$1 i dev ino
+	shift
+	install -D -m 0755 "$T/bin/exewatch" "${JAIL_ROOT[$name]}/usr/local/bin/exewatch"
+	rm -f "${JAIL_ROOT[$name]}/tmp/exewatch.ready"
+	read -r dev ino < <(stat -L -c '%d %i' "$JAILSH")
+	"$@" /usr/local/bin/exewatch "$dev" "$ino" /tmp/exewatch.ready >"$T/exewatch.out" 2>&1 &
+	WATCH_BG=$!
+	for i in $(seq 100); do
+		[ -e "${JAIL_ROOT[$name]}/tmp/exewatch.ready" ] && break
+		sleep 0.05
+	done
+	WATCH=$(jail_procs "$name" | awk '$2 == "exewatch" { print $1 }')
+	WATCH_CAPS=
+	[ -n "$WATCH" ] && WATCH_CAPS="host uid $(status_field "$WATCH" Uid) CapEff $(status_field "$WATCH" CapEff)"
+	return 0
+}
+
+exewatch_stop() {
+	[ -n "$WATCH" ] && kill -TERM "$WATCH"
+	timeout 5 tail --pid="$WATCH_BG" -f /dev/null
+	wait "$WATCH_BG" 2>/dev/null
+}
+
 # jail_quiet NAME [SECONDS]: waits until only the init is left in the jail.
 jail_quiet() {
 	local i n

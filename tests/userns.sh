@@ -71,8 +71,6 @@ start_uns punch 0:400000:2001,2001:2001:1,2002:402002:63534 \
 	{ fail "start jail punch" "$(cat "$T/start-punch.err")"; harness_leave; }
 start_uns pt 0:500000:65536 0:500000:65536 -keep-ptrace || { fail "start jail pt" "$(cat "$T/start-pt.err")"; harness_leave; }
 
-status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
-
 setup_ok() {
 	local n
 	for n in uns narrow sgdeny punch pt; do
@@ -120,11 +118,7 @@ check "3: the session's exit status comes back (7)" "status $RC, err: $ERR" eval
 # session runs.
 as alice "$JAILSH" -j uns -c 'sleep 30' </dev/null >/dev/null 2>&1 &
 SESS_BG=$!
-for i in $(seq 50); do
-	SLEEP=$(jail_procs uns | awk '$2 == "sleep" { print $1 }')
-	[ -n "$SLEEP" ] && break
-	sleep 0.1
-done
+SLEEP=$(await_jail_proc uns sleep)
 PARENT=$(awk '{ print $4 }' "/proc/${SLEEP:-0}/stat" 2>/dev/null)
 case4_ok() {
 	local p u
@@ -188,11 +182,7 @@ check "9: dave (no supplementary group) lands in sgdeny" "status $RC, out: $OUT,
 
 as alice "$JAILSH" -j punch -c 'exec sleep 30' </dev/null >/dev/null 2>&1 &
 SESS_BG=$!
-for i in $(seq 50); do
-	SLEEP=$(jail_procs punch | awk '$2 == "sleep" { print $1 }')
-	[ -n "$SLEEP" ] && break
-	sleep 0.1
-done
+SLEEP=$(await_jail_proc punch sleep)
 case10_ok() {
 	[ -n "$SLEEP" ] || { WHY="no session in punch: $(jail_procs_line punch)"; return 1; }
 	[ "$(status_field "$SLEEP" Uid)" = 2001 ] && [ "$(status_field "$SLEEP" Gid)" = 2001 ] ||
@@ -259,26 +249,13 @@ check "12: no fd of the caller's beyond 0-2, the cwd is the home in the jail, LD
 SUID_DUMPABLE=$(cat /proc/sys/fs/suid_dumpable)
 trap 'rc=$?; echo "$SUID_DUMPABLE" >/proc/sys/fs/suid_dumpable; (exit $rc); harness_cleanup' EXIT
 echo 1 >/proc/sys/fs/suid_dumpable
-install -D -m 0755 "$T/bin/exewatch" "${JAIL_ROOT[pt]}/usr/local/bin/exewatch"
-read -r JDEV JINO < <(stat -L -c '%d %i' "$JAILSH")
-nsenter -t "${JAIL_PID[pt]}" -U -m -u -i -n -p -C -r -w \
-	/usr/local/bin/exewatch "$JDEV" "$JINO" /tmp/exewatch.ready >"$T/exewatch.out" 2>&1 &
-WATCH_BG=$!
-for i in $(seq 100); do
-	[ -e "${JAIL_ROOT[pt]}/tmp/exewatch.ready" ] && break
-	sleep 0.05
-done
-WATCH=$(jail_procs pt | awk '$2 == "exewatch" { print $1 }')
-WATCH_CAPS=
-[ -n "$WATCH" ] && WATCH_CAPS="host uid $(status_field "$WATCH" Uid) CapEff $(status_field "$WATCH" CapEff)"
+exewatch_start pt nsenter -t "${JAIL_PID[pt]}" -U -m -u -i -n -p -C -r -w
 LOGINS_OK=0
 for i in $(seq 20); do
 	jail_run alice pt 'true'
 	[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
 done
-[ -n "$WATCH" ] && kill -TERM "$WATCH"
-timeout 5 tail --pid="$WATCH_BG" -f /dev/null
-wait "$WATCH_BG" 2>/dev/null
+exewatch_stop
 echo "$SUID_DUMPABLE" >/proc/sys/fs/suid_dumpable
 case13_ok() {
 	[ -n "$WATCH" ] || { WHY="exewatch did not start in pt: $(cat "$T/exewatch.out")"; return 1; }
