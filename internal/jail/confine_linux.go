@@ -250,7 +250,6 @@ type cgroupMount struct {
 	mountpoint, root string
 	v2               bool
 	options          []string // v1: the mount options, which name the controllers
-	super            []string // the super block's options (v2: nsdelegate)
 }
 
 type mountTable []cgroupMount
@@ -289,9 +288,9 @@ func cgroupMounts() (mountTable, error) {
 		}
 		switch sf[0] {
 		case "cgroup2":
-			out = append(out, cgroupMount{unescape(pf[4]), unescape(pf[3]), true, nil, strings.Split(sf[2], ",")})
+			out = append(out, cgroupMount{unescape(pf[4]), unescape(pf[3]), true, nil})
 		case "cgroup":
-			out = append(out, cgroupMount{unescape(pf[4]), unescape(pf[3]), false, strings.Split(sf[2], ","), strings.Split(sf[2], ",")})
+			out = append(out, cgroupMount{unescape(pf[4]), unescape(pf[3]), false, strings.Split(sf[2], ",")})
 		}
 	}
 	return out, sc.Err()

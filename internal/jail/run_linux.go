@@ -56,7 +56,7 @@ func (j *Jail) Run(s Session) (int, error) {
 	proceed := make(chan struct{})
 	events := make(chan waitEvent, 1)
 	go func() {
-		pid, err := j.stage(&s, term)
+		pid, err := j.stage(&s, host, term)
 		start <- started{pid, err}
 		if err != nil {
 			return

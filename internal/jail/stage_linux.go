@@ -24,16 +24,13 @@ const sessionStack = 64 << 10
 
 // stage enters the jail through the single-threaded attach stage
 // (stage_linux.c) and returns the session's pid; the session is jailsh's
-// child. jailsh itself enters nothing.
-func (j *Jail) stage(s *Session, term *terminal) (int, error) {
+// child. jailsh itself enters nothing. host is s.Cred as the host sees it
+// (HostCred, computed once by Run).
+func (j *Jail) stage(s *Session, host identity.Cred, term *terminal) (int, error) {
 	if err := j.alive(); err != nil {
 		return 0, err
 	}
 	if err := j.checkConfinable(); err != nil {
-		return 0, err
-	}
-	host, err := j.HostCred(s.Cred)
-	if err != nil {
 		return 0, err
 	}
 	cgroups, err := j.openCgroupProcs()
