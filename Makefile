@@ -19,7 +19,7 @@ JAILME_VERSION ?= $(shell v=$$(git describe --tags --always --dirty 2>/dev/null)
 	else echo "$$v"; fi)
 GOFLAGS_BUILD = -trimpath -ldflags "-s -w -X main.version=$(JAILME_VERSION)"
 
-.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout sshd fleet runtimes installcheck manlint demo test clean deps version package-test
+.PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout sshd fleet runtimes installcheck manlint portlint demo test clean deps version package-test
 
 all: jailsh pam
 
@@ -89,13 +89,17 @@ runtimes: all
 userns: all
 	bash tests/userns.sh
 
-test: deps vet unit fuzz integration confine e2e lockout sshd fleet runtimes userns installcheck package-test manlint
+test: deps vet unit fuzz integration confine e2e lockout sshd fleet runtimes userns installcheck package-test manlint portlint
 
 installcheck: all
 	JAILME_BUILD=$(CURDIR)/$(BUILD) bash tests/install.sh
 
 manlint:
 	bash tests/manlint.sh
+
+# The FreeBSD port's files (pam.d, options, plist, version): issue 25.
+portlint:
+	bash tests/portlint.sh
 
 # The Debian package: dpkg-buildpackage in a copy of this tree, then install,
 # pam-auth-update and purge in a throwaway root (private namespaces, overlays
