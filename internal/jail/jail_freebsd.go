@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"slices"
 	"strconv"
 	"syscall"
 
@@ -203,14 +202,15 @@ func (j *Jail) Close() error {
 // once jail_attach has succeeded the process is inside the jail, possibly
 // still root: the caller must then report and exit, nothing else.
 func (j *Jail) Run(s Session) (status int, err error) {
-	if err := j.attach(); err != nil {
+	supplementaryOnly, err := j.attach()
+	if err != nil {
 		return 1, &Error{Jail: j.name, Err: err}
 	}
 	// Everything about the user comes from s.Cred, decided before
 	// attaching: no passwd, group or NSS lookup inside the jail, where
 	// root of the jail controls the files and libraries (sudo
 	// CVE-2025-32463).
-	if err := drop(s.Cred); err != nil {
+	if err := drop(s.Cred, supplementaryOnly); err != nil {
 		return 1, &Error{Jail: j.name, Err: err}
 	}
 	env := s.Env
@@ -225,52 +225,55 @@ func (j *Jail) Run(s Session) (status int, err error) {
 	return 1, errorf(j.name, "execve(%s): %w", s.Path, err)
 }
 
-// attach enters the jail Locate found, and only that one.
-func (j *Jail) attach() error {
+// attach enters the jail Locate found, and only that one. It first asks
+// the running kernel which setgroups it has (the answer drop needs): from
+// inside the jail, kern.osreldate would be the jail's.
+func (j *Jail) attach() (supplementaryOnly bool, err error) {
 	if j.root == nil {
-		return errors.New("the jail was closed before Run")
+		return false, errors.New("the jail was closed before Run")
+	}
+	if supplementaryOnly, err = groupsSupplementaryOnly(); err != nil {
+		return false, err
 	}
 	// The jail may have been removed and another created since Locate
 	// (its jid reused, or the name given to a new jail): then the
 	// passwd and group files we checked were not this jail's.
 	now, err := lookup(int32(j.jid), "")
 	if err != nil {
-		return err
+		return false, err
 	}
 	if now.name != j.kname || now.path != j.path {
-		return fmt.Errorf("jid %d is now %q at %s, not %q at %s as located: refusing", j.jid, now.name, now.path, j.kname, j.path)
+		return false, fmt.Errorf("jid %d is now %q at %s, not %q at %s as located: refusing", j.jid, now.name, now.path, j.kname, j.path)
 	}
 	if err := jailAttach(j.jid); err != nil {
-		return fmt.Errorf("jail_attach(%d): %w", j.jid, err)
+		return false, fmt.Errorf("jail_attach(%d): %w", j.jid, err)
 	}
 	if err := unix.Chdir("/"); err != nil {
-		return fmt.Errorf("chdir(/): %w", err)
+		return false, fmt.Errorf("chdir(/): %w", err)
 	}
 	// Our root is now the jail's. It must be the directory whose files
 	// the identity check read, not one mounted or renamed over its path
 	// since the jail was created.
 	var st unix.Stat_t
 	if err := unix.Stat("/", &st); err != nil {
-		return fmt.Errorf("stat(/) in jid %d: %w", j.jid, err)
+		return false, fmt.Errorf("stat(/) in jid %d: %w", j.jid, err)
 	}
 	if st.Dev != j.dev || st.Ino != j.ino {
-		return fmt.Errorf("the root of jid %d is not the directory %s opened before attaching: refusing", j.jid, j.path)
+		return false, fmt.Errorf("the root of jid %d is not the directory %s opened before attaching: refusing", j.jid, j.path)
 	}
-	return nil
+	return supplementaryOnly, nil
 }
 
 // drop sets the groups, then the gid, then the uid (after the uid we could
 // no longer change the others), then checks that all of it stuck.
-func drop(c identity.Cred) error {
+// supplementaryOnly is the kernel's setgroups ABI, probed before attaching.
+func drop(c identity.Cred, supplementaryOnly bool) error {
 	// (uid_t)-1 and (gid_t)-1 mean "leave unchanged" to setresuid and
 	// setresgid: we would stay root.
 	if c.UID == math.MaxUint32 || c.GID == math.MaxUint32 {
 		return fmt.Errorf("uid %d / gid %d: -1 is not an id", c.UID, c.GID)
 	}
-	modern, err := groupsSupplementaryOnly()
-	if err != nil {
-		return err
-	}
+	modern := supplementaryOnly
 	list := groupList(c, modern)
 	if err := setgroups(modern, list); err != nil {
 		return fmt.Errorf("setgroups(%v): %w", list, err)
@@ -282,17 +285,6 @@ func drop(c identity.Cred) error {
 		return fmt.Errorf("setresuid(%d, %d, %d): %w", c.UID, c.UID, c.UID, err)
 	}
 	return verify(c, modern)
-}
-
-// groupList is the argument to setgroups(2) for c. FreeBSD 15's system
-// call takes the supplementary groups only: c.Groups (which hold the
-// primary group too, as initgroups(3) gives them). The historical one
-// takes the effective gid first, so c.GID goes in front.
-func groupList(c identity.Cred, modern bool) []uint32 {
-	if modern {
-		return slices.Clone(c.Groups)
-	}
-	return append([]uint32{c.GID}, c.Groups...)
 }
 
 // verify reads back the credentials: the exec happens only if they are
@@ -317,24 +309,6 @@ func verify(c identity.Cred, modern bool) error {
 		return fmt.Errorf("getgroups: %w", err)
 	}
 	return sameGroups(c, got, modern)
-}
-
-// sameGroups compares what getgroups(2) returned with c: the supplementary
-// groups as a set, because since FreeBSD 14.3 the kernel keeps them sorted
-// and without duplicates; before FreeBSD 15, after the effective gid.
-func sameGroups(c identity.Cred, got []uint32, modern bool) error {
-	if !modern {
-		if len(got) == 0 || got[0] != c.GID {
-			return fmt.Errorf("getgroups returned %v, want gid %d first: refusing", got, c.GID)
-		}
-		got = got[1:]
-	}
-	have := slices.Compact(slices.Sorted(slices.Values(got)))
-	want := slices.Compact(slices.Sorted(slices.Values(c.Groups)))
-	if !slices.Equal(have, want) {
-		return fmt.Errorf("supplementary groups are %v after setgroups, want %v: refusing", have, want)
-	}
-	return nil
 }
 
 // HostCred is c: a FreeBSD jail shares the host's ids.

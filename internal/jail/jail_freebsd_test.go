@@ -4,8 +4,8 @@ import (
 	"errors"
 	"math"
 	"os"
-	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"unsafe"
 
@@ -123,74 +123,11 @@ func TestCString(t *testing.T) {
 	}
 }
 
-func TestGroupList(t *testing.T) {
-	c := identity.Cred{UID: 2001, GID: 2001, Groups: []uint32{2001, 20, 5}}
-	if got := groupList(c, true); !slices.Equal(got, c.Groups) || &got[0] == &c.Groups[0] {
-		t.Errorf("FreeBSD 15: groupList = %v, want a copy of %v (supplementary groups only)", got, c.Groups)
-	}
-	got := groupList(c, false)
-	want := []uint32{2001, 2001, 20, 5}
-	if len(got) != len(want) {
-		t.Fatalf("groupList = %v, want %v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("groupList = %v, want %v (egid first for setgroups)", got, want)
-		}
-	}
-	if &got[1] == &c.Groups[0] {
-		t.Errorf("groupList aliases Cred.Groups")
-	}
-}
-
-func TestSameGroups(t *testing.T) {
-	c := identity.Cred{UID: 2001, GID: 2001, Groups: []uint32{2001, 20, 5}}
-	for _, tc := range []struct {
-		got []uint32
-		ok  bool
-	}{
-		{[]uint32{2001, 2001, 20, 5}, true}, // as set, before 14.3
-		{[]uint32{2001, 5, 20, 2001}, true}, // sorted by the kernel
-		{[]uint32{2001, 5, 20, 20, 2001}, true},
-		{[]uint32{2001, 5, 20}, false}, // the primary group is missing
-		{[]uint32{2001, 5, 20, 2001, 0}, false},
-		{[]uint32{20, 2001, 5}, false}, // wrong egid
-		{[]uint32{0, 2001, 20, 5}, false},
-		{nil, false},
-	} {
-		err := sameGroups(c, tc.got, false)
-		if (err == nil) != tc.ok {
-			t.Errorf("sameGroups(%v) = %v, want ok=%v", tc.got, err, tc.ok)
-		}
-	}
-	if err := sameGroups(identity.Cred{GID: 7}, []uint32{7}, false); err != nil {
-		t.Errorf("no supplementary groups: %v", err)
-	}
-	// FreeBSD 15: supplementary groups only, no egid in front.
-	for _, tc := range []struct {
-		got []uint32
-		ok  bool
-	}{
-		{[]uint32{5, 20, 2001}, true},
-		{[]uint32{2001, 20, 5}, true},
-		{[]uint32{5, 20}, false},
-		{[]uint32{0, 5, 20, 2001}, false},
-		{nil, false},
-	} {
-		if err := sameGroups(c, tc.got, true); (err == nil) != tc.ok {
-			t.Errorf("FreeBSD 15: sameGroups(%v) = %v, want ok=%v", tc.got, err, tc.ok)
-		}
-	}
-	if err := sameGroups(identity.Cred{GID: 7}, nil, true); err != nil {
-		t.Errorf("FreeBSD 15, no supplementary groups: %v", err)
-	}
-}
-
 func TestDropRefusesMinusOne(t *testing.T) {
 	// Must fail before any system call: setresuid(-1, -1, -1) changes
 	// nothing and would leave us root.
 	for _, c := range []identity.Cred{{UID: math.MaxUint32, GID: 1}, {UID: 1, GID: math.MaxUint32}} {
-		if err := drop(c); err == nil || !strings.Contains(err.Error(), "-1") {
+		if err := drop(c, true); err == nil || !strings.Contains(err.Error(), "-1") {
 			t.Errorf("drop(%d/%d) = %v", c.UID, c.GID, err)
 		}
 	}
@@ -307,7 +244,36 @@ func TestAttachRefusesRemovedJail(t *testing.T) {
 	defer j.Close()
 	removeJail(jid)
 	createJail(t, name)
-	if err := j.attach(); !errors.Is(err, ErrNotRunning) {
+	if _, err := j.attach(); !errors.Is(err, ErrNotRunning) {
 		t.Fatalf("attach after removal = %v, want ErrNotRunning", err)
+	}
+}
+
+// The setgroups ABI is the running kernel's, asked before jail_attach:
+// attach calls the probe first, even for a jail that is gone by then, and
+// an errno that answers nothing stops it.
+func TestAttachProbesSetgroupsFirst(t *testing.T) {
+	saved := probeSetgroups15
+	t.Cleanup(func() { probeSetgroups15 = saved })
+	dir, err := os.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	for _, tc := range []struct {
+		errno syscall.Errno
+		want  error
+	}{
+		{syscall.ENOSYS, ErrNotRunning}, // 14: old ABI, then the lookup fails
+		{0, ErrNotRunning},
+		{syscall.EFAULT, syscall.EFAULT},
+	} {
+		calls := 0
+		probeSetgroups15 = func() syscall.Errno { calls++; return tc.errno }
+		j := &Jail{name: "gone", jid: math.MaxInt32, root: dir}
+		_, err := j.attach()
+		if calls != 1 || !errors.Is(err, tc.want) {
+			t.Errorf("probe %v: %d probe calls, attach = %v; want 1 call and %v", tc.errno, calls, err, tc.want)
+		}
 	}
 }

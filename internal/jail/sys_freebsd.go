@@ -8,8 +8,8 @@ package jail
 
 import (
 	"encoding/binary"
-	"fmt"
 	"runtime"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -76,26 +76,37 @@ func jailAttach(jid int) error {
 // setgroups and getgroups by kernel. FreeBSD 15 renumbered them (596,
 // 595) and changed what they mean: the list is the supplementary groups
 // only, the effective gid is no longer its first element and setgroups
-// no longer sets it. The historical calls (80, 79, "egid first") stay as
-// freebsd14_setgroups/getgroups, only in kernels built with
-// COMPAT_FREEBSD14; without it calling them is SIGSYS. x/sys/unix's
-// Setgroups still calls 80 (v0.50 too), so it is no answer here: we ask
-// the kernel which it is (kern.osreldate) and call its own numbers.
+// no longer sets it (kern_prot.c: sys_setgroups; the old calls, 80 and 79,
+// remain as freebsd14_setgroups/getgroups, which take groups[0] as the
+// egid, only in kernels built with COMPAT_FREEBSD14). x/sys/unix's
+// Setgroups still calls 80, so it is no answer here.
 const (
 	sysGetgroups15 = 595
 	sysSetgroups15 = 596
-	osreldate15    = 1500000
 )
 
-// groupsSupplementaryOnly reports whether the running kernel has FreeBSD
-// 15's setgroups/getgroups. An unreadable kern.osreldate is an error: a
-// wrong guess sets the wrong egid or is killed by SIGSYS.
+// probeSetgroups15 calls FreeBSD 15's setgroups(0, NULL) and returns its
+// errno. A variable, so that a test can stand in for the kernel.
+//
+// On a kernel without system call 596 (FreeBSD 14, 15-CURRENT before
+// D51648) the kernel runs nosys, which posts SIGSYS and fails with
+// ENOSYS; Go's runtime does not die of that SIGSYS on FreeBSD (it is
+// _SigNotify there, runtime/signal_freebsd.go, golang.org/issue/15204:
+// dropped unless signal.Notify asked for it), so the call returns ENOSYS.
+// Where it exists, as root it empties our supplementary groups (the
+// caller's, which a setuid jailsh still carries: one reason fewer to keep
+// them until drop sets the user's); not as root it fails with EPERM.
+var probeSetgroups15 = func() syscall.Errno {
+	_, _, e := unix.RawSyscall(sysSetgroups15, 0, 0, 0)
+	return e
+}
+
+// groupsSupplementaryOnly asks the running kernel, not the jail: the jail's
+// kern.osreldate is its own (sysctl_osreldate returns the prison's
+// pr_osreldate, which jail(8)'s osreldate= sets), and a 15-CURRENT kernel
+// from before the new system calls already reports 1500000 or more.
 func groupsSupplementaryOnly() (bool, error) {
-	v, err := unix.SysctlUint32("kern.osreldate")
-	if err != nil {
-		return false, fmt.Errorf("sysctl kern.osreldate: %w", err)
-	}
-	return v >= osreldate15, nil
+	return groupsABI(probeSetgroups15())
 }
 
 func setgroups(modern bool, gids []uint32) error {
