@@ -305,7 +305,30 @@ var nsswitchFile = "/etc/nsswitch.conf"
 // files, and systemd (nss-systemd asks the local userdb over varlink,
 // with its own timeout). Debian's default is "files systemd", and the
 // helper's fork and exec (a few ms per login) would buy nothing there.
+// "compat" (FreeBSD's default, "passwd: compat") is local too while the
+// database it reads has no NIS "+"/"-" line: only those send it to
+// passwd_compat/group_compat, NIS by default (getpwent.c, compat_*).
 var localSources = map[string]bool{"files": true, "systemd": true}
+
+// compatFiles are what a "compat" source reads, by database; pwd_mkdb
+// writes /etc/passwd from master.passwd with the same "+" lines, and both
+// are readable by anyone. Variables for tests.
+var compatFiles = map[string]string{"passwd": "/etc/passwd", "group": "/etc/group", "initgroups": "/etc/group"}
+
+// compatLocal reports whether db's compat source stays on this machine:
+// its file readable, without a line that starts with "+" or "-".
+func compatLocal(db string) bool {
+	data, err := readSmall(compatFiles[db], 64<<20)
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(l, "+") || strings.HasPrefix(l, "-") {
+			return false
+		}
+	}
+	return true
+}
 
 // localOnly reports whether the passwd, group and initgroups lines of
 // nsswitch.conf name local sources only; when the file cannot be read or
@@ -331,7 +354,7 @@ func localOnly(file string) bool {
 			if strings.HasPrefix(w, "[") || strings.HasSuffix(w, "]") || strings.Contains(w, "=") {
 				continue // an [action]
 			}
-			if !localSources[w] {
+			if !localSources[w] && !(w == "compat" && compatLocal(db)) {
 				return false
 			}
 		}

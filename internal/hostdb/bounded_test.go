@@ -38,6 +38,14 @@ func remoteNSS(t *testing.T) {
 }
 
 func TestLocalOnly(t *testing.T) {
+	// compat with NIS "+" lines asks NIS (TestLocalOnlyCompat has the rest).
+	nis := filepath.Join(t.TempDir(), "passwd")
+	if err := os.WriteFile(nis, []byte("+:::::::::\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := compatFiles
+	compatFiles = map[string]string{"passwd": nis, "group": nis, "initgroups": nis}
+	t.Cleanup(func() { compatFiles = old })
 	for in, want := range map[string]bool{
 		"passwd: files systemd\ngroup: files systemd\nhosts: dns\n":      true,
 		"passwd: files\ngroup: files [SUCCESS=merge] systemd # x ldap\n": true,
@@ -150,5 +158,39 @@ func TestParseKey(t *testing.T) {
 	}
 	if k, err := parseKey([]string{"uid", "4294967295"}); err != nil || k.UID != 4294967295 {
 		t.Errorf("got %+v, %v", k, err)
+	}
+}
+
+// FreeBSD's default "passwd: compat" is local unless the files carry NIS
+// "+"/"-" lines (issue 25: every login forked the helper for nothing).
+func TestLocalOnlyCompat(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ns := write("nsswitch.conf", "group: compat\ngroup_compat: nis\npasswd: compat\npasswd_compat: nis\n")
+	plain := write("passwd", "root:*:0:0:Charlie &:/root:/bin/sh\n")
+	nis := write("passwd.nis", "root:*:0:0:Charlie &:/root:/bin/sh\n+:::::::::\n")
+	minus := write("group.nis", "wheel:*:0:root\n-@badguys\n")
+	group := write("group", "wheel:*:0:root\n")
+	old := compatFiles
+	t.Cleanup(func() { compatFiles = old })
+	for _, tc := range []struct {
+		passwd, group string
+		want          bool
+	}{
+		{plain, group, true},
+		{nis, group, false},
+		{plain, minus, false},
+		{"/nonexistent/passwd", group, false},
+	} {
+		compatFiles = map[string]string{"passwd": tc.passwd, "group": tc.group, "initgroups": tc.group}
+		if got := localOnly(ns); got != tc.want {
+			t.Errorf("compat with %s and %s: localOnly = %v, want %v", tc.passwd, tc.group, got, tc.want)
+		}
 	}
 }
