@@ -40,12 +40,12 @@ type JailDB struct {
 	Notices []Notice
 }
 
-const (
-	jailPasswd = "/etc/passwd"
-	jailGroup  = "/etc/group"
-)
+// jailGroup is group(5) on both systems; the passwd file (jailPasswd) and
+// its parser (parseJailPasswd) are the system's: /etc/passwd on Linux,
+// /etc/master.passwd on FreeBSD (open_linux.go, open_freebsd.go).
+const jailGroup = "/etc/group"
 
-// ReadJail reads the jail's /etc/passwd and /etc/group through OpenInRoot
+// ReadJail reads the jail's passwd (FreeBSD: master.passwd) and /etc/group through OpenInRoot
 // and our own parsers: nothing from the jail runs, no NSS module, no libc
 // lookup (sudo CVE-2025-32463). Any error, a malformed line anywhere
 // included, means the caller must deny.
@@ -77,7 +77,10 @@ func readPasswd(root *os.File, w Want) (*JailDB, error) {
 		return nil, err
 	}
 	defer f.Close()
-	users, notices, err := ParsePasswd(jailPasswd, f, func(u *User) bool {
+	if err := checkAccountDB(root, f); err != nil {
+		return nil, err
+	}
+	users, notices, err := parseJailPasswd(jailPasswd, f, func(u *User) bool {
 		return u.Name == w.Name || u.UID == w.UID
 	})
 	if err != nil {
@@ -92,7 +95,7 @@ func readPasswd(root *os.File, w Want) (*JailDB, error) {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return nil, fmt.Errorf("read %s in jail: %w", jailPasswd, err)
 		}
-		users, _, err = ParsePasswd(jailPasswd, f, func(u *User) bool {
+		users, _, err = parseJailPasswd(jailPasswd, f, func(u *User) bool {
 			return u.Name == w.Name || u.UID == w.UID || u.UID == first.UID
 		})
 		if err != nil {

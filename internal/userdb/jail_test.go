@@ -1,6 +1,9 @@
-//go:build linux || freebsd
+//go:build linux
 
 package userdb
+
+// ReadJail on Linux: /etc/passwd. FreeBSD reads master.passwd and checks
+// its databases (jail_freebsd_test.go).
 
 import (
 	"fmt"

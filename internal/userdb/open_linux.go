@@ -8,6 +8,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// The jail's account file as its libc reads it: glibc's and musl's files
+// backends read /etc/passwd itself.
+const jailPasswd = "/etc/passwd"
+
+var parseJailPasswd = ParsePasswd
+
+// checkAccountDB has nothing to compare on Linux: no database is built
+// from /etc/passwd.
+func checkAccountDB(root, passwd *os.File) error { return nil }
+
 func openInRoot(root *os.File, path string) (int, error) {
 	how := unix.OpenHow{
 		Flags:   unix.O_RDONLY | unix.O_NONBLOCK | unix.O_CLOEXEC | unix.O_NOCTTY,

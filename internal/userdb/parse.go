@@ -23,13 +23,39 @@ import (
 // skipped and reported as Notices. Anything malformed is an error
 // "FILE:LINE: why": we do not guess what the jail's libc would make of it.
 func ParsePasswd(file string, r io.Reader, keep func(u *User) bool) ([]User, []Notice, error) {
+	return parseUsers(file, r, keep, passwdLayout)
+}
+
+// ParseMasterPasswd parses FreeBSD's master.passwd(5), the file pwd_mkdb
+// builds the databases the jail's libc reads from: ten fields,
+// name:pw:uid:gid:class:change:expire:gecos:home:shell (lib/libc/gen/pw_scan.c).
+// The login class is kept in User.Class; change and expire must be empty
+// or decimal (pw_scan reads them with atol, which takes anything: we do not
+// guess what it made of the rest); the rest is as for ParsePasswd.
+func ParseMasterPasswd(file string, r io.Reader, keep func(u *User) bool) ([]User, []Notice, error) {
+	return parseUsers(file, r, keep, masterLayout)
+}
+
+// layout is where each field we use sits in a line of n fields; class,
+// change and expire are -1 where the format has none.
+type layout struct {
+	n, uid, gid, class, change, expire, gecos, home, shell int
+}
+
+var (
+	passwdLayout = layout{n: 7, uid: 2, gid: 3, class: -1, change: -1, expire: -1, gecos: 4, home: 5, shell: 6}
+	masterLayout = layout{n: 10, uid: 2, gid: 3, class: 4, change: 5, expire: 6, gecos: 7, home: 8, shell: 9}
+)
+
+func parseUsers(file string, r io.Reader, keep func(u *User) bool, l layout) ([]User, []Notice, error) {
 	lr := newLineReader(file, r)
 	var (
 		users   []User
 		notices []Notice
-		f       [7][]byte
+		fields  [10][]byte
 		tmp     User // reused: a fresh &u per line would escape to the heap
 	)
+	f := fields[:l.n]
 	for {
 		line, err := lr.next()
 		if err == io.EOF {
@@ -47,31 +73,58 @@ func ParsePasswd(file string, r io.Reader, keep func(u *User) bool) ([]User, []N
 		case lineIndented:
 			return nil, nil, lr.errorf("leading white space")
 		}
-		if n := split(line, f[:]); n != len(f) {
+		if n := split(line, f); n != len(f) {
 			return nil, nil, lr.errorf("%d fields, want %d", n, len(f))
 		}
 		if len(f[0]) == 0 {
 			return nil, nil, lr.errorf("empty name")
 		}
-		if err := lr.texts("name", f[0], "home", f[5], "shell", f[6]); err != nil {
+		if err := lr.texts("name", f[0], "home", f[l.home], "shell", f[l.shell]); err != nil {
 			return nil, nil, err
 		}
-		uid, err := lr.id("uid", f[2])
+		uid, err := lr.id("uid", f[l.uid])
 		if err != nil {
 			return nil, nil, err
 		}
-		gid, err := lr.id("gid", f[3])
+		gid, err := lr.id("gid", f[l.gid])
 		if err != nil {
 			return nil, nil, err
 		}
-		tmp = User{Name: view(f[0]), UID: uid, GID: gid,
-			Gecos: view(f[4]), Home: view(f[5]), Shell: view(f[6]), Line: lr.n}
+		var class []byte
+		if l.class >= 0 {
+			class = f[l.class]
+			if err := lr.texts("class", class, "", nil, "", nil); err != nil {
+				return nil, nil, err
+			}
+			if err := lr.seconds("change", f[l.change]); err != nil {
+				return nil, nil, err
+			}
+			if err := lr.seconds("expire", f[l.expire]); err != nil {
+				return nil, nil, err
+			}
+		}
+		tmp = User{Name: view(f[0]), UID: uid, GID: gid, Class: view(class),
+			Gecos: view(f[l.gecos]), Home: view(f[l.home]), Shell: view(f[l.shell]), Line: lr.n}
 		if keep != nil && !keep(&tmp) {
 			continue
 		}
-		users = append(users, User{Name: string(f[0]), UID: uid, GID: gid,
-			Gecos: string(f[4]), Home: string(f[5]), Shell: string(f[6]), Line: lr.n})
+		users = append(users, User{Name: string(f[0]), UID: uid, GID: gid, Class: string(class),
+			Gecos: string(f[l.gecos]), Home: string(f[l.home]), Shell: string(f[l.shell]), Line: lr.n})
 	}
+}
+
+// seconds checks a master.passwd time field: empty, or decimal digits (a
+// time_t, as pw_scan reads it; we do not use its value).
+func (lr *lineReader) seconds(what string, b []byte) error {
+	if len(b) > 20 {
+		return lr.errorf("%s %s: out of range", what, quote(b))
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return lr.errorf("%s %s: not a decimal number", what, quote(b))
+		}
+	}
+	return nil
 }
 
 // ParseGroup parses group(5) lines, name:pw:gid:member,member,...; keep

@@ -13,6 +13,7 @@ package userdb
 type User struct {
 	Name     string
 	UID, GID uint32
+	Class    string // the login class: FreeBSD's master.passwd only
 	Gecos    string
 	Home     string
 	Shell    string
