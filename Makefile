@@ -56,6 +56,7 @@ fuzz:
 	$(GO) test ./internal/userdb/ -run '^$$' -fuzz '^FuzzParsePasswd$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/userdb/ -run '^$$' -fuzz '^FuzzParseGroup$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/userdb/ -run '^$$' -fuzz '^FuzzParseMasterPasswd$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/logincap/ -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/audit/ -run '^$$' -fuzz '^FuzzLine$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/directory/ -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
 
