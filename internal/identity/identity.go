@@ -63,6 +63,7 @@ type Cred struct {
 	Groups []uint32 // supplementary groups, primary included, host order
 	Home   string   // from the jail's passwd
 	Shell  string   // from the jail's passwd
+	Class  string   // the login class in the jail's master.passwd (FreeBSD; for the environment only)
 }
 
 // Row is one line of the side-by-side comparison printed by jailsh -n.
@@ -187,7 +188,7 @@ func Check(h Host, j *userdb.JailDB, p Policy) Verdict {
 		}
 	}
 
-	c := Cred{Name: hu.Name, UID: hu.UID, GID: hu.GID, Home: ju.Home, Shell: ju.Shell}
+	c := Cred{Name: hu.Name, UID: hu.UID, GID: hu.GID, Home: ju.Home, Shell: ju.Shell, Class: ju.Class}
 	for _, g := range h.Groups {
 		if jailGrants[g.GID] {
 			c.Groups = append(c.Groups, g.GID)

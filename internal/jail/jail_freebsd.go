@@ -13,6 +13,7 @@ import (
 
 	"jailme.dev/jailme/internal/config"
 	"jailme.dev/jailme/internal/identity"
+	"jailme.dev/jailme/internal/logincap"
 )
 
 // A FreeBSD jail is a prison in the kernel, found by jid or by name with
@@ -202,6 +203,22 @@ func (j *Jail) Close() error {
 // once jail_attach has succeeded the process is inside the jail, possibly
 // still root: the caller must then report and exit, nothing else.
 func (j *Jail) Run(s Session) (status int, err error) {
+	if j.root == nil {
+		return 1, errorf(j.name, "the jail was closed before Run")
+	}
+	// The login class, as jexec -l: read on both sides before attaching,
+	// the host's privileged items set now, while root and before
+	// anything of the jail is reachable (loginclass_freebsd.go).
+	lc, err := j.loginClass(s.Cred)
+	if err != nil {
+		return 1, errorf(j.name, "login class: %w", err)
+	}
+	for _, n := range lc.Notices {
+		s.notice(n)
+	}
+	if err := setPrivileged(lc.Privileged); err != nil {
+		return 1, errorf(j.name, "login class: %w", err)
+	}
 	supplementaryOnly, err := j.attach()
 	if err != nil {
 		return 1, &Error{Jail: j.name, Err: err}
@@ -213,7 +230,13 @@ func (j *Jail) Run(s Session) (status int, err error) {
 	if err := drop(s.Cred, supplementaryOnly); err != nil {
 		return 1, &Error{Jail: j.name, Err: err}
 	}
-	env := s.Env
+	// The jail's class environment, then who the user is: USER, HOME,
+	// SHELL and LOGNAME are the identity check's, whatever the class says
+	// (jexec -l sets USER, HOME and SHELL after setusercontext too).
+	env := logincap.Apply(s.Env, lc.Env)
+	for _, kv := range [][2]string{{"HOME", s.Cred.Home}, {"USER", s.Cred.Name}, {"LOGNAME", s.Cred.Name}, {"SHELL", s.Cred.Shell}} {
+		env = setenv(env, kv[0], kv[1])
+	}
 	if err := unix.Chdir(s.Cred.Home); err != nil {
 		s.notice(fmt.Sprintf("no home directory %s, logging in with HOME=/", s.Cred.Home))
 		if err := unix.Chdir("/"); err != nil {
