@@ -2,6 +2,7 @@ package logincap
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -133,6 +134,15 @@ func TestParseErrors(t *testing.T) {
 	}
 	if _, err := db.Lookup("c"); err == nil || !strings.Contains(err.Error(), "tc=nosuch") {
 		t.Errorf("tc= to nothing: %v", err)
+	}
+	// Each record names the next twice: 2^31 capabilities, unless bounded.
+	var bomb strings.Builder
+	for i := 0; i < 31; i++ {
+		fmt.Fprintf(&bomb, "r%d:x=1:tc=r%d:tc=r%d:\n", i, i+1, i+1)
+	}
+	bomb.WriteString("r31:x=1:\n")
+	if _, err := mustParse(t, bomb.String()).Lookup("r0"); err == nil || !strings.Contains(err.Error(), "capabilities after tc=") {
+		t.Errorf("tc= bomb: %v", err)
 	}
 	if _, err := Parse("f", strings.NewReader(strings.Repeat("#\n", MaxFileSize))); err == nil {
 		t.Error("a file over MaxFileSize was read")

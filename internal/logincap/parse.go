@@ -26,6 +26,11 @@ const MaxFileSize = 1 << 20
 // maxTC is how deep "tc=" may nest, getcap(3)'s MAX_RECURSION.
 const maxTC = 32
 
+// maxCaps bounds a class's capabilities after "tc=" expansion: a record
+// naming another twice, which names another twice, ... would otherwise
+// grow as 2^32 within maxTC, from a jail's file, on every login.
+const maxCaps = 1 << 14
+
 // DB is a parsed capability database: its records in file order.
 type DB struct {
 	File    string
@@ -156,35 +161,36 @@ func (db *DB) Lookup(name string) (Record, error) {
 	if r == nil {
 		return Record{}, fmt.Errorf("%s: class %q: %w", db.File, name, ErrNoClass)
 	}
-	caps, err := db.expand(r, 0)
+	var caps []string
+	err := db.expand(r, 0, &caps)
 	if err != nil {
 		return Record{}, fmt.Errorf("%s:%d: class %q: %w", db.File, r.line, name, err)
 	}
 	return Record{File: db.File, Name: name, Line: r.line, caps: caps}, nil
 }
 
-func (db *DB) expand(r *record, depth int) ([]string, error) {
+func (db *DB) expand(r *record, depth int, caps *[]string) error {
 	if depth >= maxTC {
-		return nil, fmt.Errorf("tc= nested more than %d deep (a loop?)", maxTC)
+		return fmt.Errorf("tc= nested more than %d deep (a loop?)", maxTC)
 	}
-	var caps []string
 	for _, f := range r.fields {
 		ref, ok := strings.CutPrefix(f, "tc=")
 		if !ok {
-			caps = append(caps, f)
+			if len(*caps) >= maxCaps {
+				return fmt.Errorf("more than %d capabilities after tc= expansion", maxCaps)
+			}
+			*caps = append(*caps, f)
 			continue
 		}
 		sub := db.find(ref)
 		if sub == nil {
-			return nil, fmt.Errorf("tc=%s: no such record", ref)
+			return fmt.Errorf("tc=%s: no such record", ref)
 		}
-		more, err := db.expand(sub, depth+1)
-		if err != nil {
-			return nil, err
+		if err := db.expand(sub, depth+1, caps); err != nil {
+			return err
 		}
-		caps = append(caps, more...)
 	}
-	return caps, nil
+	return nil
 }
 
 // capability returns the first field for cap: its type ('=', '#', '@' or
