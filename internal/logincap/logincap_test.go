@@ -144,6 +144,15 @@ func TestParseErrors(t *testing.T) {
 	if _, err := mustParse(t, bomb.String()).Lookup("r0"); err == nil || !strings.Contains(err.Error(), "capabilities after tc=") {
 		t.Errorf("tc= bomb: %v", err)
 	}
+	// The same with no capability at all: the tc= references count.
+	bomb.Reset()
+	for i := 0; i < 31; i++ {
+		fmt.Fprintf(&bomb, "e%d:tc=e%d:tc=e%d:\n", i, i+1, i+1)
+	}
+	bomb.WriteString("e31:\n")
+	if _, err := mustParse(t, bomb.String()).Lookup("e0"); err == nil || !strings.Contains(err.Error(), "after tc=") {
+		t.Errorf("empty tc= bomb: %v", err)
+	}
 	if _, err := Parse("f", strings.NewReader(strings.Repeat("#\n", MaxFileSize))); err == nil {
 		t.Error("a file over MaxFileSize was read")
 	}

@@ -26,10 +26,11 @@ const MaxFileSize = 1 << 20
 // maxTC is how deep "tc=" may nest, getcap(3)'s MAX_RECURSION.
 const maxTC = 32
 
-// maxCaps bounds a class's capabilities after "tc=" expansion: a record
-// naming another twice, which names another twice, ... would otherwise
-// grow as 2^32 within maxTC, from a jail's file, on every login.
-const maxCaps = 1 << 14
+// maxFields bounds the fields a class's "tc=" expansion visits,
+// capabilities and tc= alike: a record naming another twice, which names
+// another twice, ... would otherwise grow as 2^32 within maxTC, from a
+// jail's file, on every login.
+const maxFields = 1 << 14
 
 // DB is a parsed capability database: its records in file order.
 type DB struct {
@@ -162,23 +163,24 @@ func (db *DB) Lookup(name string) (Record, error) {
 		return Record{}, fmt.Errorf("%s: class %q: %w", db.File, name, ErrNoClass)
 	}
 	var caps []string
-	err := db.expand(r, 0, &caps)
+	visited := 0
+	err := db.expand(r, 0, &caps, &visited)
 	if err != nil {
 		return Record{}, fmt.Errorf("%s:%d: class %q: %w", db.File, r.line, name, err)
 	}
 	return Record{File: db.File, Name: name, Line: r.line, caps: caps}, nil
 }
 
-func (db *DB) expand(r *record, depth int, caps *[]string) error {
+func (db *DB) expand(r *record, depth int, caps *[]string, visited *int) error {
 	if depth >= maxTC {
 		return fmt.Errorf("tc= nested more than %d deep (a loop?)", maxTC)
 	}
 	for _, f := range r.fields {
+		if *visited++; *visited > maxFields {
+			return fmt.Errorf("more than %d capabilities after tc= expansion", maxFields)
+		}
 		ref, ok := strings.CutPrefix(f, "tc=")
 		if !ok {
-			if len(*caps) >= maxCaps {
-				return fmt.Errorf("more than %d capabilities after tc= expansion", maxCaps)
-			}
 			*caps = append(*caps, f)
 			continue
 		}
@@ -186,7 +188,7 @@ func (db *DB) expand(r *record, depth int, caps *[]string) error {
 		if sub == nil {
 			return fmt.Errorf("tc=%s: no such record", ref)
 		}
-		if err := db.expand(sub, depth+1, caps); err != nil {
+		if err := db.expand(sub, depth+1, caps, visited); err != nil {
 			return err
 		}
 	}
