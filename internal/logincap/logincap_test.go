@@ -331,3 +331,25 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A 1 MiB login.conf of tiny records, the class at its end naming the
+// last record over and over: bounded work, whatever the jail wrote.
+func BenchmarkLookupLargeFile(b *testing.B) {
+	var f strings.Builder
+	n := 0
+	for f.Len() < MaxFileSize-200000 {
+		fmt.Fprintf(&f, "r%d:x:\n", n)
+		n++
+	}
+	f.WriteString("c:" + strings.Repeat(fmt.Sprintf("tc=r%d:", n-1), 5000) + "\n")
+	db, err := Parse("f", strings.NewReader(f.String()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := db.Lookup("c"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -36,6 +36,7 @@ const maxFields = 1 << 14
 type DB struct {
 	File    string
 	records []record
+	byName  map[string]int // the first record with each name: a tc= costs no scan
 }
 
 type record struct {
@@ -59,7 +60,7 @@ type Record struct {
 // blank lines are skipped. A NUL, a line of its own starting with white
 // space or a record without a name is an error "FILE:LINE: why".
 func Parse(file string, r io.Reader) (*DB, error) {
-	db := &DB{File: file}
+	db := &DB{File: file, byName: map[string]int{}}
 	br := bufio.NewReader(io.LimitReader(r, MaxFileSize+1))
 	var (
 		logical strings.Builder
@@ -107,6 +108,11 @@ func Parse(file string, r io.Reader) (*DB, error) {
 			return nil, fmt.Errorf("%s:%d: %v", file, start, perr)
 		}
 		rec.line = start
+		for _, name := range rec.names {
+			if _, dup := db.byName[name]; !dup {
+				db.byName[name] = len(db.records)
+			}
+		}
 		db.records = append(db.records, rec)
 		logical.Reset()
 		if err == io.EOF {
@@ -141,12 +147,8 @@ func parseRecord(s string) (record, error) {
 
 // find is the first record with name among its names, or nil.
 func (db *DB) find(name string) *record {
-	for i := range db.records {
-		for _, n := range db.records[i].names {
-			if n == name {
-				return &db.records[i]
-			}
-		}
+	if i, ok := db.byName[name]; ok {
+		return &db.records[i]
 	}
 	return nil
 }
