@@ -284,3 +284,17 @@ func TestRows(t *testing.T) {
 		t.Fatalf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// FreeBSD: the jail entry's login class reaches the session (for its
+// environment only); the host's class is read where it is applied.
+func TestClassFromJail(t *testing.T) {
+	h := hostAlice()
+	h.User.Class = "staff" // the host side's class is not the session's environment class
+	j := jailAlice()
+	j.PasswdFile = "/etc/master.passwd"
+	j.User.Class = "www"
+	v := Check(h, j, Policy{Strict: true})
+	if !v.Allowed() || v.Cred.Class != "www" {
+		t.Fatalf("cred %+v (denials %v), want class www from the jail's entry", v.Cred, v.Denials)
+	}
+}
