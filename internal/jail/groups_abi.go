@@ -24,12 +24,12 @@ func groupsABI(errno syscall.Errno) (supplementaryOnly bool, err error) {
 	case syscall.ENOSYS:
 		return false, nil
 	}
-	return false, fmt.Errorf("probing setgroups (system call %d, FreeBSD 15) with (0, NULL): %w", sysSetgroupsFreeBSD15, errno)
+	return false, fmt.Errorf("probing setgroups (system call %d, FreeBSD 15) with (0, NULL): %w", sysSetgroups15, errno)
 }
 
-// sysSetgroupsFreeBSD15 is FreeBSD 15's setgroups(2) system call number
-// (sys/kern/syscalls.master), named here for the error message.
-const sysSetgroupsFreeBSD15 = 596
+// sysSetgroups15 is FreeBSD 15's setgroups(2) system call number
+// (sys/kern/syscalls.master); the probe calls it (sys_freebsd.go).
+const sysSetgroups15 = 596
 
 // groupList is the argument to setgroups(2) for c. FreeBSD 15's system
 // call takes the supplementary groups only: c.Groups (which hold the

@@ -296,9 +296,8 @@ func drop(c identity.Cred, supplementaryOnly bool) error {
 	if c.UID == math.MaxUint32 || c.GID == math.MaxUint32 {
 		return fmt.Errorf("uid %d / gid %d: -1 is not an id", c.UID, c.GID)
 	}
-	modern := supplementaryOnly
-	list := groupList(c, modern)
-	if err := setgroups(modern, list); err != nil {
+	list := groupList(c, supplementaryOnly)
+	if err := setgroups(supplementaryOnly, list); err != nil {
 		return fmt.Errorf("setgroups(%v): %w", list, err)
 	}
 	if err := setresgid(c.GID, c.GID, c.GID); err != nil {
@@ -307,7 +306,7 @@ func drop(c identity.Cred, supplementaryOnly bool) error {
 	if err := setresuid(c.UID, c.UID, c.UID); err != nil {
 		return fmt.Errorf("setresuid(%d, %d, %d): %w", c.UID, c.UID, c.UID, err)
 	}
-	return verify(c, modern)
+	return verify(c, supplementaryOnly)
 }
 
 // verify reads back the credentials: the exec happens only if they are

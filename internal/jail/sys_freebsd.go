@@ -80,10 +80,8 @@ func jailAttach(jid int) error {
 // remain as freebsd14_setgroups/getgroups, which take groups[0] as the
 // egid, only in kernels built with COMPAT_FREEBSD14). x/sys/unix's
 // Setgroups still calls 80, so it is no answer here.
-const (
-	sysGetgroups15 = 595
-	sysSetgroups15 = 596
-)
+// (sysSetgroups15, 596, is in groups_abi.go.)
+const sysGetgroups15 = 595
 
 // probeSetgroups15 calls FreeBSD 15's setgroups(0, NULL) and returns its
 // errno. A variable, so that a test can stand in for the kernel.
