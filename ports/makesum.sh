@@ -7,9 +7,13 @@
 # machine without a ports tree; it works only once the tag is published
 # (ports/README.md, "A release").
 set -eu
-port=$(dirname "$0")/sysutils/jailme
+port=$(cd "$(dirname "$0")" && pwd)/sysutils/jailme
 v=v$(sed -n 's/^DISTVERSION=[[:space:]]*//p' "$port/Makefile")
-json=$(GOFLAGS=-mod=mod GOPROXY=https://proxy.golang.org go mod download -json "jailme.dev/jailme@$v")
+# Outside any module (this tree is jailme.dev/jailme itself, whose own
+# version go mod download would not fetch), from the proxy the port uses.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+json=$(cd "$tmp" && GOFLAGS= GO111MODULE=on GOPROXY=https://proxy.golang.org go mod download -json "jailme.dev/jailme@$v")
 field() { printf '%s\n' "$json" | sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\{0,1\}\$/\\1/p"; }
 mod=$(field GoMod)
 zip=$(field Zip)
