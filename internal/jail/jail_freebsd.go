@@ -206,9 +206,8 @@ func (j *Jail) Run(s Session) (status int, err error) {
 	if j.root == nil {
 		return 1, errorf(j.name, "the jail was closed before Run")
 	}
-	// The login class, as jexec -l: read on both sides before attaching,
-	// the host's privileged items set now, while root and before
-	// anything of the jail is reachable (loginclass_freebsd.go).
+	// The login class, as jexec -l: both sides' files read before
+	// attaching (loginclass_freebsd.go).
 	lc, err := j.loginClass(s.Cred)
 	if err != nil {
 		return 1, errorf(j.name, "login class: %w", err)
@@ -216,18 +215,8 @@ func (j *Jail) Run(s Session) (status int, err error) {
 	for _, n := range lc.Notices {
 		s.notice(n)
 	}
-	if err := setPrivileged(lc.Privileged); err != nil {
-		return 1, errorf(j.name, "login class: %w", err)
-	}
 	supplementaryOnly, err := j.attach()
 	if err != nil {
-		return 1, &Error{Jail: j.name, Err: err}
-	}
-	// Everything about the user comes from s.Cred, decided before
-	// attaching: no passwd, group or NSS lookup inside the jail, where
-	// root of the jail controls the files and libraries (sudo
-	// CVE-2025-32463).
-	if err := drop(s.Cred, supplementaryOnly); err != nil {
 		return 1, &Error{Jail: j.name, Err: err}
 	}
 	// The jail's class environment, then who the user is: USER, HOME,
@@ -236,6 +225,19 @@ func (j *Jail) Run(s Session) (status int, err error) {
 	env := logincap.Apply(s.Env, lc.Env)
 	for _, kv := range [][2]string{{"HOME", s.Cred.Home}, {"USER", s.Cred.Name}, {"LOGNAME", s.Cred.Name}, {"SHELL", s.Cred.Shell}} {
 		env = setenv(env, kv[0], kv[1])
+	}
+	// The host's privileged items, as root, as late as possible: Go's
+	// runtime maps memory as it goes, and a class's vmemoryuse below what
+	// it has reserved would make a later mapping fatal.
+	if err := setPrivileged(lc.Privileged); err != nil {
+		return 1, errorf(j.name, "login class: %w", err)
+	}
+	// Everything about the user comes from s.Cred, decided before
+	// attaching: no passwd, group or NSS lookup inside the jail, where
+	// root of the jail controls the files and libraries (sudo
+	// CVE-2025-32463).
+	if err := drop(s.Cred, supplementaryOnly); err != nil {
+		return 1, &Error{Jail: j.name, Err: err}
 	}
 	if err := unix.Chdir(s.Cred.Home); err != nil {
 		s.notice(fmt.Sprintf("no home directory %s, logging in with HOME=/", s.Cred.Home))

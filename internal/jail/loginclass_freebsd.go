@@ -23,8 +23,9 @@ import (
 //     (setloginclass(2), which rctl(8) rules match) and the MAC label come
 //     from the HOST's /etc/login.conf, for the class of the user's entry in
 //     the host's /etc/master.passwd ("default" for a user it does not list,
-//     such as a directory user), and are set while we are root, before
-//     jail_attach: the jail's root does not own the session's limits;
+//     such as a directory user), and are set while we are root, just
+//     before the drop (jexec -l: after jail_attach, before setuid): the
+//     jail's root does not own the session's limits;
 //   - PATH, CDPATH, MANPATH, LANG, MM_CHARSET, MAIL, TZ, TERM and the setenv
 //     list come from the JAIL's /etc/login.conf, for the class of the
 //     user's entry in the jail's master.passwd, read by fd before attaching
