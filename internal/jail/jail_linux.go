@@ -59,7 +59,7 @@ const (
 func Locate(c *config.Jail) (*Jail, error) {
 	switch {
 	case c.JID != 0:
-		return nil, errorf(c.Name, "%s: jid is for FreeBSD jails; on Linux use pidfile, machine, docker, podman, oci, lxc or path", c.Pos)
+		return nil, errorf(c.Name, "%s: jid is for FreeBSD jails; on Linux use pidfile, machine, docker, podman, oci, lxc, containerd or path", c.Pos)
 	case c.Path != "":
 		return locatePath(c)
 	case c.Pidfile != "":
@@ -81,8 +81,10 @@ func Locate(c *config.Jail) (*Jail, error) {
 		read = func() (record, error) { return readOCI(c.OCIRoot, c.OCI) }
 	case c.LXC != "":
 		read = func() (record, error) { return readLXC(c.LXC) }
+	case c.Containerd != "":
+		read = func() (record, error) { return readContainerd(c.Containerd) }
 	default:
-		return nil, errorf(c.Name, "%s: no pidfile, machine, docker, podman, oci, lxc or path: Linux cannot locate it", c.Pos)
+		return nil, errorf(c.Name, "%s: no pidfile, machine, docker, podman, oci, lxc, containerd or path: Linux cannot locate it", c.Pos)
 	}
 	rec, err := read()
 	if err != nil {

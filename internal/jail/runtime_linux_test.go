@@ -44,7 +44,7 @@ func put(t *testing.T, path string, data []byte) {
 // read without the ownership check (the tests do not run as root).
 func stateTree(t *testing.T) string {
 	dir := t.TempDir()
-	saved := []*string{&dockerContainers, &dockerRuncRoot, &podmanContainers, &runcRoot, &crunRoot, &lxcPidDir, &cgroupRoot}
+	saved := []*string{&dockerContainers, &dockerRuncRoot, &podmanContainers, &runcRoot, &crunRoot, &lxcPidDir, &cgroupRoot, &containerdTasks, &containerdRunc}
 	old := make([]string, len(saved))
 	for i, p := range saved {
 		old[i] = *p
@@ -315,4 +315,20 @@ func TestStateDirOwnName(t *testing.T) {
 	if rec, err := readOCI(crunRoot, "c1"); err != nil || rec.pid != 4711 {
 		t.Errorf("c1: %+v, %v", rec, err)
 	}
+}
+
+// containerd by NAMESPACE/ID: the shim's init.pid and runc's state agree.
+func TestReadContainerd(t *testing.T) {
+	stateTree(t)
+	put(t, containerdTasks+"/default/web/init.pid", []byte("4711"))
+	put(t, containerdRunc+"/default/web/state.json", []byte(`{"id":"web","init_process_pid":4711,"init_process_start":98765}`))
+	rec, err := readContainerd("default/web")
+	if err != nil || rec.pid != 4711 || rec.start != 98765 || !strings.Contains(rec.how, `containerd container "web" in namespace "default"`) {
+		t.Errorf("%+v, %v", rec, err)
+	}
+	put(t, containerdTasks+"/default/web/init.pid", []byte("4712"))
+	_, err = readContainerd("default/web")
+	wantErr(t, "pids differ", err, "says pid 4712", false)
+	_, err = readContainerd("k8s.io/web")
+	wantErr(t, "other namespace", err, "jail is not running", true)
 }
