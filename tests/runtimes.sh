@@ -93,10 +93,11 @@ jail_conf() {
 
 start_time() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $20 }'; }
 
-# landing LABEL PID STATE: alice lands in the container whose init is PID
-# (the exit status comes back) and jailsh -n names STATE, PID, start time.
+# landing LABEL PID STATE [WHY]: alice lands in the container whose init is
+# PID (the exit status comes back) and jailsh -n names STATE, PID, start
+# time and why it is trusted (WHY, by default the recorded start time).
 landing() {
-	local label=$1 pid=$2 state=$3 start
+	local label=$1 pid=$2 state=$3 why=${4:-start time as recorded} start
 	start=$(start_time "$pid")
 	capture as alice "$JAILSH" -c 'id -u; cat /etc/marker; readlink /proc/self/ns/pid; cat /proc/1/comm'
 	check "$label: alice lands in the container" "@status $RC, out: $(echo $OUT), err: $ERR" \
@@ -105,7 +106,7 @@ landing() {
 	check "$label: the session's exit status comes back" "@status $RC, err: $ERR" test "$RC" = 7
 	capture "$JAILSH" -n alice
 	check "$label: jailsh -n shows the state read, the pid, its start time and why" "@status $RC: $OUT $ERR" \
-		has "$OUT" "^jail: +web \(pid $pid from .*$state; start time $start: start time as recorded, init of its pid namespace, root not the host's\)"
+		has "$OUT" "^jail: +web \(pid $pid from .*$state; start time $start: $why, init of its pid namespace, root not the host's\)"
 }
 
 # reuse_pid PID: the unrelated container's init gets PID (ns_last_pid in
@@ -240,6 +241,15 @@ oci_suite() {
 	pid=$(oci_init "$rt" "$rt-web")
 	jail_conf "oci = $rt-web;"
 	landing "$rt" "$pid" "$root/$rt-web/$state"
+
+	# A link to another container's state directory is not the state of
+	# the container it is named for (issue 22; crun's status names none).
+	ln -s "$rt-web" "$root/cw"
+	jail_conf "oci = cw;"
+	capture as alice "$JAILSH" -c 'cat /etc/marker'
+	link_refused() { [ "$RC" != 0 ] && ! has "$OUT" "$MARK" && has "$ERR" "$root/cw: not a directory \(a symbolic link\?\): not container \"cw\"'s own state"; }
+	check "$rt: a link $root/cw -> $rt-web: refused, naming the link" "@status $RC, out: $OUT, err: $ERR" link_refused
+	rm -f "$root/cw"
 
 	# The same with oci_root naming the runtime's root.
 	jail_conf "oci = $rt-web; oci_root = \"$root\";"
@@ -477,5 +487,91 @@ lxc.idmap = g 0 100000 65536"
 	lxc-stop -k -n web >/dev/null 2>&1
 }
 lxc_suite
+
+# --- LXC with no hook, containerd by name (issue 22) --------------------------
+# A container as lxc-start runs it from a plain config: no hook, its
+# cgroups where LXC puts them (lxc.payload.NAME at the top of every
+# hierarchy), privileged and then with lxc.idmap.
+lxc_stock_suite() {
+	if ! command -v lxc-start >/dev/null; then
+		skip "lxc (no hook)" "not installed"
+		return
+	fi
+	local sn=jr$RANDOM su=ju$RANDOM pid
+	stock_config() {
+		mkdir -p -m 0755 "/var/lib/lxc/$1"
+		cat >"/var/lib/lxc/$1/config" <<-EOF
+			lxc.uts.name = web
+			lxc.rootfs.path = dir:$ROOTFS
+			lxc.net.0.type = empty
+			lxc.init.cmd = /bin/init
+			lxc.mount.auto = proc:mixed sys:ro
+			lxc.autodev = 1
+			lxc.cap.drop = sys_ptrace sys_module sys_rawio sys_time mac_admin mac_override
+			lxc.apparmor.profile = unconfined
+			${2:-}
+		EOF
+	}
+	stock_config "$sn"
+	if lxc-start -n "$sn" -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
+		pid=$(lxc-info -pH -n "$sn")
+		jail_conf "lxc = $sn;"
+		landing "lxc, stock container, no hook" "$pid" \
+			"lxc container \"$sn\", cgroup /sys/fs/cgroup/[^ ]+/lxc.payload.$sn" "in cgroup /lxc.payload.$sn when pinned"
+		lxc-stop -k -n "$sn" >/dev/null 2>&1
+		capture as alice "$JAILSH" -c true
+		check "lxc, stock container stopped: refused, not running" "@status $RC: $ERR" \
+			eval '[ "$RC" != 0 ] && has "$ERR" "lxc container \"$sn\": no cgroup lxc.payload.$sn .*jail is not running"'
+	else
+		fail "lxc-start (stock)" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"
+	fi
+	stock_config "$su" "lxc.idmap = u 0 100000 65536
+lxc.idmap = g 0 100000 65536"
+	if lxc-start -n "$su" -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
+		userns "lxc.idmap, stock container, no hook" "lxc = $su;" "$(lxc-info -pH -n "$su")" 102001
+		lxc-stop -k -n "$su" >/dev/null 2>&1
+	else
+		fail "lxc-start (stock, lxc.idmap)" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"
+	fi
+	rmdir /sys/fs/cgroup/*/lxc.payload."$sn" /sys/fs/cgroup/*/lxc.monitor."$sn" \
+		/sys/fs/cgroup/*/lxc.payload."$su" /sys/fs/cgroup/*/lxc.monitor."$su" 2>/dev/null
+	# Where the monitor of a stock container moves to on exit; busy (kept)
+	# while another LXC container on the host uses it.
+	rmdir /sys/fs/cgroup/*/lxc.pivot 2>/dev/null
+}
+lxc_stock_suite
+
+# containerd without docker: `ctr run --rootfs` on the busybox tree.
+containerd_suite() {
+	if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null; then
+		skip "containerd" "not installed"
+		return
+	fi
+	local i pid
+	if [ -z "${CONTAINERD:-}" ]; then
+		containerd >>"$T/containerd.log" 2>&1 &
+		CONTAINERD=$!
+	fi
+	for i in $(seq 200); do
+		ctr version >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	if ! ctr run -d --rootfs --cgroup "/$CG/ctr-web" "$ROOTFS" web /bin/init >"$T/ctr.out" 2>&1; then
+		fail "ctr run --rootfs" "$(tail -3 "$T/ctr.out" "$T/containerd.log")"
+		return
+	fi
+	pid=$(ctr task ls | awk '$1 == "web" { print $2 }')
+	jail_conf 'containerd = "default/web";'
+	landing "containerd" "$pid" \
+		"containerd container \"web\" in namespace \"default\" .*init.pid.*runc state /run/containerd/runc/default/web/state.json"
+	ctr task kill -s KILL web >/dev/null 2>&1
+	for i in $(seq 50); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+	ctr task rm web >/dev/null 2>&1
+	ctr container rm web >/dev/null 2>&1
+	capture as alice "$JAILSH" -c true
+	check "containerd: task removed: refused, not running" "@status $RC: $ERR" \
+		eval '[ "$RC" != 0 ] && has "$ERR" "containerd container \"web\" in namespace \"default\": .*jail is not running"'
+}
+containerd_suite
 
 harness_leave

@@ -27,15 +27,29 @@ const (
 const maxUserNSDepth = 33
 
 // checkUserNSOwner refuses unless the user namespace of the process whose
-// /proc directory procfd is, and each one above it up to ours (or the
-// initial one), is owned by root. NS_GET_PARENT stops with EPERM at a
-// namespace outside ours: its owner is not ours to judge.
+// /proc directory procfd is, and each one above it below ours, is owned by
+// root. Ours and those above it are not ours to judge (jailme run inside
+// a container of its own): the walk stops there, or where NS_GET_PARENT
+// says EPERM (the initial namespace, or one outside ours).
 func checkUserNSOwner(procfd int, rec record) error {
+	var self unix.Stat_t
+	if err := unix.Stat("/proc/self/ns/user", &self); err != nil {
+		return fmt.Errorf("stat /proc/self/ns/user: %w", err)
+	}
 	fd, err := unix.Openat(procfd, "ns/user", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open /proc/%d/ns/user: %w", rec.pid, err)
 	}
 	for level := 0; ; level++ {
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			unix.Close(fd)
+			return fmt.Errorf("fstat the user namespace of pid %d: %w", rec.pid, err)
+		}
+		if st.Dev == self.Dev && st.Ino == self.Ino {
+			unix.Close(fd)
+			return nil
+		}
 		uid, err := unix.IoctlGetUint32(fd, nsGetOwnerUID)
 		if err != nil {
 			unix.Close(fd)
