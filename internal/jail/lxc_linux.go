@@ -65,13 +65,13 @@ func cgroupHierarchies() []string {
 	if isCgroupFS(cgroupRoot) {
 		return []string{cgroupRoot}
 	}
-	ents, err := os.ReadDir(cgroupRoot)
+	names, err := subdirs(cgroupRoot)
 	if err != nil {
 		return nil
 	}
 	var hs []string
-	for _, e := range ents {
-		if d := cgroupRoot + "/" + e.Name(); e.IsDir() && isCgroupFS(d) {
+	for _, n := range names {
+		if d := cgroupRoot + "/" + n; isCgroupFS(d) {
 			hs = append(hs, d)
 		}
 	}
@@ -146,17 +146,15 @@ func cgroupMembers(dir string) ([]int, error) {
 			}
 			pids = append(pids, pid)
 		}
-		ents, err := os.ReadDir(d)
+		names, err := subdirs(d)
 		if err != nil && d == dir {
 			return nil, err
 		}
 		if strings.Count(d[len(dir):], "/") >= maxCgroupDepth {
 			continue
 		}
-		for _, e := range ents {
-			if e.IsDir() && e.Type()&os.ModeSymlink == 0 {
-				dirs = append(dirs, d+"/"+e.Name())
-			}
+		for _, n := range names {
+			dirs = append(dirs, d+"/"+n)
 		}
 	}
 	return pids, nil
@@ -193,4 +191,35 @@ func inCgroup(procfd int, rec record) error {
 		}
 	}
 	return fmt.Errorf("pid %d from %s is no longer in %s: it exited and its pid was reused: %w", rec.pid, rec.source, rec.cgroup, ErrNotRunning)
+}
+
+// subdirs lists the directories (not symbolic links) in dir. By getdents
+// on a blocking fd, not os.ReadDir, which would start Go's netpoller in
+// the PAM host (readAt).
+func subdirs(dir string) ([]string, error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	defer unix.Close(fd)
+	var names []string
+	buf := make([]byte, 8192)
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err != nil {
+			return nil, fmt.Errorf("getdents %s: %w", dir, err)
+		}
+		if n <= 0 {
+			break
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
+	var dirs []string
+	for _, name := range names {
+		var st unix.Stat_t
+		if unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
+			dirs = append(dirs, name)
+		}
+	}
+	return dirs, nil
 }
