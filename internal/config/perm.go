@@ -100,10 +100,21 @@ func checkDirsMissingOK(dir string) error {
 // ReadOwned reads a file whose contents carry authority (the config, a
 // jail's pidfile, machined's state): CheckOwnership, then readConfig.
 func ReadOwned(path string) ([]byte, error) {
-	if err := CheckOwnership(path); err != nil {
+	fd, shown, err := walkOpen(path, false, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY)
+	if err != nil {
 		return nil, err
 	}
-	return readConfig(path)
+	// The walk followed a last component that is root's link; the file
+	// itself must not be one.
+	fi, err := os.Lstat(path)
+	if err == nil {
+		err = checkFile(path, fi)
+	}
+	if err != nil {
+		syscall.Close(fd)
+		return nil, plain(err)
+	}
+	return readFd(fd, shown)
 }
 
 // readConfig reads a configuration file already passed by CheckOwnership.
@@ -125,6 +136,12 @@ func readConfig(path string) ([]byte, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
+	return readFd(fd, path)
+}
+
+// readFd reads the file open on fd (O_NONBLOCK, which it clears for a
+// regular file), checked again on the descriptor, and closes it.
+func readFd(fd int, path string) ([]byte, error) {
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
 		syscall.Close(fd)

@@ -376,6 +376,12 @@ func TestWalkSymlinks(t *testing.T) {
 	if err := CheckOwnership(filepath.Join(root, "varrun", "web.pid")); err != nil {
 		t.Fatalf("root's relative symlink in a root-owned directory: %v", err)
 	}
+	if data, err := ReadOwned(filepath.Join(root, "varrun", "web.pid")); err != nil || string(data) != "42\n" {
+		t.Fatalf("ReadOwned through root's link: %q, %v", data, err)
+	}
+	if _, err := ReadOwned(filepath.Join(pub, "jl", "web.pid")); err == nil || !strings.Contains(err.Error(), pub+"/jl: a symbolic link") {
+		t.Fatalf("ReadOwned through a link in a 1777 directory: %v", err)
+	}
 	if err := os.Symlink("pub/../run/./", filepath.Join(root, "up")); err != nil {
 		t.Fatal(err)
 	}

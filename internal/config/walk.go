@@ -31,11 +31,17 @@ const maxLinks = 40
 // does not exist ends the walk without an error and with fd -1: everything
 // above it was checked, and that is what stops someone from creating it.
 func walk(path string, missingOK bool) (int, string, error) {
+	return walkOpen(path, missingOK, oPath)
+}
+
+// walkOpen is walk opening the last component with flags (O_NOFOLLOW and
+// O_CLOEXEC added), so that what is read is what the walk reached.
+func walkOpen(path string, missingOK bool, flags int) (int, string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return -1, "", fmt.Errorf("%s: %w", path, err)
 	}
-	fd, err := openPath(-1, "/", unix.O_DIRECTORY)
+	fd, err := openPath(-1, "/", oPath|unix.O_DIRECTORY)
 	if err != nil {
 		return -1, "", fmt.Errorf("/: %w", err)
 	}
@@ -48,7 +54,7 @@ func walk(path string, missingOK bool) (int, string, error) {
 		case "", ".":
 			continue
 		case "..":
-			next, err := openPath(fd, "..", unix.O_DIRECTORY)
+			next, err := openPath(fd, "..", oPath|unix.O_DIRECTORY)
 			unix.Close(fd)
 			if err != nil {
 				return -1, "", fmt.Errorf("%s/..: %w", cur, err)
@@ -78,7 +84,7 @@ func walk(path string, missingOK bool) (int, string, error) {
 			todo = append(strings.Split(target, "/"), todo...)
 			if strings.HasPrefix(target, "/") {
 				unix.Close(fd)
-				if fd, err = openPath(-1, "/", unix.O_DIRECTORY); err != nil {
+				if fd, err = openPath(-1, "/", oPath|unix.O_DIRECTORY); err != nil {
 					return -1, "", fmt.Errorf("/: %w", err)
 				}
 				cur = "/"
@@ -89,11 +95,15 @@ func walk(path string, missingOK bool) (int, string, error) {
 			unix.Close(fd)
 			return -1, "", err
 		}
-		flags := 0
+		how := flags
 		if len(todo) > 0 {
-			flags = unix.O_DIRECTORY
+			how = oPath | unix.O_DIRECTORY
+		} else if flags&oPath == 0 && st.Mode&unix.S_IFMT != unix.S_IFREG {
+			// Opening a device or FIFO can act on it: refuse first.
+			unix.Close(fd)
+			return -1, "", fmt.Errorf("%s: not a regular file", shown)
 		}
-		next, err := openPath(fd, c, flags)
+		next, err := openPath(fd, c, how)
 		unix.Close(fd)
 		if errors.Is(err, unix.ENOTDIR) {
 			return -1, "", fmt.Errorf("%s: not a directory", shown)
@@ -145,7 +155,7 @@ func openPath(dirfd int, name string, flags int) (int, error) {
 		dirfd = unix.AT_FDCWD
 	}
 	for {
-		fd, err := unix.Openat(dirfd, name, oPath|unix.O_NOFOLLOW|unix.O_CLOEXEC|flags, 0)
+		fd, err := unix.Openat(dirfd, name, unix.O_NOFOLLOW|unix.O_CLOEXEC|flags, 0)
 		if err != unix.EINTR {
 			return fd, err
 		}
