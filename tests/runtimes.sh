@@ -9,6 +9,10 @@
 # refused as stale; a container in its own user namespace (runc and crun
 # bundles with a userns, podman --uidmap and --userns=auto, dockerd
 # --userns-remap, LXC lxc.idmap) is entered as alice inside (issue 14).
+# Issue 22: a link to another container's runc/crun state is refused; a
+# stock LXC container (no hook, privileged and with lxc.idmap, cgroup v1
+# and the v2 tree) is found by its cgroup; containerd's own container
+# (ctr run --rootfs) is entered as containerd = "default/web".
 #
 #	sudo tests/runtimes.sh          (make runtimes)
 #
@@ -525,6 +529,26 @@ lxc_stock_suite() {
 	else
 		fail "lxc-start (stock)" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"
 	fi
+	# With the hybrid host's cgroup2 tree (unified/) visible, which is read
+	# first (crun needs it hidden, so only for this case), and the hook,
+	# which adds the start time.
+	local sv=jv$RANDOM
+	if [ -d /sys/fs/cgroup/unified ] && umount /sys/fs/cgroup/unified 2>/dev/null; then
+		stock_config "$sv" "lxc.hook.start-host = $REPO/etc/lxc-jailme-hook"
+		if lxc-start -n "$sv" -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
+			pid=$(lxc-info -pH -n "$sv")
+			jail_conf "lxc = $sv;"
+			landing "lxc, the hook, cgroup v2 tree visible" "$pid" \
+				"lxc container \"$sv\", start-host hook /run/jailme/lxc/$sv and cgroup /sys/fs/cgroup/unified/lxc.payload.$sv"
+			lxc-stop -k -n "$sv" >/dev/null 2>&1
+		else
+			fail "lxc-start (stock, cgroup v2 visible)" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"
+		fi
+		sleep 0.5
+		rmdir /sys/fs/cgroup/unified/lxc.payload."$sv" /sys/fs/cgroup/unified/lxc.monitor."$sv" \
+			/sys/fs/cgroup/unified/lxc.pivot 2>/dev/null
+		mount -t tmpfs -o mode=0755 jailme-unified /sys/fs/cgroup/unified || die "hide cgroup2 again"
+	fi
 	stock_config "$su" "lxc.idmap = u 0 100000 65536
 lxc.idmap = g 0 100000 65536"
 	if lxc-start -n "$su" -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
@@ -534,7 +558,8 @@ lxc.idmap = g 0 100000 65536"
 		fail "lxc-start (stock, lxc.idmap)" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"
 	fi
 	rmdir /sys/fs/cgroup/*/lxc.payload."$sn" /sys/fs/cgroup/*/lxc.monitor."$sn" \
-		/sys/fs/cgroup/*/lxc.payload."$su" /sys/fs/cgroup/*/lxc.monitor."$su" 2>/dev/null
+		/sys/fs/cgroup/*/lxc.payload."$su" /sys/fs/cgroup/*/lxc.monitor."$su" \
+		/sys/fs/cgroup/*/lxc.payload."$sv" /sys/fs/cgroup/*/lxc.monitor."$sv" 2>/dev/null
 	# Where the monitor of a stock container moves to on exit; busy (kept)
 	# while another LXC container on the host uses it.
 	rmdir /sys/fs/cgroup/*/lxc.pivot 2>/dev/null

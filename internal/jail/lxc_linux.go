@@ -57,33 +57,42 @@ func lxcCgroup(name string) (rel, dir string, err error) {
 	return "", "", nil
 }
 
-// cgroupHierarchies lists the mounted hierarchies: cgroupRoot itself if it
-// is the v2 tree, else each cgroup file system directly under it (the v1
-// controllers and a hybrid host's unified/). A directory that is not a
-// cgroup file system (unified/ hidden by a tmpfs) is no hierarchy.
+// cgroupHierarchies lists the mounted hierarchies, the v2 tree first:
+// cgroupRoot itself if it is one, else each cgroup file system directly
+// under it (a hybrid host's unified/, the v1 controllers). A directory that
+// is not a cgroup file system (unified/ hidden by a tmpfs) is no hierarchy.
 func cgroupHierarchies() []string {
-	if isCgroupFS(cgroupRoot) {
+	if cgroupFS(cgroupRoot) == unix.CGROUP2_SUPER_MAGIC {
 		return []string{cgroupRoot}
 	}
 	names, err := subdirs(cgroupRoot)
 	if err != nil {
 		return nil
 	}
-	var hs []string
+	var v2, v1 []string
 	for _, n := range names {
-		if d := cgroupRoot + "/" + n; isCgroupFS(d) {
-			hs = append(hs, d)
+		switch d := cgroupRoot + "/" + n; cgroupFS(d) {
+		case unix.CGROUP2_SUPER_MAGIC:
+			v2 = append(v2, d)
+		case unix.CGROUP_SUPER_MAGIC:
+			v1 = append(v1, d)
 		}
 	}
-	return hs
+	return append(v2, v1...)
 }
 
-func isCgroupFS(dir string) bool {
+func isCgroupFS(dir string) bool { return cgroupFS(dir) != 0 }
+
+// cgroupFS is the file system magic of dir if it is cgroup v1 or v2, else 0.
+func cgroupFS(dir string) int64 {
 	var st unix.Statfs_t
 	if unix.Statfs(dir, &st) != nil {
-		return false
+		return 0
 	}
-	return st.Type == unix.CGROUP_SUPER_MAGIC || st.Type == unix.CGROUP2_SUPER_MAGIC
+	if t := int64(st.Type); t == unix.CGROUP_SUPER_MAGIC || t == unix.CGROUP2_SUPER_MAGIC {
+		return t
+	}
+	return 0
 }
 
 // readLXCCgroup finds NAME's init among the members of its payload cgroup

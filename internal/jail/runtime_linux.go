@@ -414,7 +414,7 @@ func readLXC(name string) (record, error) {
 		return record{}, err
 	case err == nil && hook.pid == rec.pid:
 		rec.start = hook.start
-		rec.how += " and start-host hook " + hook.source
+		rec.how = fmt.Sprintf("lxc container %q, start-host hook %s and cgroup", name, hook.source)
 	}
 	return rec, nil
 }
