@@ -448,8 +448,14 @@ lxc_suite() {
 	fi
 	local pid
 	# lxc_config NAME [LINES]: no CAP_SYS_PTRACE (jailsh refuses jails that
-	# keep it); cgroups under CG; the jailme hook.
+	# keep it); cgroups under CG; the jailme hook. With LXC_STOCK set,
+	# neither: the cgroups where LXC puts them, no hook.
 	lxc_config() {
+		local placed="lxc.cgroup.dir.container = $CG/lxc-$1
+lxc.cgroup.dir.monitor = $CG/lxc-monitor-$1
+lxc.cgroup.dir.monitor.pivot = $CG/lxc-pivot
+lxc.hook.start-host = $REPO/etc/lxc-jailme-hook"
+		[ -n "${LXC_STOCK:-}" ] && placed=
 		mkdir -p -m 0755 "/var/lib/lxc/$1"
 		cat >"/var/lib/lxc/$1/config" <<-EOF
 			lxc.uts.name = $1
@@ -460,10 +466,7 @@ lxc_suite() {
 			lxc.autodev = 1
 			lxc.cap.drop = sys_ptrace sys_module sys_rawio sys_time mac_admin mac_override
 			lxc.apparmor.profile = unconfined
-			lxc.cgroup.dir.container = $CG/lxc-$1
-			lxc.cgroup.dir.monitor = $CG/lxc-monitor-$1
-			lxc.cgroup.dir.monitor.pivot = $CG/lxc-pivot
-			lxc.hook.start-host = $REPO/etc/lxc-jailme-hook
+			$placed
 			${2:-}
 		EOF
 	}
@@ -502,20 +505,7 @@ lxc_stock_suite() {
 		return
 	fi
 	local sn=jr$RANDOM su=ju$RANDOM pid
-	stock_config() {
-		mkdir -p -m 0755 "/var/lib/lxc/$1"
-		cat >"/var/lib/lxc/$1/config" <<-EOF
-			lxc.uts.name = web
-			lxc.rootfs.path = dir:$ROOTFS
-			lxc.net.0.type = empty
-			lxc.init.cmd = /bin/init
-			lxc.mount.auto = proc:mixed sys:ro
-			lxc.autodev = 1
-			lxc.cap.drop = sys_ptrace sys_module sys_rawio sys_time mac_admin mac_override
-			lxc.apparmor.profile = unconfined
-			${2:-}
-		EOF
-	}
+	stock_config() { LXC_STOCK=1 lxc_config "$@"; }
 	stock_config "$sn"
 	if lxc-start -n "$sn" -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
 		pid=$(lxc-info -pH -n "$sn")
