@@ -1,6 +1,7 @@
 package jail
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
@@ -60,5 +61,33 @@ func TestUserNSOwner(t *testing.T) {
 	}
 	if err := ownerCheck(t, os.Getpid()); err != nil {
 		t.Errorf("our own namespace: %v", err)
+	}
+}
+
+// The pinned process must still be in the cgroup its init was found in
+// (lxc): our own cgroup passes, another one is "not running".
+func TestInCgroup(t *testing.T) {
+	data, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := strings.SplitN(strings.SplitN(string(data), "\n", 2)[0], ":", 3)
+	if len(first) != 3 {
+		t.Fatalf("/proc/self/cgroup: %q", data)
+	}
+	fd, err := unix.Open("/proc/self", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	rec := record{source: "/sys/fs/cgroup/x", pid: os.Getpid(), cgroup: first[2]}
+	if first[2] != "/" {
+		if err := inCgroup(fd, rec); err != nil {
+			t.Errorf("our own cgroup %s: %v", first[2], err)
+		}
+	}
+	rec.cgroup = "/lxc.payload.nowhere"
+	if err := inCgroup(fd, rec); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("another cgroup: %v", err)
 	}
 }
