@@ -67,12 +67,12 @@ func configWarnings(cfg *config.Config, user, group func(string) error) []string
 // sourceWarning says when a jail is found in a way this platform lacks.
 func sourceWarning(jc *config.Jail) string {
 	linux := jc.Pidfile != "" || jc.Machine != "" || jc.Path != "" || jc.Docker != "" ||
-		jc.Podman != "" || jc.OCI != "" || jc.LXC != ""
+		jc.Podman != "" || jc.OCI != "" || jc.LXC != "" || jc.Containerd != ""
 	switch {
 	case runtime.GOOS == "linux" && !linux:
-		return fmt.Sprintf("%s: jail %s names a FreeBSD jail (no pidfile, machine, docker, podman, oci, lxc or path): it cannot be found on Linux", jc.Pos, jc.Name)
+		return fmt.Sprintf("%s: jail %s names a FreeBSD jail (no pidfile, machine, docker, podman, oci, lxc, containerd or path): it cannot be found on Linux", jc.Pos, jc.Name)
 	case runtime.GOOS == "freebsd" && linux:
-		return fmt.Sprintf("%s: jail %s uses a Linux source (pidfile, machine, docker, podman, oci, lxc or path): on FreeBSD a jail is found by name or jid", jc.Pos, jc.Name)
+		return fmt.Sprintf("%s: jail %s uses a Linux source (pidfile, machine, docker, podman, oci, lxc, containerd or path): on FreeBSD a jail is found by name or jid", jc.Pos, jc.Name)
 	}
 	return ""
 }
@@ -109,6 +109,8 @@ func dumpConfig(w io.Writer, cfg *config.Config) {
 			}
 		case jc.LXC != "":
 			fmt.Fprintf(w, "\tlxc = %s;\n", strconv.Quote(jc.LXC))
+		case jc.Containerd != "":
+			fmt.Fprintf(w, "\tcontainerd = %s;\n", strconv.Quote(jc.Containerd))
 		case jc.Path != "":
 			fmt.Fprintf(w, "\tpath = %s;\n", strconv.Quote(jc.Path))
 		case jc.JID != 0:

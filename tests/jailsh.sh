@@ -563,4 +563,44 @@ jail_kill_strays web
 check "no process left in the jail at the end" '@left: $(jail_procs_line web)' jail_quiet web 5
 jail_kill_strays web
 
+# --- state that leads to a container a user controls (issue 22) ---------------
+cp /etc/jailme.conf "$T/jailme.conf.saved"
+printf 'user\talice\tstale\njail stale { pidfile = "/run/jails/stale.pid"; }\n' | write_conf
+# bob's own container (`unshare -U` as bob: he owns its user namespace and is
+# root in it), the init of its pid namespace on a root of its own, named by
+# a root-owned pidfile: he could watch and steer every session in it.
+as bob unshare --user --map-root-user --mount --pid --fork --propagation private /usr/sbin/chroot "$WEB" /bin/sleep 304 </dev/null &
+BOBNS=
+for i in $(seq 100); do BOBNS=$(pgrep -u bob -x sleep) && break; sleep 0.05; done
+stale_pidfile "$BOBNS"
+expect_stale "pidfile -> bob's 'unshare -U' container: refused, naming the namespace's owner" \
+	"pid $BOBNS from /run/jails/stale.pid runs in a user namespace owned by uid 2002, not root"
+kill "$BOBNS" 2>/dev/null
+rm -f /run/jails/stale.pid
+
+# A machine a user registered (systemd >= 258 writes UID= into machined's
+# root-owned state file).
+printf 'NAME=webm\nCLASS=container\nUID=3001\nLEADER=%s\n' "$WEBPID" >/run/systemd/machines/webm
+chmod 0644 /run/systemd/machines/webm
+printf 'user\talice\twebm\njail webm { machine = "webm"; }\n' | write_conf
+expect_stale "machine registered by uid 3001 (UID=3001 in machined's file): refused" \
+	"/run/systemd/machines/webm: UID=3001: a machine registered by uid 3001, not root"
+rm -f /run/systemd/machines/webm
+
+# The pidfile's path is walked as written: bob's symlink in a sticky
+# world-writable directory is not followed (he could point it at another
+# container's /proc/PID/root/run); root's symlink in a root-owned directory is.
+mount -t tmpfs -o mode=0755 jailme-srv /srv || die "tmpfs on /srv"
+mkdir -m 1777 /srv/pub
+as bob ln -s /run/jails /srv/pub/jl
+printf 'user\talice\tweb\njail web { pidfile = "/srv/pub/jl/web.pid"; }\n' | write_conf
+expect_stale "pidfile through bob's symlink /srv/pub/jl in a mode 1777 directory: refused, naming the link" \
+	"/srv/pub/jl: a symbolic link owned by uid 2002"
+ln -s /run/jails /srv/jl
+printf 'user\talice\tweb\njail web { pidfile = "/srv/jl/web.pid"; }\n' | write_conf
+jail_run alice 'cat /etc/marker'
+check "pidfile through root's symlink in a root-owned directory: alice lands" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
+umount /srv
+write_conf <"$T/jailme.conf.saved"
+
 harness_leave

@@ -9,6 +9,10 @@
 # refused as stale; a container in its own user namespace (runc and crun
 # bundles with a userns, podman --uidmap and --userns=auto, dockerd
 # --userns-remap, LXC lxc.idmap) is entered as alice inside (issue 14).
+# Issue 22: a link to another container's runc/crun state is refused; a
+# stock LXC container (no hook, privileged and with lxc.idmap, cgroup v1
+# and the v2 tree) is found by its cgroup; containerd's own container
+# (ctr run --rootfs) is entered as containerd = "default/web".
 #
 #	sudo tests/runtimes.sh          (make runtimes)
 #
@@ -93,10 +97,11 @@ jail_conf() {
 
 start_time() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $20 }'; }
 
-# landing LABEL PID STATE: alice lands in the container whose init is PID
-# (the exit status comes back) and jailsh -n names STATE, PID, start time.
+# landing LABEL PID STATE [WHY]: alice lands in the container whose init is
+# PID (the exit status comes back) and jailsh -n names STATE, PID, start
+# time and why it is trusted (WHY, by default the recorded start time).
 landing() {
-	local label=$1 pid=$2 state=$3 start
+	local label=$1 pid=$2 state=$3 why=${4:-start time as recorded} start
 	start=$(start_time "$pid")
 	capture as alice "$JAILSH" -c 'id -u; cat /etc/marker; readlink /proc/self/ns/pid; cat /proc/1/comm'
 	check "$label: alice lands in the container" "@status $RC, out: $(echo $OUT), err: $ERR" \
@@ -105,7 +110,7 @@ landing() {
 	check "$label: the session's exit status comes back" "@status $RC, err: $ERR" test "$RC" = 7
 	capture "$JAILSH" -n alice
 	check "$label: jailsh -n shows the state read, the pid, its start time and why" "@status $RC: $OUT $ERR" \
-		has "$OUT" "^jail: +web \(pid $pid from .*$state; start time $start: start time as recorded, init of its pid namespace, root not the host's\)"
+		has "$OUT" "^jail: +web \(pid $pid from .*$state; start time $start: $why, init of its pid namespace, root not the host's\)"
 }
 
 # reuse_pid PID: the unrelated container's init gets PID (ns_last_pid in
@@ -240,6 +245,15 @@ oci_suite() {
 	pid=$(oci_init "$rt" "$rt-web")
 	jail_conf "oci = $rt-web;"
 	landing "$rt" "$pid" "$root/$rt-web/$state"
+
+	# A link to another container's state directory is not the state of
+	# the container it is named for (issue 22; crun's status names none).
+	ln -s "$rt-web" "$root/cw"
+	jail_conf "oci = cw;"
+	capture as alice "$JAILSH" -c 'cat /etc/marker'
+	link_refused() { [ "$RC" != 0 ] && ! has "$OUT" "$MARK" && has "$ERR" "$root/cw: not a directory \(a symbolic link\?\): not container \"cw\"'s own state"; }
+	check "$rt: a link $root/cw -> $rt-web: refused, naming the link" "@status $RC, out: $OUT, err: $ERR" link_refused
+	rm -f "$root/cw"
 
 	# The same with oci_root naming the runtime's root.
 	jail_conf "oci = $rt-web; oci_root = \"$root\";"
@@ -434,8 +448,14 @@ lxc_suite() {
 	fi
 	local pid
 	# lxc_config NAME [LINES]: no CAP_SYS_PTRACE (jailsh refuses jails that
-	# keep it); cgroups under CG; the jailme hook.
+	# keep it); cgroups under CG; the jailme hook. With LXC_STOCK set,
+	# neither: the cgroups where LXC puts them, no hook.
 	lxc_config() {
+		local placed="lxc.cgroup.dir.container = $CG/lxc-$1
+lxc.cgroup.dir.monitor = $CG/lxc-monitor-$1
+lxc.cgroup.dir.monitor.pivot = $CG/lxc-pivot
+lxc.hook.start-host = $REPO/etc/lxc-jailme-hook"
+		[ -n "${LXC_STOCK:-}" ] && placed=
 		mkdir -p -m 0755 "/var/lib/lxc/$1"
 		cat >"/var/lib/lxc/$1/config" <<-EOF
 			lxc.uts.name = $1
@@ -446,10 +466,7 @@ lxc_suite() {
 			lxc.autodev = 1
 			lxc.cap.drop = sys_ptrace sys_module sys_rawio sys_time mac_admin mac_override
 			lxc.apparmor.profile = unconfined
-			lxc.cgroup.dir.container = $CG/lxc-$1
-			lxc.cgroup.dir.monitor = $CG/lxc-monitor-$1
-			lxc.cgroup.dir.monitor.pivot = $CG/lxc-pivot
-			lxc.hook.start-host = $REPO/etc/lxc-jailme-hook
+			$placed
 			${2:-}
 		EOF
 	}
@@ -477,5 +494,99 @@ lxc.idmap = g 0 100000 65536"
 	lxc-stop -k -n web >/dev/null 2>&1
 }
 lxc_suite
+
+# --- LXC with no hook, containerd by name (issue 22) --------------------------
+# A container as lxc-start runs it from a plain config: no hook, its
+# cgroups where LXC puts them (lxc.payload.NAME at the top of every
+# hierarchy), privileged and then with lxc.idmap.
+lxc_stock_suite() {
+	if ! command -v lxc-start >/dev/null; then
+		skip "lxc (no hook)" "not installed"
+		return
+	fi
+	local sn=jr$RANDOM su=ju$RANDOM pid
+	stock_config() { LXC_STOCK=1 lxc_config "$@"; }
+	stock_config "$sn"
+	if lxc-start -n "$sn" -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
+		pid=$(lxc-info -pH -n "$sn")
+		jail_conf "lxc = $sn;"
+		landing "lxc, stock container, no hook" "$pid" \
+			"lxc container \"$sn\", cgroup /sys/fs/cgroup/[^ ]+/lxc.payload.$sn" "in cgroup /lxc.payload.$sn when pinned"
+		lxc-stop -k -n "$sn" >/dev/null 2>&1
+		capture as alice "$JAILSH" -c true
+		check "lxc, stock container stopped: refused, not running" "@status $RC: $ERR" \
+			eval '[ "$RC" != 0 ] && has "$ERR" "lxc container \"$sn\": no cgroup lxc.payload.$sn .*jail is not running"'
+	else
+		fail "lxc-start (stock)" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"
+	fi
+	# With the hybrid host's cgroup2 tree (unified/) visible, which is read
+	# first (crun needs it hidden, so only for this case), and the hook,
+	# which adds the start time.
+	local sv=jv$RANDOM
+	if [ -d /sys/fs/cgroup/unified ] && umount /sys/fs/cgroup/unified 2>/dev/null; then
+		stock_config "$sv" "lxc.hook.start-host = $REPO/etc/lxc-jailme-hook"
+		if lxc-start -n "$sv" -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
+			pid=$(lxc-info -pH -n "$sv")
+			jail_conf "lxc = $sv;"
+			landing "lxc, the hook, cgroup v2 tree visible" "$pid" \
+				"lxc container \"$sv\", start-host hook /run/jailme/lxc/$sv and cgroup /sys/fs/cgroup/unified/lxc.payload.$sv"
+			lxc-stop -k -n "$sv" >/dev/null 2>&1
+		else
+			fail "lxc-start (stock, cgroup v2 visible)" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"
+		fi
+		sleep 0.5
+		rmdir /sys/fs/cgroup/unified/lxc.payload."$sv" /sys/fs/cgroup/unified/lxc.monitor."$sv" \
+			/sys/fs/cgroup/unified/lxc.pivot 2>/dev/null
+		mount -t tmpfs -o mode=0755 jailme-unified /sys/fs/cgroup/unified || die "hide cgroup2 again"
+	fi
+	stock_config "$su" "lxc.idmap = u 0 100000 65536
+lxc.idmap = g 0 100000 65536"
+	if lxc-start -n "$su" -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
+		userns "lxc.idmap, stock container, no hook" "lxc = $su;" "$(lxc-info -pH -n "$su")" 102001
+		lxc-stop -k -n "$su" >/dev/null 2>&1
+	else
+		fail "lxc-start (stock, lxc.idmap)" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"
+	fi
+	rmdir /sys/fs/cgroup/*/lxc.payload."$sn" /sys/fs/cgroup/*/lxc.monitor."$sn" \
+		/sys/fs/cgroup/*/lxc.payload."$su" /sys/fs/cgroup/*/lxc.monitor."$su" \
+		/sys/fs/cgroup/*/lxc.payload."$sv" /sys/fs/cgroup/*/lxc.monitor."$sv" 2>/dev/null
+	# Where the monitor of a stock container moves to on exit; busy (kept)
+	# while another LXC container on the host uses it.
+	rmdir /sys/fs/cgroup/*/lxc.pivot 2>/dev/null
+}
+lxc_stock_suite
+
+# containerd without docker: `ctr run --rootfs` on the busybox tree.
+containerd_suite() {
+	if ! command -v containerd >/dev/null || ! command -v ctr >/dev/null; then
+		skip "containerd" "not installed"
+		return
+	fi
+	local i pid
+	if [ -z "${CONTAINERD:-}" ]; then
+		containerd >>"$T/containerd.log" 2>&1 &
+		CONTAINERD=$!
+	fi
+	for i in $(seq 200); do
+		ctr version >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	if ! ctr run -d --rootfs --cgroup "/$CG/ctr-web" "$ROOTFS" web /bin/init >"$T/ctr.out" 2>&1; then
+		fail "ctr run --rootfs" "$(tail -3 "$T/ctr.out" "$T/containerd.log")"
+		return
+	fi
+	pid=$(ctr task ls | awk '$1 == "web" { print $2 }')
+	jail_conf 'containerd = "default/web";'
+	landing "containerd" "$pid" \
+		"containerd container \"web\" in namespace \"default\" .*init.pid.*runc state /run/containerd/runc/default/web/state.json"
+	ctr task kill -s KILL web >/dev/null 2>&1
+	for i in $(seq 50); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+	ctr task rm web >/dev/null 2>&1
+	ctr container rm web >/dev/null 2>&1
+	capture as alice "$JAILSH" -c true
+	check "containerd: task removed: refused, not running" "@status $RC: $ERR" \
+		eval '[ "$RC" != 0 ] && has "$ERR" "containerd container \"web\" in namespace \"default\": .*jail is not running"'
+}
+containerd_suite
 
 harness_leave

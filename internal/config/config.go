@@ -46,7 +46,7 @@ func (p Pos) String() string {
 }
 
 // Jail is one `jail NAME { ... }` block. At most one of Pidfile, Machine,
-// Docker, Podman, OCI, LXC, Path and JID is set; none set means the FreeBSD
+// Docker, Podman, OCI, LXC, Containerd, Path and JID is set; none set means the FreeBSD
 // jail called Name.
 type Jail struct {
 	Name        string
@@ -56,7 +56,8 @@ type Jail struct {
 	Podman      string // Linux: podman container name
 	OCI         string // Linux: runc or crun container id
 	OCIRoot     string // Linux: the runtime's --root for OCI ("": /run/runc, then /run/crun)
-	LXC         string // Linux: LXC container whose start-host hook writes its pidfile
+	LXC         string // Linux: LXC container (its cgroup lxc.payload.NAME, or the start-host hook's pidfile)
+	Containerd  string // Linux: containerd "NAMESPACE/ID" (namespace "default" if none was given)
 	Path        string // Linux: plain chroot directory (no namespaces)
 	JID         int    // FreeBSD: jid = N (0: by name)
 	Groups      GroupPolicy

@@ -453,10 +453,10 @@ func (p *parser) includeDirective(kw token) error {
 
 // locators are the keys that say where the jail is; at most one per jail.
 var locators = map[string]bool{"pidfile": true, "machine": true, "path": true, "jid": true,
-	"docker": true, "podman": true, "oci": true, "lxc": true}
+	"docker": true, "podman": true, "oci": true, "lxc": true, "containerd": true}
 
 // locatorList names them in error messages.
-const locatorList = "pidfile, machine, docker, podman, oci, lxc, path, jid"
+const locatorList = "pidfile, machine, docker, podman, oci, lxc, containerd, path, jid"
 
 func (p *parser) jail(kw token) error {
 	name, err := p.value("a jail name")
@@ -547,7 +547,7 @@ func (p *parser) jail(kw token) error {
 var (
 	directives = []string{"user", "group", "default", "jail", ".include", "log", "lookup_timeout"}
 	keys       = []string{"pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell", "users",
-		"docker", "podman", "oci", "oci_root", "lxc"}
+		"docker", "podman", "oci", "oci_root", "lxc", "containerd"}
 )
 
 func knownKey(k string) bool { return slices.Contains(keys, k) }
@@ -617,6 +617,16 @@ func (p *parser) setKey(j *Jail, key string, v token) error {
 		case "lxc":
 			j.LXC = v.text
 		}
+	case "containerd":
+		// NAMESPACE/ID as ctr names them; a bare ID is in "default".
+		ns, id, found := strings.Cut(v.text, "/")
+		if !found {
+			ns, id = "default", v.text
+		}
+		if !validName(ns) || !validName(id) {
+			return p.errorf(v.pos, "invalid containerd container %q (want NAMESPACE/ID)", v.text)
+		}
+		j.Containerd = ns + "/" + id
 	case "oci_root":
 		j.OCIRoot, err = p.absPath(key, v)
 	case "jid":

@@ -32,6 +32,8 @@ jail d { docker = web; }
 jail p { podman = "web-1"; }
 jail o { oci = c1; oci_root = "/run/crun/"; }
 jail l { lxc = web; }
+jail c1 { containerd = "k8s.io/abc"; }
+jail c2 { containerd = web; }
 `,
 			rules: []Rule{
 				{ByUser, "alice", []string{"web"}, Pos{f, 2, 1}},
@@ -48,6 +50,8 @@ jail l { lxc = web; }
 				{Name: "p", Podman: "web-1", Pos: Pos{f, 11, 1}},
 				{Name: "o", OCI: "c1", OCIRoot: "/run/crun", Pos: Pos{f, 12, 1}},
 				{Name: "l", LXC: "web", Pos: Pos{f, 13, 1}},
+				{Name: "c1", Containerd: "k8s.io/abc", Pos: Pos{f, 14, 1}},
+				{Name: "c2", Containerd: "default/web", Pos: Pos{f, 15, 1}},
 			},
 		},
 		{
@@ -181,8 +185,8 @@ func TestParseBad(t *testing.T) {
 		{"jail a { path = ; }\n", `t.conf:1:17: expected a value for path, got ";"`},
 		{"jail a { path = \"/x\" groups = strict; }\n", `t.conf:1:22: expected ; after path value, got "groups"`},
 		{"jail a { groups = strict; groups = subset; }\n", "t.conf:1:27: duplicate key groups in jail a (first at t.conf:1:10)"},
-		{"jail a {\n pidfile = \"/p\";\n path = \"/x\";\n}\n", "t.conf:3:2: jail a: path and pidfile (at t.conf:2:2) both locate the jail; use one of pidfile, machine, docker, podman, oci, lxc, path, jid"},
-		{"jail a { jid = 3; machine = m; }\n", "t.conf:1:19: jail a: machine and jid (at t.conf:1:10) both locate the jail; use one of pidfile, machine, docker, podman, oci, lxc, path, jid"},
+		{"jail a {\n pidfile = \"/p\";\n path = \"/x\";\n}\n", "t.conf:3:2: jail a: path and pidfile (at t.conf:2:2) both locate the jail; use one of pidfile, machine, docker, podman, oci, lxc, containerd, path, jid"},
+		{"jail a { jid = 3; machine = m; }\n", "t.conf:1:19: jail a: machine and jid (at t.conf:1:10) both locate the jail; use one of pidfile, machine, docker, podman, oci, lxc, containerd, path, jid"},
 		{"jail a { path = \"x\"; }\n", `t.conf:1:17: path must be an absolute path, not "x"`},
 		{"jail a { pidfile = \"\"; }\n", `t.conf:1:20: pidfile must be an absolute path, not ""`},
 		{"jail a { shell = sh; }\n", `t.conf:1:18: shell must be an absolute path, not "sh"`},
@@ -191,8 +195,10 @@ func TestParseBad(t *testing.T) {
 		{"jail a { docker = \"a/b\"; }\n", `t.conf:1:19: invalid docker name "a/b"`},
 		{"jail a { podman = \"..\"; }\n", `t.conf:1:19: invalid podman name ".."`},
 		{"jail a { lxc = \"-x\"; }\n", `t.conf:1:16: invalid lxc name "-x"`},
-		{"jail a { docker = web; podman = web; }\n", "t.conf:1:24: jail a: podman and docker (at t.conf:1:10) both locate the jail; use one of pidfile, machine, docker, podman, oci, lxc, path, jid"},
-		{"jail a { oci = c1; lxc = c1; }\n", "t.conf:1:20: jail a: lxc and oci (at t.conf:1:10) both locate the jail; use one of pidfile, machine, docker, podman, oci, lxc, path, jid"},
+		{"jail a { containerd = \"a/b/c\"; }\n", `t.conf:1:23: invalid containerd container "a/b/c" (want NAMESPACE/ID)`},
+		{"jail a { containerd = \"/c\"; }\n", `t.conf:1:23: invalid containerd container "/c" (want NAMESPACE/ID)`},
+		{"jail a { docker = web; podman = web; }\n", "t.conf:1:24: jail a: podman and docker (at t.conf:1:10) both locate the jail; use one of pidfile, machine, docker, podman, oci, lxc, containerd, path, jid"},
+		{"jail a { oci = c1; lxc = c1; }\n", "t.conf:1:20: jail a: lxc and oci (at t.conf:1:10) both locate the jail; use one of pidfile, machine, docker, podman, oci, lxc, containerd, path, jid"},
 		{"jail a { oci_root = \"/run/runc\"; docker = web; }\n", "t.conf:1:10: jail a: oci_root without oci"},
 		{"jail a { oci = c1; oci_root = \"run/crun\"; }\n", `t.conf:1:31: oci_root must be an absolute path, not "run/crun"`},
 		{"jail a { jid = 0; }\n", `t.conf:1:16: jid must be a positive integer, not "0"`},

@@ -12,7 +12,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"syscall"
 )
 
@@ -26,9 +25,17 @@ var (
 )
 
 // CheckOwnership accepts path if it is a regular file (not a symbolic
-// link) owned by root and not writable by group or others, and every
-// directory above it is owned by root and not writable by group or others.
+// link) owned by root and not writable by group or others, reached from /
+// through directories owned by root and not writable by group or others
+// (walk: a symbolic link on the way counts only if root made it there).
 func CheckOwnership(path string) error {
+	fd, shown, err := walk(path, false)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(fd)
+	// The walk followed a last component that is root's link; the file
+	// itself must not be one (readConfig opens it with O_NOFOLLOW).
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return plain(err)
@@ -36,16 +43,7 @@ func CheckOwnership(path string) error {
 	if err := checkFile(path, fi); err != nil {
 		return err
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	// Walk the directories as the kernel will resolve them.
-	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return checkDirs(dir)
+	return checkFd(fd, shown, syscall.S_IFREG)
 }
 
 func checkFile(path string, fi fs.FileInfo) error {
@@ -63,6 +61,10 @@ func checkOwner(path string, fi fs.FileInfo) error {
 	if !ok {
 		return fmt.Errorf("%s: cannot tell its owner", path)
 	}
+	return checkStat(path, st)
+}
+
+func checkStat(path string, st *syscall.Stat_t) error {
 	if st.Uid != rootUID {
 		return fmt.Errorf("%s: owned by uid %d, not root (fix: chown root %s)", path, st.Uid, path)
 	}
@@ -83,54 +85,36 @@ func plain(err error) error {
 	return err
 }
 
-// checkDirs checks dir and every directory above it up to walkRoot.
-func checkDirs(dir string) error {
-	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
-		fi, err := os.Lstat(d)
-		if err != nil {
-			return plain(err)
-		}
-		if !fi.IsDir() {
-			return fmt.Errorf("%s: not a directory", d)
-		}
-		if err := checkOwner(d, fi); err != nil {
-			return err
-		}
-		if d == walkRoot || d == "/" || d == "." {
-			return nil
-		}
-	}
-}
-
-// checkDirsMissingOK is checkDirs for an include directory that may not
-// exist: then the nearest existing directory above it is what stops
-// someone from creating it.
+// checkDirsMissingOK checks an include directory that may not exist: then
+// the nearest existing directory above it is what stops someone from
+// creating it.
 func checkDirsMissingOK(dir string) error {
-	d := filepath.Clean(dir)
-	for {
-		_, err := os.Lstat(d)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, fs.ErrNotExist) || d == "/" {
-			return err
-		}
-		d = filepath.Dir(d)
-	}
-	resolved, err := filepath.EvalSymlinks(d)
-	if err != nil {
+	fd, shown, err := walk(dir, true)
+	if err != nil || fd < 0 {
 		return err
 	}
-	return checkDirs(resolved)
+	defer syscall.Close(fd)
+	return checkFd(fd, shown, syscall.S_IFDIR)
 }
 
 // ReadOwned reads a file whose contents carry authority (the config, a
 // jail's pidfile, machined's state): CheckOwnership, then readConfig.
 func ReadOwned(path string) ([]byte, error) {
-	if err := CheckOwnership(path); err != nil {
+	fd, shown, err := walkOpen(path, false, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY)
+	if err != nil {
 		return nil, err
 	}
-	return readConfig(path)
+	// The walk followed a last component that is root's link; the file
+	// itself must not be one.
+	fi, err := os.Lstat(path)
+	if err == nil {
+		err = checkFile(path, fi)
+	}
+	if err != nil {
+		syscall.Close(fd)
+		return nil, plain(err)
+	}
+	return readFd(fd, shown)
 }
 
 // readConfig reads a configuration file already passed by CheckOwnership.
@@ -152,6 +136,12 @@ func readConfig(path string) ([]byte, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
+	return readFd(fd, path)
+}
+
+// readFd reads the file open on fd (O_NONBLOCK, which it clears for a
+// regular file), checked again on the descriptor, and closes it.
+func readFd(fd int, path string) ([]byte, error) {
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
 		syscall.Close(fd)
@@ -199,9 +189,10 @@ func CheckDirOwnership(path string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("%s: not a directory", path)
 	}
-	abs, err := filepath.Abs(path)
+	fd, shown, err := walk(path, false)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return err
 	}
-	return checkDirs(abs)
+	defer syscall.Close(fd)
+	return checkFd(fd, shown, syscall.S_IFDIR)
 }

@@ -110,8 +110,10 @@ func TestCheckOwnership(t *testing.T) {
 		wantErr(t, CheckOwnership(conf), etc+": writable by group or others (mode 1777; fix: chmod go-w "+etc+")")
 	})
 	t.Run("wrong owner", func(t *testing.T) {
-		rootUID = uint32(os.Getuid()) + 1
-		defer func() { rootUID = uint32(os.Getuid()) }()
+		// The walk reports the first component that fails, from the top:
+		// here only the file is in the checked part of the tree.
+		rootUID, walkRoot = uint32(os.Getuid())+1, conf
+		defer func() { rootUID, walkRoot = uint32(os.Getuid()), root }()
 		wantErr(t, CheckOwnership(conf), fmt.Sprintf("%s: owned by uid %d, not root (fix: chown root %s)", conf, os.Getuid(), conf))
 	})
 	t.Run("parent with wrong owner", func(t *testing.T) {
@@ -351,5 +353,56 @@ func TestCheckDirOwnership(t *testing.T) {
 	}
 	if err := CheckDirOwnership(link); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Fatalf("symlinked jail dir: %v", err)
+	}
+}
+
+// Paths are walked as written (issue 22): a symbolic link on the way is
+// followed only if root owns it and its directory only root can write.
+func TestWalkSymlinks(t *testing.T) {
+	root := tree(t)
+	run := filepath.Join(root, "run")
+	mkdir(t, run, 0o755)
+	writeFile(t, filepath.Join(run, "web.pid"), "42\n", 0o644)
+	pub := filepath.Join(root, "pub")
+	mkdir(t, pub, 0o777|os.ModeSticky)
+	if err := os.Symlink(run, filepath.Join(pub, "jl")); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, CheckOwnership(filepath.Join(pub, "jl", "web.pid")),
+		pub+"/jl: a symbolic link in a directory root alone must write: not followed: "+pub+": writable by group or others (mode 1777; fix: chmod go-w "+pub+")")
+	if err := os.Symlink("run", filepath.Join(root, "varrun")); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckOwnership(filepath.Join(root, "varrun", "web.pid")); err != nil {
+		t.Fatalf("root's relative symlink in a root-owned directory: %v", err)
+	}
+	if data, err := ReadOwned(filepath.Join(root, "varrun", "web.pid")); err != nil || string(data) != "42\n" {
+		t.Fatalf("ReadOwned through root's link: %q, %v", data, err)
+	}
+	if _, err := ReadOwned(filepath.Join(pub, "jl", "web.pid")); err == nil || !strings.Contains(err.Error(), pub+"/jl: a symbolic link") {
+		t.Fatalf("ReadOwned through a link in a 1777 directory: %v", err)
+	}
+	if err := os.Symlink("pub/../run/./", filepath.Join(root, "up")); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckOwnership(filepath.Join(root, "up", "web.pid")); err != nil {
+		t.Fatalf("a link with ..: %v", err)
+	}
+	if err := os.Symlink("loop", filepath.Join(root, "loop")); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckOwnership(filepath.Join(root, "loop", "x")); !errors.Is(err, syscall.ELOOP) {
+		t.Fatalf("a link loop: %v", err)
+	}
+	t.Run("a user's symlink", func(t *testing.T) {
+		rootUID = uint32(os.Getuid()) + 1
+		defer func() { rootUID = uint32(os.Getuid()) }()
+		walkRoot = filepath.Join(root, "varrun") // checks only below it
+		defer func() { walkRoot = root }()
+		_, _, err := walk(filepath.Join(root, "varrun", "web.pid"), false)
+		wantErr(t, err, fmt.Sprintf("%s/varrun: a symbolic link owned by uid %d, not root: not followed", root, os.Getuid()))
+	})
+	if err := checkDirsMissingOK(filepath.Join(root, "varrun", "nope", "deeper")); err != nil {
+		t.Fatalf("missing include directory behind root's link: %v", err)
 	}
 }

@@ -34,6 +34,7 @@ func Locate(c *config.Jail) (*Jail, error) {
 	for _, k := range []struct{ key, val string }{
 		{"pidfile", c.Pidfile}, {"machine", c.Machine}, {"path", c.Path},
 		{"docker", c.Docker}, {"podman", c.Podman}, {"oci", c.OCI}, {"lxc", c.LXC},
+		{"containerd", c.Containerd},
 	} {
 		if k.val != "" {
 			return nil, errorf(c.Name, "%s: %s is for Linux jails; FreeBSD finds a jail by jid or by its name", c.Pos.String(), k.key)

@@ -59,7 +59,7 @@ const (
 func Locate(c *config.Jail) (*Jail, error) {
 	switch {
 	case c.JID != 0:
-		return nil, errorf(c.Name, "%s: jid is for FreeBSD jails; on Linux use pidfile, machine, docker, podman, oci, lxc or path", c.Pos)
+		return nil, errorf(c.Name, "%s: jid is for FreeBSD jails; on Linux use pidfile, machine, docker, podman, oci, lxc, containerd or path", c.Pos)
 	case c.Path != "":
 		return locatePath(c)
 	case c.Pidfile != "":
@@ -81,8 +81,10 @@ func Locate(c *config.Jail) (*Jail, error) {
 		read = func() (record, error) { return readOCI(c.OCIRoot, c.OCI) }
 	case c.LXC != "":
 		read = func() (record, error) { return readLXC(c.LXC) }
+	case c.Containerd != "":
+		read = func() (record, error) { return readContainerd(c.Containerd) }
 	default:
-		return nil, errorf(c.Name, "%s: no pidfile, machine, docker, podman, oci, lxc or path: Linux cannot locate it", c.Pos)
+		return nil, errorf(c.Name, "%s: no pidfile, machine, docker, podman, oci, lxc, containerd or path: Linux cannot locate it", c.Pos)
 	}
 	rec, err := read()
 	if err != nil {
@@ -125,10 +127,17 @@ func readMachine(name string) (record, error) {
 
 // parseMachine reads LEADER= and, where machined records it (newer systemd;
 // Debian 12's 252 does not), LEADER_PIDFDID=: the leader's pidfd inode,
-// which identifies the process itself, not just its pid.
+// which identifies the process itself, not just its pid. UID= (systemd >=
+// 258) names the user who registered the machine: only root's are jails.
 func parseMachine(path string, data []byte) (record, error) {
 	rec := record{source: path, how: "machined"}
 	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "UID="); ok && v != "0" {
+			if !isDecimal(v) {
+				return record{}, fmt.Errorf("%s: UID=%q is not a uid", path, v)
+			}
+			return record{}, fmt.Errorf("%s: UID=%s: a machine registered by uid %s, not root, is not a jail", path, v, v)
+		}
 		if v, ok := strings.CutPrefix(line, "LEADER="); ok {
 			pid, err := parsePid(path, v)
 			if err != nil {
@@ -228,6 +237,9 @@ func (j *Jail) open() error {
 	if j.start, err = proveInit(procfd, j.rec); err != nil {
 		return err
 	}
+	if err := checkUserNSOwner(procfd, j.rec); err != nil {
+		return err
+	}
 	rootfd, err := unix.Openat(procfd, "root", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open %s/root: %w", dir, err)
@@ -311,6 +323,8 @@ func (j *Jail) String() string {
 		why = fmt.Sprintf("pidfd id %d as recorded", j.rec.pidfdID)
 	case j.rec.start != 0:
 		why = "start time as recorded"
+	case j.rec.cgroup != "":
+		why = "in cgroup " + j.rec.cgroup + " when pinned"
 	case !j.rec.written.IsZero():
 		why = "started before the state was written " + j.rec.written.UTC().Format(time.RFC3339)
 	}

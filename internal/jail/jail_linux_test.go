@@ -39,7 +39,7 @@ func TestParsePid(t *testing.T) {
 func TestLocateNeedsALinuxKey(t *testing.T) {
 	c := &config.Jail{Name: "www", Pos: config.Pos{File: "/etc/jailme.conf", Line: 3, Col: 1}}
 	_, err := Locate(c)
-	if err == nil || err.Error() != "jail www: /etc/jailme.conf:3:1: no pidfile, machine, docker, podman, oci, lxc or path: Linux cannot locate it" {
+	if err == nil || err.Error() != "jail www: /etc/jailme.conf:3:1: no pidfile, machine, docker, podman, oci, lxc, containerd or path: Linux cannot locate it" {
 		t.Fatalf("err = %v", err)
 	}
 	c.JID = 3

@@ -28,6 +28,7 @@ type record struct {
 	start   uint64    // field 22 of /proc/PID/stat the state recorded; 0: none
 	written time.Time // the state's mtime: without start, the init must be older
 	pidfdID uint64    // the pidfd inode (pidfs) the state recorded; 0: none
+	cgroup  string    // the cgroup the init was found in (lxc); "": none
 	how     string    // which runtime's state led there, for jailsh -n
 }
 
@@ -72,6 +73,12 @@ func proveInit(procfd int, rec record) (uint64, error) {
 	if theirs.Dev == ours.Dev && theirs.Ino == ours.Ino {
 		return 0, fmt.Errorf("pid %d from %s has the host's / as its root directory: it is not a jail (%s is stale and the pid now belongs to a host process?)",
 			rec.pid, rec.source, rec.source)
+	}
+
+	if rec.cgroup != "" {
+		if err := inCgroup(procfd, rec); err != nil {
+			return 0, err
+		}
 	}
 
 	stat, err := readAt(procfd, "stat")

@@ -292,6 +292,9 @@ func readOCI(root, id string) (record, error) {
 // init_process_pid and init_process_start, which runc takes from field 22
 // of /proc/PID/stat when it starts the init.
 func readRunc(root, id string) (record, error) {
+	if err := checkStateDir(root, id); err != nil {
+		return record{}, err
+	}
 	path := root + "/" + id + "/state.json"
 	data, err := readState(path)
 	if err != nil {
@@ -317,6 +320,9 @@ func readRunc(root, id string) (record, error) {
 // readCrun reads crun's ROOT/ID/status (libcrun status.c): "pid" and
 // "process-start-time", field 22 of /proc/PID/stat when crun started it.
 func readCrun(root, id string) (record, error) {
+	if err := checkStateDir(root, id); err != nil {
+		return record{}, err
+	}
 	path := root + "/" + id + "/status"
 	data, err := readState(path)
 	if err != nil {
@@ -335,6 +341,37 @@ func readCrun(root, id string) (record, error) {
 	return stateRecord(path, *s.Pid, *s.Start, "crun status")
 }
 
+// checkStateDir refuses a state directory ROOT/ID that is not the
+// directory of container id itself: a symbolic link (/run/crun/cw -> other)
+// would give cw's users other's init, and crun's status names no container.
+// The name is taken from the opened directory, not from the path asked for.
+func checkStateDir(root, id string) error {
+	dir := root + "/" + id
+	fi, err := os.Lstat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s: %w (%v)", dir, ErrNotRunning, err)
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s: not a directory (a symbolic link?): not container %q's own state", dir, id)
+	}
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", dir, err)
+	}
+	defer unix.Close(fd)
+	opened, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	if err != nil {
+		return fmt.Errorf("%s: %w", dir, err)
+	}
+	if filepath.Base(opened) != id {
+		return fmt.Errorf("%s: the directory opened is %s: not container %q's own state", dir, opened, id)
+	}
+	return nil
+}
+
 func stateRecord(path string, pid int, start uint64, how string) (record, error) {
 	if pid == 0 {
 		return record{}, fmt.Errorf("%s: pid 0, the container is stopped: %w", path, ErrNotRunning)
@@ -348,16 +385,43 @@ func stateRecord(path string, pid int, start uint64, how string) (record, error)
 	return record{source: path, pid: pid, start: start, how: how}, nil
 }
 
-// readLXC reads the pidfile etc/lxc-jailme-hook writes from LXC's
-// lxc.hook.start-host: $LXC_PID and its start time. liblxc's own record of
-// the init is its command socket, which is not used: it is an abstract
-// socket that any local user can bind while the container is stopped, and
-// its protocol is liblxc's in-memory request struct, pointers included,
-// whose command numbers change between releases.
+// readLXC finds LXC container name's init in its cgroup (lxc_linux.go),
+// and, where the start-host hook etc/lxc-jailme-hook wrote $LXC_PID and
+// its start time, takes that start time too. A container whose cgroup is
+// elsewhere (lxc.cgroup.dir.container) is found by the hook's file alone.
+// liblxc's command socket is not used: it is an abstract socket that any
+// local user can bind while the container is stopped, and its protocol is
+// liblxc's in-memory request struct, pointers included, whose command
+// numbers change between releases.
 func readLXC(name string) (record, error) {
 	if err := plainName("lxc container", name); err != nil {
 		return record{}, err
 	}
+	rec, inCgroup, err := readLXCCgroup(name)
+	if err != nil {
+		return record{}, err
+	}
+	hook, err := readLXCHook(name)
+	switch {
+	case !inCgroup && err != nil:
+		if errors.Is(err, ErrNotRunning) {
+			return record{}, fmt.Errorf("lxc container %q: no cgroup lxc.payload.%s in %s and no hook file: %w", name, name, cgroupRoot, err)
+		}
+		return record{}, err
+	case !inCgroup:
+		return hook, nil
+	case err != nil && !errors.Is(err, ErrNotRunning):
+		return record{}, err
+	case err == nil && hook.pid == rec.pid:
+		rec.start = hook.start
+		rec.how = fmt.Sprintf("lxc container %q, start-host hook %s and cgroup", name, hook.source)
+	}
+	return rec, nil
+}
+
+// readLXCHook reads the pidfile etc/lxc-jailme-hook writes from LXC's
+// lxc.hook.start-host: $LXC_PID and its start time.
+func readLXCHook(name string) (record, error) {
 	path := lxcPidDir + "/" + name
 	data, err := readState(path)
 	if err != nil {

@@ -44,7 +44,7 @@ func put(t *testing.T, path string, data []byte) {
 // read without the ownership check (the tests do not run as root).
 func stateTree(t *testing.T) string {
 	dir := t.TempDir()
-	saved := []*string{&dockerContainers, &dockerRuncRoot, &podmanContainers, &runcRoot, &crunRoot, &lxcPidDir}
+	saved := []*string{&dockerContainers, &dockerRuncRoot, &podmanContainers, &runcRoot, &crunRoot, &lxcPidDir, &cgroupRoot, &containerdTasks, &containerdRunc}
 	old := make([]string, len(saved))
 	for i, p := range saved {
 		old[i] = *p
@@ -217,7 +217,11 @@ func TestParseMachine(t *testing.T) {
 	if err != nil || rec.pid != 4711 || rec.pidfdID != 1234 || !rec.written.IsZero() {
 		t.Errorf("%+v, %v", rec, err)
 	}
-	for _, bad := range []string{"LEADER=4711\nLEADER_PIDFDID=x\n", "LEADER=4711\nLEADER_PIDFDID=0\n", "LEADER_PIDFDID=7\n"} {
+	if rec, err := parseMachine("/m", []byte("NAME=web\nUID=0\nLEADER=4711\nLEADER_PIDFDID=9\n")); err != nil || rec.pid != 4711 {
+		t.Errorf("UID=0: %+v, %v", rec, err)
+	}
+	for _, bad := range []string{"LEADER=4711\nLEADER_PIDFDID=x\n", "LEADER=4711\nLEADER_PIDFDID=0\n", "LEADER_PIDFDID=7\n",
+		"NAME=web\nUID=3001\nLEADER=4711\n", "UID=\nLEADER=4711\n", "UID=00\nLEADER=4711\n"} {
 		if _, err := parseMachine("/m", []byte(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
@@ -289,4 +293,42 @@ func TestCheckPidfdID(t *testing.T) {
 	}
 	rec.pidfdID = self.Ino // another process's id for the same pid
 	wantErr(t, "another process's id", checkPidfdID(pidfd, rec), "stale state, the pid was reused", true)
+}
+
+// A state directory is read only under its own name (issue 22): crun's
+// status names no container, so a link /run/crun/cw -> c1 would land cw's
+// users in c1.
+func TestStateDirOwnName(t *testing.T) {
+	stateTree(t)
+	put(t, crunRoot+"/c1/status", []byte(`{"pid":4711,"process-start-time":1}`))
+	if err := os.Symlink("c1", crunRoot+"/cw"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := readOCI(crunRoot, "cw")
+	wantErr(t, "crun link", err, crunRoot+"/cw: not a directory (a symbolic link?): not container \"cw\"'s own state", false)
+	put(t, runcRoot+"/r1/state.json", []byte(`{"id":"r1","init_process_pid":4711,"init_process_start":1}`))
+	if err := os.Symlink("r1", runcRoot+"/rw"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = readOCI(runcRoot, "rw")
+	wantErr(t, "runc link", err, "not container \"rw\"'s own state", false)
+	if rec, err := readOCI(crunRoot, "c1"); err != nil || rec.pid != 4711 {
+		t.Errorf("c1: %+v, %v", rec, err)
+	}
+}
+
+// containerd by NAMESPACE/ID: the shim's init.pid and runc's state agree.
+func TestReadContainerd(t *testing.T) {
+	stateTree(t)
+	put(t, containerdTasks+"/default/web/init.pid", []byte("4711"))
+	put(t, containerdRunc+"/default/web/state.json", []byte(`{"id":"web","init_process_pid":4711,"init_process_start":98765}`))
+	rec, err := readContainerd("default/web")
+	if err != nil || rec.pid != 4711 || rec.start != 98765 || !strings.Contains(rec.how, `containerd container "web" in namespace "default"`) {
+		t.Errorf("%+v, %v", rec, err)
+	}
+	put(t, containerdTasks+"/default/web/init.pid", []byte("4712"))
+	_, err = readContainerd("default/web")
+	wantErr(t, "pids differ", err, "says pid 4712", false)
+	_, err = readContainerd("k8s.io/web")
+	wantErr(t, "other namespace", err, "jail is not running", true)
 }
