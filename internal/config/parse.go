@@ -249,6 +249,8 @@ func (p *parser) statement(t token) error {
 		return p.logDirective(t)
 	case "lookup_timeout":
 		return p.lookupTimeout(t)
+	case "host_groups":
+		return p.hostGroups(t)
 	}
 	return p.errorf(t.pos, "unknown directive %q%s", t.text, didYouMean(t.text, directives))
 }
@@ -437,6 +439,32 @@ func (p *parser) lookupTimeout(kw token) error {
 	return nil
 }
 
+// hostGroups reads `host_groups NAME...`: host groups that stay on the
+// host (hostonly.go). It may appear more than once; the names add up.
+func (p *parser) hostGroups(kw token) error {
+	for {
+		t, err := p.next()
+		if err != nil {
+			return err
+		}
+		switch t.kind {
+		case tWord, tString:
+			if !validName(t.text) {
+				return p.errorf(t.pos, "host_groups: invalid group name %q", t.text)
+			}
+			if !slices.Contains(p.cfg.HostGroups, t.text) {
+				p.cfg.HostGroups = append(p.cfg.HostGroups, t.text)
+			}
+			continue
+		case tSemi:
+			return p.end("host_groups")
+		case tNL, tEOF:
+			return nil
+		}
+		return p.errorf(t.pos, "expected a group name or end of line after host_groups, got %s", t)
+	}
+}
+
 func (p *parser) includeDirective(kw token) error {
 	pat, err := p.value("a path to include")
 	if err != nil {
@@ -545,7 +573,7 @@ func (p *parser) jail(kw token) error {
 }
 
 var (
-	directives = []string{"user", "group", "default", "jail", ".include", "log", "lookup_timeout"}
+	directives = []string{"user", "group", "default", "jail", ".include", "log", "lookup_timeout", "host_groups"}
 	keys       = []string{"pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell", "users",
 		"docker", "podman", "oci", "oci_root", "lxc"}
 )

@@ -287,3 +287,16 @@ func TestUsersKey(t *testing.T) {
 		t.Errorf("got %+v %+v %+v", c.Jails["a"], c.Jails["b"], c.Jails["c"])
 	}
 }
+
+func TestHostGroups(t *testing.T) {
+	c, err := Parse("t", []byte("host_groups adm wheel;\nhost_groups adm\ndefault deny\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.HostOnly("jailme") || !c.HostOnly("adm") || !c.HostOnly("wheel") || c.HostOnly("devs") {
+		t.Fatalf("HostOnly: %v", c.HostGroups)
+	}
+	if _, err := Parse("t", []byte("host_groups -x\n")); err == nil {
+		t.Fatal("invalid group name accepted")
+	}
+}

@@ -9,7 +9,7 @@ import (
 
 func alice() Account {
 	return Account{
-		User: userdb.User{Name: "alice", UID: 2001, GID: 2001, Gecos: "Alice", Home: "/home/alice", Shell: "/bin/sh"},
+		User:   userdb.User{Name: "alice", UID: 2001, GID: 2001, Gecos: "Alice", Home: "/home/alice", Shell: "/bin/sh"},
 		Groups: []userdb.Group{{Name: "alice", GID: 2001}, {Name: "devs", GID: 3000}},
 	}
 }
