@@ -144,7 +144,11 @@ func admin(args []string, uid uint32) int {
 	}
 	cfg, err := loadForAdmin(c)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "jailsh: %v\n", err)
+		// Every config error on a line of its own (config reports them
+		// all, up to a bound).
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(os.Stderr, "jailsh: %s\n", line)
+		}
 		if c.form != "check" {
 			return exitConfig
 		}
