@@ -109,14 +109,23 @@ modeowner() { stat -c '%a %U %G' "$1" 2>&1; }
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || cc -print-multiarch 2>/dev/null)
 if [ -n "$ma" ] && [ -d "/lib/$ma/security" ]; then pamdir=/lib/$ma/security; else pamdir=/lib/security; fi
 
+# man_for PREFIX PAGE: the page as install writes it for PREFIX, its
+# paths those of that install (a file in $W, printed).
+man_for() {
+	local out="$W/man${1//\//_}-${2##*/}"
+	sed -e "s|/usr/local/sbin/jailsh|$1/sbin/jailsh|g" \
+		-e "s|/usr/local/share/examples/jailme|$1/share/examples/jailme|g" "$REPO/$2" >"$out"
+	printf '%s\n' "$out"
+}
+
 # expect_tree ROOT PREFIX PAMDIR [JAILSH_MODE]: what install puts under ROOT.
 expect_tree() {
 	local r=$1 p=$2 pd=$3 f
 	say "$r$p/sbin/jailsh ${4:-4755} $BUILD/jailsh"
 	say "$r$pd/pam_jailme.so 644 $BUILD/pam_jailme.so"
-	say "$r$p/share/man/man8/jailsh.8 644 $REPO/jailsh/jailsh.8"
-	say "$r$p/share/man/man8/pam_jailme.8 644 $REPO/pam_jailme/pam_jailme.8"
-	say "$r$p/share/man/man5/jailme.conf.5 644 $REPO/etc/jailme.conf.5"
+	say "$r$p/share/man/man8/jailsh.8 644 $(man_for "$p" jailsh/jailsh.8)"
+	say "$r$p/share/man/man8/pam_jailme.8 644 $(man_for "$p" pam_jailme/pam_jailme.8)"
+	say "$r$p/share/man/man5/jailme.conf.5 644 $(man_for "$p" etc/jailme.conf.5)"
 	say "$r$p/share/examples/jailme/jailme.conf 644 $REPO/etc/jailme.conf"
 	say "$r$p/share/examples/jailme/lxc-jailme-hook 755 $REPO/etc/lxc-jailme-hook"
 	for f in "$REPO"/etc/pam.d/*; do
