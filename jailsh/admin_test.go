@@ -551,3 +551,22 @@ func TestAloneOnLine(t *testing.T) {
 		}
 	}
 }
+
+// enroll copies the session's groups, not the host-only ones, and the
+// jail's shell.
+func TestJailAccount(t *testing.T) {
+	h := identity.Host{User: userdb.User{Name: "erin", UID: 2010, GID: 2010, Home: "/home/erin", Shell: "/usr/sbin/jailsh"},
+		Groups: []userdb.Group{{Name: "erin", GID: 2010}, {Name: "jailme", GID: 995}, {Name: "adm", GID: 4}, {Name: "devs", GID: 3000}}}
+	cfg, err := config.Parse("t", []byte("host_groups adm\njail web { path = \"/\"; }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := jailAccount(h, cfg.Jails["web"], cfg)
+	var names []string
+	for _, g := range a.Groups {
+		names = append(names, g.Name)
+	}
+	if strings.Join(names, ",") != "erin,devs" || a.User.Shell != "/bin/sh" {
+		t.Fatalf("groups %v shell %s, want erin,devs and /bin/sh", names, a.User.Shell)
+	}
+}
