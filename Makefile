@@ -165,8 +165,9 @@ install:
 	$(INSTALL) $(OWNER) -m $(JAILSH_MODE) $(BUILD)/jailsh "$(DESTDIR)$(JAILSH_PATH)"; \
 	$(INSTALL) $(OWNER) -m 0644 $(BUILD)/pam_jailme.so "$(DESTDIR)$$pamdir/pam_jailme.so"
 	@set -e; for m in jailsh/jailsh.8 pam_jailme/pam_jailme.8 etc/jailme.conf.5; do \
-		sec=$${m##*.}; $(MANPATHS) $$m >$(BUILD)/$${m##*/}; \
-		$(INSTALL) $(OWNER) -m 0644 $(BUILD)/$${m##*/} "$(DESTDIR)$(MANDIR)/man$$sec/"; \
+		d="$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}"; \
+		echo "$(MANPATHS) $$m >$$d"; rm -f "$$d"; $(MANPATHS) $$m >"$$d"; \
+		chmod 0644 "$$d"; $(if $(ROOT),chown root:0 "$$d";) \
 	done
 	$(INSTALL) $(OWNER) -m 0644 etc/jailme.conf "$(DESTDIR)$(EXAMPLESDIR)/"
 	$(INSTALL) $(OWNER) -m 0755 etc/lxc-jailme-hook "$(DESTDIR)$(EXAMPLESDIR)/"
