@@ -1,11 +1,12 @@
 package main
 
-// The admin's forms: -t checks the config, -n USER shows one user's
-// evaluation, --audit evaluates every user the config reaches. They are
-// root-only (main routes them only for real uid 0; anyone else gets the
-// usage refusal: a login shell must not become an oracle about other users
-// and jails), read-only, and never attach: they run gate.Decide, the very
-// evaluation a login runs, and print it.
+// The admin's forms: -t checks the config, -T prints it, -n USER shows one
+// user's evaluation, --audit evaluates every user the config reaches. A
+// non-root caller runs them with root's privilege given up first (admin):
+// a login shell must not become an oracle about other users and jails.
+// They are read-only and never attach: they run gate.Decide, the very
+// evaluation a login runs, and print it. --enroll and --unenroll
+// (enroll.go) are root's and write.
 
 import (
 	"errors"
