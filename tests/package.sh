@@ -67,8 +67,10 @@ mkdir -p "$BUILD/deb" 2>/dev/null && cp "$DEB" "$BUILD/deb/" 2>/dev/null
 CAPTURE_TIMEOUT=180 capture lintian "${DEB%/*}"/jailme_*.changes
 errs=$(printf '%s\n' "$OUT" | grep '^E: ')
 check "lintian: no error" "$errs" test -z "$errs"
-bindnow=$(printf '%s\n' "$OUT" | grep hardening-no-bindnow)
-check "lintian: no hardening-no-bindnow (issue 24)" "$bindnow" test -z "$bindnow"
+# An info-level tag: shown only when asked for (-I). The base build had
+# it on both binaries (checked on 47160fd's debian/rules and Makefile).
+bindnow=$(lintian -I --tags hardening-no-bindnow "${DEB%/*}"/jailme_*.changes 2>&1 | grep hardening-no-bindnow)
+check "lintian -I: no hardening-no-bindnow (issue 24)" "$bindnow" test -z "$bindnow"
 printf '%s\n' "$OUT" | grep -E '^[WE]: ' | sed 's/^/# lintian: /'
 
 contents=$(dpkg-deb -c "$DEB")
