@@ -153,7 +153,7 @@ func lockPasswd(etc int) (unlock func(), err error) {
 			return nil, fmt.Errorf("/etc/%s in the jail: %w", name, err)
 		}
 	}
-	fd, err := unix.Openat(etc, ".pwd.lock", unix.O_WRONLY|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0o600)
+	fd, err := openLockFile(etc)
 	if err != nil {
 		return nil, fmt.Errorf("/etc/.pwd.lock in the jail: %w", err)
 	}
@@ -167,6 +167,30 @@ func lockPasswd(etc int) (unlock func(), err error) {
 		return nil, fmt.Errorf("/etc/.pwd.lock in the jail: %w", err)
 	}
 	return func() { unix.Close(fd) }, nil
+}
+
+// openLockFile opens .pwd.lock, creating it if the jail has none. One we
+// create is given to the owner of the jail's /etc: in a jail with a user
+// namespace of its own, a file of the host's root would be nobody's there,
+// and the jail's own lckpwdf could no longer open it.
+func openLockFile(etc int) (int, error) {
+	const flags = unix.O_WRONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
+	fd, err := unix.Openat(etc, ".pwd.lock", flags|unix.O_CREAT|unix.O_EXCL, 0o600)
+	if errors.Is(err, unix.EEXIST) {
+		return unix.Openat(etc, ".pwd.lock", flags, 0)
+	}
+	if err != nil {
+		return -1, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(etc, &st); err == nil {
+		err = unix.Fchown(fd, int(st.Uid), int(st.Gid))
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
 }
 
 // lockWait is lckpwdf's timeout.

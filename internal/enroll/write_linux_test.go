@@ -134,3 +134,19 @@ func TestPurgeUndoesEnroll(t *testing.T) {
 }
 
 func mkfifo(p string) error { return unix.Mkfifo(p, 0o644) }
+
+// The lock file enroll creates belongs to the owner of the jail's /etc.
+func TestLockFileBelongsToTheJail(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to chown")
+	}
+	dir, root := jailRoot(t)
+	os.Chown(filepath.Join(dir, "etc"), 100000, 100000)
+	if _, err := Enroll(root, alice(), me(), false); err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(filepath.Join(dir, "etc/.pwd.lock"), &st); err != nil || st.Uid != 100000 || st.Gid != 100000 {
+		t.Fatalf(".pwd.lock: %v uid %d gid %d, want 100000", err, st.Uid, st.Gid)
+	}
+}
