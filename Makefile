@@ -17,7 +17,10 @@ JAILME_VERSION ?= $(shell v=$$(git describe --tags --always --dirty 2>/dev/null)
 	if [ -z "$$v" ]; then echo "$${f:-unknown}"; \
 	elif printf '%s\n' "$$v" | grep -Eqx '[0-9a-f]{4,}(-dirty)?'; then echo "$${f:-unknown}-g$$v"; \
 	else echo "$$v"; fi)
-GOFLAGS_BUILD = -trimpath -ldflags "-s -w -X main.version=$(JAILME_VERSION)"
+# EXTLDFLAGS go to the C linker of both binaries (cgo links externally):
+# debian/rules passes dpkg-buildflags' LDFLAGS, -z now among them.
+EXTLDFLAGS ?=
+GOFLAGS_BUILD = -trimpath -ldflags "-s -w -X main.version=$(JAILME_VERSION) $(if $(EXTLDFLAGS),-extldflags '$(EXTLDFLAGS)')"
 
 .PHONY: all jailsh pam cross vet unit fuzz integration confine e2e lockout sshd fleet runtimes installcheck manlint portlint demo test clean deps version package-test
 
@@ -31,7 +34,7 @@ jailsh:
 # runtime cannot be unloaded.
 pam:
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath \
-		-ldflags "-s -w -X main.version=$(JAILME_VERSION) -extldflags '-Wl,-soname,pam_jailme.so -Wl,-z,nodelete'" \
+		-ldflags "-s -w -X main.version=$(JAILME_VERSION) -extldflags '-Wl,-soname,pam_jailme.so -Wl,-z,nodelete $(EXTLDFLAGS)'" \
 		-o $(BUILD)/pam_jailme.so ./pam_jailme
 	rm -f $(BUILD)/pam_jailme.h
 
@@ -57,6 +60,7 @@ fuzz:
 	$(GO) test ./internal/userdb/ -run '^$$' -fuzz '^FuzzParseGroup$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/userdb/ -run '^$$' -fuzz '^FuzzParseMasterPasswd$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/logincap/ -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/enroll/ -run '^$$' -fuzz '^FuzzEditGroup$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/audit/ -run '^$$' -fuzz '^FuzzLine$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/directory/ -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
 
@@ -142,6 +146,9 @@ EXAMPLESDIR ?= $(PREFIX)/share/examples/jailme
 SHELLS       = /etc/shells
 SSHD_DROPIN  = /etc/ssh/sshd_config.d/jailme.conf
 JAILSH_PATH  = $(SBINDIR)/jailsh
+# The pages name where this install puts things (/usr/sbin in the .deb).
+MANPATHS     = sed -e 's|/usr/local/sbin/jailsh|$(JAILSH_PATH)|g' -e 's|/usr/local/share/examples/jailme|$(EXAMPLESDIR)|g'
+
 PAM_SNIPPETS = $(notdir $(wildcard etc/pam.d/*))
 ifeq ($(shell uname -s),FreeBSD)
 PAMDIR      ?= /usr/local/lib
@@ -164,8 +171,11 @@ install:
 	$(INSTALL) -d "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$$pamdir" "$(DESTDIR)$(MANDIR)/man5" "$(DESTDIR)$(MANDIR)/man8" "$(DESTDIR)$(EXAMPLESDIR)/pam.d"; \
 	$(INSTALL) $(OWNER) -m $(JAILSH_MODE) $(BUILD)/jailsh "$(DESTDIR)$(JAILSH_PATH)"; \
 	$(INSTALL) $(OWNER) -m 0644 $(BUILD)/pam_jailme.so "$(DESTDIR)$$pamdir/pam_jailme.so"
-	$(INSTALL) $(OWNER) -m 0644 jailsh/jailsh.8 pam_jailme/pam_jailme.8 "$(DESTDIR)$(MANDIR)/man8/"
-	$(INSTALL) $(OWNER) -m 0644 etc/jailme.conf.5 "$(DESTDIR)$(MANDIR)/man5/"
+	@set -e; for m in jailsh/jailsh.8 pam_jailme/pam_jailme.8 etc/jailme.conf.5; do \
+		d="$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}"; \
+		echo "$(MANPATHS) $$m >$$d"; rm -f "$$d"; $(MANPATHS) $$m >"$$d"; \
+		chmod 0644 "$$d"; $(if $(ROOT),chown root:0 "$$d";) \
+	done
 	$(INSTALL) $(OWNER) -m 0644 etc/jailme.conf "$(DESTDIR)$(EXAMPLESDIR)/"
 	$(INSTALL) $(OWNER) -m 0755 etc/lxc-jailme-hook "$(DESTDIR)$(EXAMPLESDIR)/"
 	$(INSTALL) $(OWNER) -m 0644 $(addprefix etc/pam.d/,$(PAM_SNIPPETS)) "$(DESTDIR)$(EXAMPLESDIR)/pam.d/"

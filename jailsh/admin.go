@@ -1,11 +1,12 @@
 package main
 
-// The admin's forms: -t checks the config, -n USER shows one user's
-// evaluation, --audit evaluates every user the config reaches. They are
-// root-only (main routes them only for real uid 0; anyone else gets the
-// usage refusal: a login shell must not become an oracle about other users
-// and jails), read-only, and never attach: they run gate.Decide, the very
-// evaluation a login runs, and print it.
+// The admin's forms: -t checks the config, -T prints it, -n USER shows one
+// user's evaluation, --audit evaluates every user the config reaches. A
+// non-root caller runs them with root's privilege given up first (admin):
+// a login shell must not become an oracle about other users and jails.
+// They are read-only and never attach: they run gate.Decide, the very
+// evaluation a login runs, and print it. --enroll and --unenroll
+// (enroll.go) are root's and write.
 
 import (
 	"errors"
@@ -18,6 +19,7 @@ import (
 
 	"jailme.dev/jailme/internal/config"
 	"jailme.dev/jailme/internal/gate"
+	"jailme.dev/jailme/internal/hostdb"
 	"jailme.dev/jailme/internal/identity"
 )
 
@@ -28,71 +30,133 @@ const (
 	exitConfig = 2 // configuration error; usage error
 )
 
-const adminUsage = "usage: jailsh [-f file] -t | -T | -n user | --audit [--json]"
+const adminUsage = "usage: jailsh [-f file] -t | -T | -n user | --audit [--json] | --enroll user jail [--dry-run] | --unenroll user jail [--purge] [--dry-run]"
 
-// isAdminForm tells the root-only forms from a login shell invocation by
-// the first argument only; admin then parses the rest.
+// isAdminForm tells the admin's forms from a login shell's invocation: a
+// login shell is called with nothing, -c CMD or -j JAIL; any other option
+// is an admin form or a usage error, neither of which is a login, so
+// neither is logged as one.
 func isAdminForm(args []string) bool {
-	if len(args) < 2 {
-		return false
-	}
-	switch args[1] {
-	case "-t", "--test-config", "-T", "-n", "--check", "--audit", "--json", "-f":
-		return true
-	}
-	return false
+	return len(args) >= 2 && strings.HasPrefix(args[1], "-") && args[1] != "-c" && args[1] != "-j"
 }
 
 // adminCmd is a parsed admin form.
 type adminCmd struct {
-	form string // "test", "dump", "check", "audit"
-	user string // -n
-	json bool   // --audit --json
-	file string // -f: a candidate configuration instead of /etc/jailme.conf
+	form      string // "test", "dump", "check", "audit", "enroll", "unenroll"
+	user      string // -n, --enroll, --unenroll
+	jail      string // --enroll, --unenroll
+	json      bool   // --audit --json
+	dryRun    bool   // --enroll, --unenroll: print, write nothing
+	purge     bool   // --unenroll: the accounts enroll wrote too
+	file      string // -f: a candidate configuration instead of /etc/jailme.conf
+	candidate bool   // -f was given
 }
 
+// parseAdmin takes the options in any order, -f FILE anywhere; exactly
+// one form.
 func parseAdmin(args []string) (adminCmd, error) {
 	c := adminCmd{file: confPath}
-	if len(args) >= 2 && args[0] == "-f" {
-		if !strings.HasPrefix(args[1], "/") {
-			return c, errors.New(adminUsage + ": -f takes an absolute path")
+	usage := func(why string) (adminCmd, error) { return c, errors.New(adminUsage + ": " + why) }
+	var forms []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		// operand takes the word after option a: not empty, not an option.
+		operand := func() (string, bool) {
+			if i+1 >= len(args) || args[i+1] == "" || args[i+1][0] == '-' {
+				return "", false
+			}
+			i++
+			return args[i], true
 		}
-		c.file, args = args[1], args[2:]
+		switch a {
+		case "-f":
+			v, ok := operand()
+			if !ok {
+				return usage("-f takes a file")
+			}
+			c.file, c.candidate = v, true
+		case "-t", "--test-config":
+			forms = append(forms, "test")
+		case "-T":
+			forms = append(forms, "dump")
+		case "--audit":
+			forms = append(forms, "audit")
+		case "--json":
+			c.json = true
+		case "--dry-run":
+			c.dryRun = true
+		case "--purge":
+			c.purge = true
+		case "-n", "--check":
+			v, ok := operand()
+			if !ok {
+				return usage(a + " takes a user name")
+			}
+			forms, c.user = append(forms, "check"), v
+		case "--enroll", "--unenroll":
+			u, ok := operand()
+			j, ok2 := operand()
+			if !ok || !ok2 {
+				return usage(a + " takes a user name and a jail name")
+			}
+			forms, c.user, c.jail = append(forms, a[2:]), u, j
+		default:
+			return usage(fmt.Sprintf("unknown option %q", a))
+		}
 	}
 	switch {
-	case len(args) == 1 && (args[0] == "-t" || args[0] == "--test-config"):
-		c.form = "test"
-	case len(args) == 1 && args[0] == "-T":
-		c.form = "dump"
-	case len(args) == 2 && (args[0] == "-n" || args[0] == "--check") && args[1] != "" && args[1][0] != '-':
-		c.form, c.user = "check", args[1]
-	case len(args) == 1 && args[0] == "--audit":
-		c.form = "audit"
-	case len(args) == 2 && (args[0] == "--audit" && args[1] == "--json" || args[0] == "--json" && args[1] == "--audit"):
-		c.form, c.json = "audit", true
-	default:
-		return c, errors.New(adminUsage)
+	case len(forms) != 1:
+		return usage("one of -t, -T, -n, --audit, --enroll, --unenroll")
+	case c.json && forms[0] != "audit":
+		return usage("--json goes with --audit")
+	case c.dryRun && forms[0] != "enroll" && forms[0] != "unenroll":
+		return usage("--dry-run goes with --enroll or --unenroll")
+	case c.purge && forms[0] != "unenroll":
+		return usage("--purge goes with --unenroll")
 	}
+	c.form = forms[0]
 	return c, nil
 }
 
-// admin runs a root-only form and returns the exit status. A candidate
-// configuration (-f) passes the same ownership checks as the real one:
-// what -t accepts is what a login will accept.
-func admin(args []string) int {
+// admin runs an admin form and returns the exit status. Root gets every
+// form. Anyone else gets the read-only ones with root's privilege dropped
+// first: they see what their own uid can read, so a login shell does not
+// become an oracle about other users and jails; the writing forms are
+// root's. A candidate (-f) is checked as a login would check it once
+// installed, its own owner and mode reported.
+func admin(args []string, uid uint32) int {
 	c, err := parseAdmin(args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "jailsh: %v\n", err)
 		return exitConfig
 	}
-	cfg, err := config.Load(c.file)
+	if uid != 0 {
+		if c.form == "enroll" || c.form == "unenroll" {
+			fmt.Fprintf(os.Stderr, "jailsh: --%s: root only\n", c.form)
+			return exitConfig
+		}
+		if err := dropToCaller(); err != nil {
+			fmt.Fprintf(os.Stderr, "jailsh: %v\n", err)
+			return exitConfig
+		}
+	}
+	if c.form == "enroll" || c.form == "unenroll" {
+		return enrollForm(os.Stdout, c)
+	}
+	cfg, err := loadForAdmin(c)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "jailsh: %v\n", err)
-		return exitConfig
+		// Every config error on a line of its own (config reports them
+		// all, up to a bound).
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(os.Stderr, "jailsh: %s\n", line)
+		}
+		if c.form != "check" {
+			return exitConfig
+		}
 	}
 	switch c.form {
 	case "check":
-		return check(os.Stdout, cfg, c.user)
+		return check(os.Stdout, cfg, err, c.user)
 	case "audit":
 		return runAudit(os.Stdout, cfg, c.json)
 	case "dump":
@@ -107,6 +171,19 @@ func admin(args []string) int {
 	return exitOK
 }
 
+// loadForAdmin is the config a form looks at: the installed one as a
+// login loads it, or a candidate (-f) with its ownership as a warning.
+func loadForAdmin(c adminCmd) (*config.Config, error) {
+	if !c.candidate {
+		return config.Load(c.file)
+	}
+	cfg, notes, err := config.LoadCandidate(c.file)
+	for _, n := range notes {
+		fmt.Fprintf(os.Stderr, "jailsh: warning: %s\n", n)
+	}
+	return cfg, err
+}
+
 // checkReport is one jailsh decision as jailsh -n prints it.
 type checkReport struct {
 	User       string
@@ -116,6 +193,7 @@ type checkReport struct {
 	Rule       string // "file:line:col: user alice web", or why none
 	Module     string // what pam_jailme does: "ignore: why", "allow (jail web)", "deny: code"
 	SSHD       string // for a jailed user: what sshd lets them do without the login shell
+	Jailsh     string // whether a login runs jailsh for User: the verdict below is jailsh's
 	Jail       string // how it was located, or "-"
 	Rows       []identity.Row
 	Shell      string // what would be executed, "" when denied
@@ -125,13 +203,20 @@ type checkReport struct {
 	Reasons    []identity.Denial
 }
 
-// check is jailsh -n USER: what pam_jailme does with USER, then jailsh's
-// verdict for each jail USER may enter, the default one first. 0 when
-// jailsh would let USER into the default jail, 1 otherwise.
-func check(w io.Writer, cfg *config.Config, name string) int {
+// check is jailsh -n USER: what each caller does with USER, separately:
+// pam_jailme (ignore, allow or deny), then jailsh's verdict for each jail
+// USER may enter, the default one first. It answers with a broken config
+// too (cfgErr): the module still steps aside for root and host users, and
+// that is what the admin who broke it needs to know. 0 when jailsh would
+// let USER into the default jail, 1 otherwise.
+func check(w io.Writer, cfg *config.Config, cfgErr error, name string) int {
 	var f gate.Facts
 	f.Host, f.HostErr = gate.HostByName(name)
-	f.Config = cfg
+	if errors.Is(f.HostErr, hostdb.ErrNotFound) {
+		fmt.Fprintf(w, "user:         %s: no such user on this host\n", name)
+		return exitDenied
+	}
+	f.Config, f.ConfigErr = cfg, cfgErr
 	mod := gate.Decide(f, gate.Request{Asker: gate.Module})
 	mod.Close()
 	first := gate.Decide(f, gate.Request{Asker: gate.Jailsh})
@@ -145,6 +230,9 @@ func check(w io.Writer, cfg *config.Config, name string) int {
 		}
 		r := report(d)
 		r.Module = moduleLine(mod)
+		if i == 0 {
+			r.Jailsh = jailshLine(mod)
+		}
 		if i == 0 && mod.HostKnown && mod.Outcome != gate.Ignore {
 			// A jailed user: what sshd would let them do around the jail.
 			r.SSHD = sshdLine(mod)
@@ -182,11 +270,24 @@ func sshdLine(mod *gate.Decision) string {
 	return "lets the user " + strings.Join(ws, "; ")
 }
 
+// jailshLine says whether the verdict below decides a login: it is
+// jailsh's, and only a user whose login shell is jailsh logs in through it.
+func jailshLine(mod *gate.Decision) string {
+	if !mod.HostKnown {
+		return "the verdict below is jailsh's"
+	}
+	u := mod.Host.User
+	if gate.IsJailsh(u.Shell, "") {
+		return fmt.Sprintf("the login shell of %s: every login runs it, and the verdict below is its decision", u.Name)
+	}
+	return fmt.Sprintf("not the login shell of %s (%s): a login never runs it; the verdict below is what running jailsh by hand would get", u.Name, orDash(u.Shell))
+}
+
 // moduleLine is what pam_jailme does with the user, in one line.
 func moduleLine(d *gate.Decision) string {
 	switch d.Outcome {
 	case gate.Ignore:
-		return "ignored by pam_jailme: " + d.Reason()
+		return "ignored by pam_jailme: " + d.Reason() + "; the session opens on the host, whatever the config says"
 	case gate.Allow:
 		s := "session opened (jail " + d.Jail + ")"
 		for _, w := range d.Warnings {
@@ -269,6 +370,9 @@ func (r checkReport) write(w io.Writer) {
 			}
 			tw.Flush()
 		}
+	}
+	if r.Jailsh != "" {
+		fmt.Fprintf(w, "jailsh:       %s\n", r.Jailsh)
 	}
 	if len(r.Reasons) == 0 {
 		fmt.Fprintln(w, "verdict:      allowed")

@@ -35,7 +35,11 @@ func TestIsAdminForm(t *testing.T) {
 		{[]string{"-jailsh"}, false},
 		{[]string{"jailsh", "-c", "-n"}, false},
 		{[]string{"jailsh", "-c", "jailsh --audit"}, false},
-		{[]string{"jailsh", "-x"}, false},
+		{[]string{"jailsh", "-x"}, true}, // a usage error, not a login
+		{[]string{"jailsh", "-h"}, true},
+		{[]string{"jailsh", "-nalice"}, true},
+		{[]string{"jailsh", "--check=alice"}, true},
+		{[]string{"jailsh", "-j", "web"}, false},
 		{nil, false},
 	} {
 		if got := isAdminForm(tt.args); got != tt.want {
@@ -66,12 +70,25 @@ func TestParseAdmin(t *testing.T) {
 		{[]string{"--json"}, adminCmd{}, true},
 		{[]string{"--json", "-n", "alice"}, adminCmd{}, true},
 		{[]string{"-T"}, adminCmd{form: "dump"}, false},
-		{[]string{"-f", "/etc/jailme.conf.new", "-t"}, adminCmd{form: "test", file: "/etc/jailme.conf.new"}, false},
-		{[]string{"-f", "/x.conf", "-n", "bob"}, adminCmd{form: "check", user: "bob", file: "/x.conf"}, false},
-		{[]string{"-f", "/x.conf", "--audit", "--json"}, adminCmd{form: "audit", json: true, file: "/x.conf"}, false},
-		{[]string{"-f", "relative.conf", "-t"}, adminCmd{}, true},
+		{[]string{"-f", "/etc/jailme.conf.new", "-t"}, adminCmd{form: "test", file: "/etc/jailme.conf.new", candidate: true}, false},
+		{[]string{"-f", "/x.conf", "-n", "bob"}, adminCmd{form: "check", user: "bob", file: "/x.conf", candidate: true}, false},
+		{[]string{"-f", "/x.conf", "--audit", "--json"}, adminCmd{form: "audit", json: true, file: "/x.conf", candidate: true}, false},
+		{[]string{"-f", "relative.conf", "-t"}, adminCmd{form: "test", file: "relative.conf", candidate: true}, false},
 		{[]string{"-f", "/x.conf"}, adminCmd{}, true},
-		{[]string{"-t", "-f", "/x.conf"}, adminCmd{}, true},
+		{[]string{"-t", "-f", "/x.conf"}, adminCmd{form: "test", file: "/x.conf", candidate: true}, false},
+		{[]string{"-n", "bob", "-f", "/x.conf"}, adminCmd{form: "check", user: "bob", file: "/x.conf", candidate: true}, false},
+		{[]string{"-f"}, adminCmd{}, true},
+		{[]string{"-t", "-T"}, adminCmd{}, true},
+		{[]string{"-h"}, adminCmd{}, true},
+		{[]string{"-V"}, adminCmd{}, true},
+		{[]string{"-nalice"}, adminCmd{}, true},
+		{[]string{"--check=alice"}, adminCmd{}, true},
+		{[]string{"--enroll", "alice", "web"}, adminCmd{form: "enroll", user: "alice", jail: "web"}, false},
+		{[]string{"--dry-run", "--enroll", "alice", "web"}, adminCmd{form: "enroll", user: "alice", jail: "web", dryRun: true}, false},
+		{[]string{"--unenroll", "alice", "web", "--purge"}, adminCmd{form: "unenroll", user: "alice", jail: "web", purge: true}, false},
+		{[]string{"--enroll", "alice"}, adminCmd{}, true},
+		{[]string{"--enroll", "alice", "web", "--purge"}, adminCmd{}, true},
+		{[]string{"-t", "--dry-run"}, adminCmd{}, true},
 	} {
 		got, err := parseAdmin(tt.args)
 		if (err != nil) != tt.err {
@@ -87,9 +104,10 @@ func TestParseAdmin(t *testing.T) {
 	}
 }
 
-// main sends the admin forms to admin only for real uid 0; anyone else
-// parses them as a login shell invocation, which must refuse them (exit 1,
-// code=usage) so that a login shell is no oracle about other users.
+// main sends the admin forms to admin for anyone (a non-root caller's run
+// with root's privilege dropped first, so they read only what they could
+// read anyway: /etc/shadow stays unreadable); the login path must never
+// accept them.
 func TestAdminFormsRefusedForNonRoot(t *testing.T) {
 	for _, args := range [][]string{
 		{"jailsh", "-n", "root"}, {"jailsh", "--check", "root"}, {"jailsh", "--audit"},
@@ -215,7 +233,7 @@ func TestReportLoginShellNotJailsh(t *testing.T) {
 
 func TestModuleLine(t *testing.T) {
 	ign := &gate.Decision{Outcome: gate.Ignore, Reasons: []identity.Denial{{Code: gate.CodeNotJailed, Msg: "root is not a jailed user"}}}
-	if got := moduleLine(ign); got != "ignored by pam_jailme: root is not a jailed user" {
+	if got := moduleLine(ign); got != "ignored by pam_jailme: root is not a jailed user; the session opens on the host, whatever the config says" {
 		t.Errorf("ignore: %q", got)
 	}
 	d := denied(assigned(alice(), "web"), identity.Denial{Code: gate.CodeShell, Msg: "m"})
@@ -516,5 +534,39 @@ func TestMatchesUsers(t *testing.T) {
 	}
 	if !matchesUsers(d+"/missing", 0) {
 		t.Error("an unreadable config must mean: ask per user")
+	}
+}
+
+func TestAloneOnLine(t *testing.T) {
+	r := config.Rule{Kind: config.ByUser, Subject: "erin", Targets: []string{"enr"}, Pos: rulePos}
+	for line, want := range map[string]bool{
+		"user\terin\tenr\n":             true,
+		"user erin enr; # added\n":      true,
+		"user erin enr; user bob enr\n": false,
+		"user erin enr web\n":           false,
+		"jail enr { path = \"/\"; }\n":  false,
+	} {
+		if got := aloneOnLine(line, r); got != want {
+			t.Errorf("aloneOnLine(%q) = %v, want %v", line, got, want)
+		}
+	}
+}
+
+// enroll copies the session's groups, not the host-only ones, and the
+// jail's shell.
+func TestJailAccount(t *testing.T) {
+	h := identity.Host{User: userdb.User{Name: "erin", UID: 2010, GID: 2010, Home: "/home/erin", Shell: "/usr/sbin/jailsh"},
+		Groups: []userdb.Group{{Name: "erin", GID: 2010}, {Name: "jailme", GID: 995}, {Name: "adm", GID: 4}, {Name: "devs", GID: 3000}}}
+	cfg, err := config.Parse("t", []byte("host_groups adm\njail web { path = \"/\"; }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := jailAccount(h, cfg.Jails["web"], cfg)
+	var names []string
+	for _, g := range a.Groups {
+		names = append(names, g.Name)
+	}
+	if strings.Join(names, ",") != "erin,devs" || a.User.Shell != "/bin/sh" {
+		t.Fatalf("groups %v shell %s, want erin,devs and /bin/sh", names, a.User.Shell)
 	}
 }

@@ -47,8 +47,10 @@ func main() {
 		os.Exit(hostLookup(os.Args))
 	}
 	uid := uint32(unix.Getuid())
-	if uid == 0 && isAdminForm(os.Args) {
-		os.Exit(admin(os.Args[1:]))
+	if isAdminForm(os.Args) {
+		// Not a login: root's forms, the read-only ones for anyone
+		// (privilege dropped), or a usage error; nothing logged.
+		os.Exit(admin(os.Args[1:], uid))
 	}
 	ev := audit.Event{Prog: "jailsh", UID: &uid}
 	inv, err := parseArgs(os.Args)

@@ -179,9 +179,15 @@ func (a *sshdAudit) findings(user string, uid uint32, groups []string) ([]findin
 		a.cache[key] = hs
 	}
 	var fs []finding
+	_, noDropIn := os.Stat(sshdDropIn)
 	for _, h := range hs {
 		why := fmt.Sprintf("sshd lets jailed user %s %s (%s)", user, h.What, h.Setting)
-		if !slices.Contains(groups, sshdGroup) {
+		switch {
+		case noDropIn != nil:
+			// Naming a file that is not there as the cure would send
+			// the admin looking for it.
+			why += fmt.Sprintf("; no %s is installed to restrict group %s", sshdDropIn, sshdGroup)
+		case !slices.Contains(groups, sshdGroup):
 			why += fmt.Sprintf("; %s is not in group %s, which %s restricts", user, sshdGroup, sshdDropIn)
 		}
 		fs = append(fs, finding{Kind: kindSSHD, User: user, UID: &uid, Code: h.Code, Reason: why})

@@ -9,6 +9,7 @@ import (
 	"io"
 	"runtime"
 	"strconv"
+	"strings"
 
 	"jailme.dev/jailme/internal/config"
 	"jailme.dev/jailme/internal/hostdb"
@@ -87,6 +88,7 @@ func dumpConfig(w io.Writer, cfg *config.Config) {
 		fmt.Fprintln(w, "log optional")
 	}
 	fmt.Fprintf(w, "lookup_timeout %d\n", int(cfg.HostLookupTimeout().Seconds()))
+	fmt.Fprintf(w, "host_groups %s\t# %s is always host-only\n", strings.Join(cfg.HostOnlyGroups(), " "), config.DefaultHostGroup)
 	for _, r := range cfg.Rules {
 		fmt.Fprintf(w, "%s\t# %s\n", r, r.Pos)
 	}

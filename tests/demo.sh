@@ -14,7 +14,12 @@ harness_enter "$@"
 have_jailsh && have_pam || { fail "demo" "build first: make"; harness_leave; }
 install_jailsh && install_pam || { fail "demo" "install failed"; harness_leave; }
 
-show() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+# Bold on a terminal only: piped or logged, escape codes are noise.
+if [ -t 1 ]; then
+	show() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+else
+	show() { printf '\n== %s\n' "$*"; }
+fi
 run() {
 	printf '$ %s\n' "$*"
 	"$@" 2>&1 | sed 's/^/    /'

@@ -270,10 +270,11 @@ capture "$JAILSH" --host-lookup name ldapu
 tries=$(printf '%s\n' "$OUT" | sed -n 's/.*"tries":\([0-9]*\).*/\1/p' | tail -1)
 check "healthy: ldapu with a $BIG-member group costs 4 libc requests (got $tries)" "@$OUT $ERR" test "$tries" = 4
 
-# The helper form is root's: anyone else gets the login shell's refusal.
+# The helper form is root's: anyone else gets a usage error (issue 24: an
+# option is never a login, so not the login shell's logged refusal).
 capture as_uid 2001 "$JAILSH" --host-lookup name ldapu
 check "the helper form refuses a non-root caller" "@status $RC: $OUT $ERR" \
-	eval 'test "$RC" = 1 && ! has "$OUT" tries && has "$ERR" usage'
+	eval 'test "$RC" = 2 && ! has "$OUT" tries && has "$ERR" usage'
 
 # --- a hung directory: slapd stopped, nslcd waits for it --------------------------
 # Each case must end by itself, well inside timeout(1)'s limit (CAPTURE_TIMEOUT):

@@ -603,4 +603,114 @@ check "pidfile through root's symlink in a root-owned directory: alice lands" "s
 umount /srv
 write_conf <"$T/jailme.conf.saved"
 
+# --- jailsh --enroll (issue 24) ---------------------------------------------
+# One command puts a host user into a jail that has no account for them:
+# passwd, the user's groups (jailme, host-only, left out), a home; then the
+# rule. Run twice it changes nothing; --dry-run changes nothing; a jail
+# that uses the uid or a gid otherwise is refused; a jail whose account
+# files are links out of it writes no host file.
+ENR=$T/jails/enr
+add_group ops 3100
+add_group jailme 1995
+add_group qa 3200
+add_user erin 2010 2010 devs,ops,jailme "$JAILSH"
+add_user gina 2012 2012 "" "$JAILSH"
+add_user hank 2013 2013 qa "$JAILSH"
+make_rootfs "$ENR" enr enr-marker
+jail_add_user "$ENR" other 2012 2012      # gina's uid, another name
+jail_add_group "$ENR" printers 3200       # qa's gid, another name
+start_jail enr "$ENR" || fail "start jail enr" "no init"
+echo 'jail enr { pidfile = "/run/jails/enr.pid"; }' >>/etc/jailme.conf
+sums() { cat "$@" 2>&1 | sha256sum; }
+enr_files() { sums "$ENR/etc/passwd" "$ENR/etc/group" /etc/jailme.conf; }
+host_files() { sums /etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/jailme.conf; }
+
+before=$(enr_files)
+host_pg=$(sums /etc/passwd /etc/group)
+log_mark
+capture "$JAILSH" --enroll erin enr --dry-run
+check "--enroll --dry-run prints what it would change" "status $RC, out: $OUT, err: $ERR" \
+	has "$OUT" '^would change: jail enr: /etc/passwd: add erin:x:2010:2010:erin:/home/erin:/bin/sh$'
+check "--enroll --dry-run changes nothing" "status $RC, home: $(ls -d "$ENR/home/erin" 2>&1)" \
+	eval '[ "$RC" = 0 ] && [ "$(enr_files)" = "$before" ] && [ ! -e "$ENR/home/erin" ]'
+
+capture "$JAILSH" --enroll erin enr
+check "--enroll erin enr: done" "status $RC, out: $OUT, err: $ERR" eval '[ "$RC" = 0 ] && has "$OUT" "^changed: .*/etc/jailme.conf: add"'
+jail_run erin 'id; pwd; ls -ldn "$HOME"'
+enrolled_ok() {
+	[ "$RC" = 0 ] && has "$OUT" '^uid=2010\(erin\) gid=2010\(erin\) groups=' &&
+		[ "$(printf '%s\n' "$OUT" | sed -n 's/.*groups=\([^ ]*\).*/\1/p' | tr , '\n' | sort | paste -sd,)" = "2010(erin),3000(devs),3100(ops)" ] &&
+		has "$OUT" '^/home/erin$' && has "$OUT" '^drwx------ +[0-9]+ 2010 +2010 .*/home/erin$'
+}
+check "erin lands with the host's uid, gid and groups (jailme not among them) in her new home" "status $RC, out: $OUT, err: $ERR" enrolled_ok
+log_mark # erin's login above is logged; nothing after it is a login
+check "the host's files are untouched but for the rule" "rule: $(grep erin /etc/jailme.conf)" \
+	eval 'grep -qx "user	erin	enr" /etc/jailme.conf && [ "$(sums /etc/passwd /etc/group)" = "$host_pg" ]'
+
+after=$(enr_files)
+capture "$JAILSH" --enroll erin enr
+check "a second --enroll changes nothing" "status $RC, out: $OUT, err: $ERR" \
+	eval '[ "$RC" = 0 ] && [ -z "$OUT" ] && [ "$(enr_files)" = "$after" ]'
+
+capture "$JAILSH" --enroll gina enr
+check "--enroll refuses a uid the jail uses for another account" "status $RC, out: $OUT, err: $ERR" \
+	eval '[ "$RC" != 0 ] && has "$ERR" "/etc/passwd:[0-9]+: uid 2012 is the jail.s account other, not gina" && [ "$(enr_files)" = "$after" ]'
+capture "$JAILSH" --enroll hank enr
+check "--enroll refuses a gid the jail uses for another group" "status $RC, out: $OUT, err: $ERR" \
+	eval '[ "$RC" != 0 ] && has "$ERR" "/etc/group:[0-9]+: gid 3200 is group printers in the jail but qa on the host" && [ "$(enr_files)" = "$after" ]'
+
+# Links out of the jail: absolute, relative past the root, through
+# /proc/1/root. Nothing of the host is written, and the link stays.
+host_now=$(host_files)
+for f in passwd group; do
+	mv "$ENR/etc/$f" "$ENR/etc/$f.real"
+	for target in "/etc/$f" "../../../../../../../../etc/$f" "/proc/1/root/etc/$f"; do
+		rm -f "$ENR/etc/$f"
+		ln -s "$target" "$ENR/etc/$f"
+		capture "$JAILSH" --enroll gina enr
+		check "jail /etc/$f -> $target: refused, no host file written" "status $RC, err: $ERR" \
+			eval '[ "$RC" != 0 ] && has "$ERR" "symbolic link" && [ "$(host_files)" = "$host_now" ] && [ -L "$ENR/etc/$f" ]'
+	done
+	rm -f "$ENR/etc/$f"
+	mv "$ENR/etc/$f.real" "$ENR/etc/$f"
+done
+
+capture "$JAILSH" --unenroll erin enr --purge
+check "--unenroll --purge removes the rule and the accounts enroll wrote" "status $RC, out: $OUT, err: $ERR" \
+	eval '[ "$RC" = 0 ] && ! grep -q erin /etc/jailme.conf && ! grep -q "^erin:" "$ENR/etc/passwd" && ! grep -q erin "$ENR/etc/group"'
+check "nothing of --enroll or --unenroll is logged as a login" "@log: $(log_since_mark | grep -c jailsh)" \
+	refute_log 'jailsh.*(erin|gina|hank)'
+jail_kill_strays enr
+
+# --- the admin's forms (issue 24) -------------------------------------------
+log_mark
+cp /etc/jailme.conf /tmp/candidate
+capture "$JAILSH" -t -f /tmp/candidate
+check "-t -f /tmp/candidate as root: checked, /tmp not held against it" "status $RC, err: $ERR" \
+	eval '[ "$RC" = 0 ] && ! has "$ERR" "go-w /tmp"'
+chown erin /tmp/candidate
+capture as erin "$JAILSH" -f /tmp/candidate -t
+check "-f /tmp/candidate -t as a user: checked, the file's own owner reported" "status $RC, err: $ERR" \
+	eval '[ "$RC" = 0 ] && has "$ERR" "warning: /tmp/candidate: owned by uid 2010"'
+capture as erin "$JAILSH" -t
+check "-t as a user on the installed config" "status $RC, err: $ERR" test "$RC" = 0
+capture as erin "$JAILSH" -f /etc/shadow -t
+check "-f /etc/shadow -t as a user: unreadable (root's privilege dropped)" "status $RC, err: $ERR" \
+	eval '[ "$RC" = 2 ] && has "$ERR" "permission denied"'
+for a in -h -V --check=alice -nalice; do
+	capture "$JAILSH" $a
+	check "jailsh $a by root: a usage error" "status $RC, err: $ERR" eval '[ "$RC" = 2 ] && has "$ERR" "^jailsh: usage: "'
+done
+capture as erin "$JAILSH" --enroll erin enr
+check "--enroll by a user: root only" "status $RC, err: $ERR" eval '[ "$RC" = 2 ] && has "$ERR" "root only"'
+check "no admin form is logged as a login" "@log: $(log_since_mark)" refute_log 'jailsh'
+capture "$JAILSH" -n nosuchuser
+check "-n nosuchuser: no such user" "status $RC, out: $OUT" has "$OUT" 'nosuchuser: no such user'
+cp /etc/jailme.conf "$T/jailme.conf.good"
+echo 'jail broken {' >>/etc/jailme.conf
+capture "$JAILSH" -n root
+check "-n root with a broken config: pam_jailme ignores root, and jailsh's part is said" "status $RC, out: $OUT, err: $ERR" \
+	eval 'has "$OUT" "^pam_jailme: +ignored by pam_jailme: root is not a jailed user" && has "$OUT" "^jailsh: +not the login shell of root" && has "$ERR" "jailme.conf"'
+write_conf <"$T/jailme.conf.good"
+
 harness_leave

@@ -62,8 +62,8 @@ forward_reaches() {
 # --- without the drop-in: the hole, and the audit sees it -------------------------
 check "no drop-in: ssh -N -L reaches the host's loopback service (the hole)" '@ssh: $(cat "$T/fwd.err")' forward_reaches 9000
 capture "$JAILSH" --audit
-check "no drop-in: --audit flags alice's TCP forwarding, naming the setting" "status $RC, out: $OUT, err: $ERR" \
-	eval '[ "$RC" = 1 ] && has "$OUT" "^jailsh: audit: sshd user=alice uid=2001 code=sshd-forwarding reason=.*allowtcpforwarding yes.*not in group jailme"'
+check "no drop-in: --audit flags alice's TCP forwarding, naming the setting and the missing drop-in" "status $RC, out: $OUT, err: $ERR" \
+	eval '[ "$RC" = 1 ] && has "$OUT" "^jailsh: audit: sshd user=alice uid=2001 code=sshd-forwarding reason=.*allowtcpforwarding yes.*no /etc/ssh/sshd_config.d/jailme.conf is installed"'
 capture "$JAILSH" -n alice
 check "no drop-in: jailsh -n alice says what sshd lets her do" "out: $OUT" has "$OUT" '^sshd: +lets the user forward TCP connections'
 

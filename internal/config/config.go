@@ -147,6 +147,9 @@ type Config struct {
 	// LookupTimeout is lookup_timeout: the deadline on the host's name
 	// service; 0 when the file sets none (HostLookupTimeout).
 	LookupTimeout time.Duration
+	// HostGroups are host_groups: groups besides DefaultHostGroup that
+	// stay on the host (HostOnly).
+	HostGroups []string
 }
 
 // DefaultLookupTimeout is the deadline on host lookups without

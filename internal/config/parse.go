@@ -17,6 +17,7 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -187,9 +188,17 @@ type parser struct {
 	*builder
 	lx    lexer
 	depth int
+	// For going on after an error (resync): the kind of the last token
+	// read, whether a jail body is open, and a token to read again.
+	last   tokKind
+	inBody bool
+	unread *token
 }
 
 func (b *builder) parse(file string, data []byte, depth int) error {
+	if err := checkEncoding(file, data); err != nil {
+		return err
+	}
 	p := &parser{builder: b, lx: lexer{file: file, data: data, line: 1, col: 1}, depth: depth}
 	// A rule is a line: sizing for the lines up front keeps a config of
 	// many thousand assignments from being copied as it grows.
@@ -199,31 +208,136 @@ func (b *builder) parse(file string, data []byte, depth int) error {
 			b.users = make(map[string]Pos, lines)
 		}
 	}
+	// Every error is reported, up to maxErrors, as visudo and sshd -t do:
+	// after one, parsing goes on at the next statement.
+	var errs errorList
+	for {
+		t, err := p.next()
+		if err == nil {
+			switch t.kind {
+			case tEOF:
+				return errs.err()
+			case tNL, tSemi:
+				continue
+			case tWord:
+				err = p.statement(t)
+			default:
+				err = p.errorf(t.pos, "expected a directive, got %s", t)
+			}
+		}
+		if err == nil {
+			continue
+		}
+		if errs = append(errs, err); len(errs) >= maxErrors {
+			errs = append(errs, fmt.Errorf("%s: more than %d errors, stopped", file, maxErrors))
+			return errs.err()
+		}
+		p.resync()
+	}
+}
+
+// maxErrors bounds the errors reported for one file.
+const maxErrors = 20
+
+// errorList is every error found, in file order; one line each.
+type errorList []error
+
+func (l errorList) err() error {
+	switch len(l) {
+	case 0:
+		return nil
+	case 1:
+		return l[0]
+	}
+	return errors.Join(l...)
+}
+
+// resync skips what is left of the statement that failed: the rest of its
+// line, or of its jail body up to "}".
+func (p *parser) resync() {
+	inBody := p.inBody
+	p.inBody = false
+	if p.unread != nil {
+		return // the error ended at the next statement's first word
+	}
+	if p.last == tNL && !inBody {
+		return // the error was at the end of the line
+	}
 	for {
 		t, err := p.next()
 		if err != nil {
-			return err
-		}
-		switch t.kind {
-		case tEOF:
-			return nil
-		case tNL, tSemi:
-			continue
-		case tWord:
-			if err := p.statement(t); err != nil {
-				return err
+			p.lx.skipLine()
+			if !inBody {
+				return
 			}
-		default:
-			return p.errorf(t.pos, "expected a directive, got %s", t)
+			continue
+		}
+		switch {
+		case t.kind == tEOF:
+			return
+		case t.kind == tNL && !inBody:
+			return
+		case t.kind == tRBrace && inBody:
+			p.lx.skipLine()
+			return
 		}
 	}
+}
+
+// skipLine moves past the next newline.
+func (l *lexer) skipLine() {
+	for l.off < len(l.data) && l.data[l.off] != '\n' {
+		l.off++
+	}
+	if l.off < len(l.data) {
+		l.off++
+		l.line++
+		l.col = 1
+	}
+}
+
+// checkEncoding names what an editor left that is not text of ours: a
+// byte order mark, bytes that are not UTF-8.
+func checkEncoding(file string, data []byte) error {
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return fmt.Errorf("%s:1:1: byte order mark (U+FEFF) at the start of the file: save it without one", file)
+	}
+	if utf8.Valid(data) {
+		return nil
+	}
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return fmt.Errorf("%s:%d:%d: byte 0x%02x is not UTF-8 (the file must be UTF-8 text)", file, line, col, data[i])
+		}
+		if data[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col += n
+		}
+		i += n
+	}
+	return nil
 }
 
 func (p *parser) errorf(pos Pos, format string, args ...any) error {
 	return p.lx.errorf(pos, format, args...)
 }
 
-func (p *parser) next() (token, error) { return p.lx.next() }
+func (p *parser) next() (token, error) {
+	if t := p.unread; t != nil {
+		p.unread = nil
+		p.last = t.kind
+		return *t, nil
+	}
+	t, err := p.lx.next()
+	p.last = t.kind
+	if err != nil {
+		p.last = -1
+	}
+	return t, err
+}
 
 // nextSkipNL is next inside a jail body, where lines do not matter.
 func (p *parser) nextSkipNL() (token, error) {
@@ -249,6 +363,8 @@ func (p *parser) statement(t token) error {
 		return p.logDirective(t)
 	case "lookup_timeout":
 		return p.lookupTimeout(t)
+	case "host_groups":
+		return p.hostGroups(t)
 	}
 	return p.errorf(t.pos, "unknown directive %q%s", t.text, didYouMean(t.text, directives))
 }
@@ -437,6 +553,32 @@ func (p *parser) lookupTimeout(kw token) error {
 	return nil
 }
 
+// hostGroups reads `host_groups NAME...`: host groups that stay on the
+// host (hostonly.go). It may appear more than once; the names add up.
+func (p *parser) hostGroups(kw token) error {
+	for {
+		t, err := p.next()
+		if err != nil {
+			return err
+		}
+		switch t.kind {
+		case tWord, tString:
+			if !validName(t.text) {
+				return p.errorf(t.pos, "host_groups: invalid group name %q", t.text)
+			}
+			if !slices.Contains(p.cfg.HostGroups, t.text) {
+				p.cfg.HostGroups = append(p.cfg.HostGroups, t.text)
+			}
+			continue
+		case tSemi:
+			return p.end("host_groups")
+		case tNL, tEOF:
+			return nil
+		}
+		return p.errorf(t.pos, "expected a group name or end of line after host_groups, got %s", t)
+	}
+}
+
 func (p *parser) includeDirective(kw token) error {
 	pat, err := p.value("a path to include")
 	if err != nil {
@@ -482,6 +624,7 @@ func (p *parser) jail(kw token) error {
 	j := &Jail{Name: name.text, Groups: Strict, Pos: kw.pos}
 	seen := make(map[string]Pos)
 	var locator *token
+	p.inBody = true
 	for {
 		key, err := p.nextSkipNL()
 		if err != nil {
@@ -489,6 +632,16 @@ func (p *parser) jail(kw token) error {
 		}
 		if key.kind == tRBrace {
 			break
+		}
+		if key.kind == tEOF {
+			p.inBody = false
+			return p.errorf(kw.pos, "jail %s: no } closes the block opened here", j.Name)
+		}
+		if key.kind == tWord && slices.Contains(directives, key.text) && !knownKey(key.text) {
+			// A directive where a key belongs: the } is missing. Say
+			// where the block opened and read the directive again.
+			p.unread, p.inBody = &key, false
+			return p.errorf(kw.pos, "jail %s: no } closes the block opened here before %q at line %d", j.Name, key.text, key.pos.Line)
 		}
 		if key.kind != tWord {
 			return p.errorf(key.pos, "expected a key or }, got %s", key)
@@ -533,6 +686,7 @@ func (p *parser) jail(kw token) error {
 			return p.errorf(t.pos, "expected ; after %s value, got %s", key.text, t)
 		}
 	}
+	p.inBody = false
 	if err := p.end("jail " + j.Name); err != nil {
 		return err
 	}
@@ -545,7 +699,7 @@ func (p *parser) jail(kw token) error {
 }
 
 var (
-	directives = []string{"user", "group", "default", "jail", ".include", "log", "lookup_timeout"}
+	directives = []string{"user", "group", "default", "jail", ".include", "log", "lookup_timeout", "host_groups"}
 	keys       = []string{"pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell", "users",
 		"docker", "podman", "oci", "oci_root", "lxc", "containerd"}
 )

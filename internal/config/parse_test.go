@@ -133,7 +133,7 @@ func TestParseBad(t *testing.T) {
 		{"jail a { path = \"/x", "t.conf:1:17: unterminated string"},
 		{`jail a { path = "/x\n"; }`, `t.conf:1:20: invalid escape in string (only \" and \\)`},
 		{"jail a { path = \"/x\x01\"; }", `t.conf:1:20: control character "\x01" in string`},
-		{"jail a { path = \"/x\xff\"; }", "t.conf:1:17: string is not valid UTF-8"},
+		{"jail a { path = \"/x\xff\"; }", "t.conf:1:20: byte 0xff is not UTF-8 (the file must be UTF-8 text)"},
 		{"\x00", `t.conf:1:1: unexpected character "\x00"`},
 		// directives
 		{"users alice web\n", `t.conf:1:1: unknown directive "users" (did you mean "user"?)`},
@@ -178,7 +178,7 @@ func TestParseBad(t *testing.T) {
 		{"jail -a {}\n", `t.conf:1:6: invalid jail name "-a"`},
 		{"jail a\n", "t.conf:2:1: expected { after jail a, got end of file"},
 		{"jail a path = \"/x\"\n", `t.conf:1:8: expected { after jail a, got "path"`},
-		{"jail a {\n", "t.conf:2:1: expected a key or }, got end of file"},
+		{"jail a {\n", "t.conf:1:1: jail a: no } closes the block opened here"},
 		{"jail a { ; }\n", `t.conf:1:10: expected a key or }, got ";"`},
 		{"jail a { root = \"/x\"; }\n", `t.conf:1:10: unknown key "root" in jail a`},
 		{"jail a { path \"/x\"; }\n", `t.conf:1:15: expected = after path, got string "/x"`},
@@ -291,5 +291,46 @@ func TestUsersKey(t *testing.T) {
 	}
 	if c.Jails["a"].Users != DirectoryUsers || c.Jails["b"].Users != FilesUsers || c.Jails["c"].Users != FilesUsers {
 		t.Errorf("got %+v %+v %+v", c.Jails["a"], c.Jails["b"], c.Jails["c"])
+	}
+}
+
+func TestHostGroups(t *testing.T) {
+	c, err := Parse("t", []byte("host_groups adm wheel;\nhost_groups adm\ndefault deny\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.HostOnly("jailme") || !c.HostOnly("adm") || !c.HostOnly("wheel") || c.HostOnly("devs") {
+		t.Fatalf("HostOnly: %v", c.HostGroups)
+	}
+	if _, err := Parse("t", []byte("host_groups -x\n")); err == nil {
+		t.Fatal("invalid group name accepted")
+	}
+}
+
+// Item 3 of issue 24: every error, the line a block opened, an encoding
+// named as such.
+func TestParseReportsEveryErrorAndWhereABlockOpened(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"jail ftp {\n\tpath = \"/srv/ftp\";\njail web { path = \"/srv/web\"; }\nuser alice web\n",
+			"t.conf:1:1: jail ftp: no } closes the block opened here before \"jail\" at line 3"},
+		{"\xef\xbb\xbfdefault deny\n", "t.conf:1:1: byte order mark (U+FEFF) at the start of the file: save it without one"},
+		{"# caf\xe9\ndefault deny\n", "t.conf:1:6: byte 0xe9 is not UTF-8 (the file must be UTF-8 text)"},
+		{"bogus 1\ndefault deny\nlog maybe\nuser -x web\n",
+			"t.conf:1:1: unknown directive \"bogus\"\nt.conf:3:5: log takes required or optional, not \"maybe\"\nt.conf:4:6:"},
+		{"jail a { pidfile = \"/x\"; bogus = 1; }\njail b { nope = 2; }\ndefault a\n",
+			"t.conf:1:26: unknown key \"bogus\" in jail a\nt.conf:2:10: unknown key \"nope\" in jail b"},
+	} {
+		_, err := Parse("t.conf", []byte(tc.in))
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("Parse(%q):\n got %v\nwant %s...", tc.in, err, tc.want)
+		}
+	}
+	var many strings.Builder
+	for i := 0; i < 100; i++ {
+		many.WriteString("bogus\n")
+	}
+	_, err := Parse("t.conf", []byte(many.String()))
+	if n := strings.Count(err.Error(), "\n") + 1; n != maxErrors+1 {
+		t.Errorf("%d lines of errors for 100 bad lines, want %d and a last line saying so", n, maxErrors+1)
 	}
 }

@@ -123,7 +123,10 @@ func ReadOwned(path string) ([]byte, error) {
 // us before fstat can refuse it. It is cleared before the descriptor
 // becomes an *os.File, which would otherwise register it with Go's
 // poller: inside sshd (pam_jailme) that would leave an epoll fd behind.
-func readConfig(path string) ([]byte, error) {
+func readConfig(path string) ([]byte, error) { return readChecked(path, checkFile) }
+
+// readChecked is readConfig with the check on the open file given.
+func readChecked(path string, check func(string, fs.FileInfo) error) ([]byte, error) {
 	var fd int
 	var err error
 	for {
@@ -159,7 +162,7 @@ func readFd(fd int, path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFile(path, fi); err != nil {
+	if err := check(path, fi); err != nil {
 		return nil, err
 	}
 	if fi.Size() > maxConfigSize {

@@ -304,7 +304,7 @@ func Decide(f Facts, req Request) *Decision {
 	var refused []identity.Denial
 	allowed := false
 	for _, jc := range candidates {
-		e := evaluate(f.Host, jc)
+		e := evaluate(f.Host, jc, f.Config.HostOnlyGroups())
 		if len(e.Reasons) == 0 {
 			d.adopt(e)
 			allowed = true
@@ -391,8 +391,8 @@ func (e *evaluation) Close() {
 //
 // Every reason names the jail: "/etc/group:5" alone would not say that it
 // is the jail's file, nor which jail's.
-func evaluate(h identity.Host, jc *config.Jail) *evaluation {
-	e := evaluateIn(h, jc)
+func evaluate(h identity.Host, jc *config.Jail, hostOnly []string) *evaluation {
+	e := evaluateIn(h, jc, hostOnly)
 	prefix := "jail " + jc.Name + ": "
 	for i, r := range e.Reasons {
 		if !strings.HasPrefix(r.Msg, prefix) {
@@ -402,7 +402,7 @@ func evaluate(h identity.Host, jc *config.Jail) *evaluation {
 	return e
 }
 
-func evaluateIn(h identity.Host, jc *config.Jail) *evaluation {
+func evaluateIn(h identity.Host, jc *config.Jail, hostOnly []string) *evaluation {
 	e := &evaluation{Jail: jc}
 	fail := func(code Code, err error) *evaluation {
 		e.Reasons = append(e.Reasons, identity.Denial{Code: code, Msg: err.Error()})
@@ -427,7 +427,7 @@ func evaluateIn(h identity.Host, jc *config.Jail) *evaluation {
 		}
 	}
 	e.DB = db
-	e.Verdict = identity.Check(h, db, identity.Policy{Strict: jc.Groups == config.Strict, AllowRoot: jc.AllowRoot})
+	e.Verdict = identity.Check(h, db, identity.Policy{Strict: jc.Groups == config.Strict, AllowRoot: jc.AllowRoot, HostOnly: hostOnly})
 	if !e.Verdict.Allowed() {
 		e.Reasons = slices.Clone(e.Verdict.Denials)
 		return e

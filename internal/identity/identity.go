@@ -28,6 +28,10 @@ type Host struct {
 type Policy struct {
 	Strict    bool // every host group must be granted in the jail too
 	AllowRoot bool // uid 0 or gid 0 may be applied
+	// HostOnly names host groups that stay on the host (config.HostOnly):
+	// never demanded of the jail, never applied, whatever the jail says
+	// about their gid. The primary group is always the passwd gid.
+	HostOnly []string
 }
 
 // Code names a deny reason; it is stable, appears in syslog as code=…, and
@@ -151,6 +155,11 @@ func Check(h Host, j *userdb.JailDB, p Policy) Verdict {
 	for _, g := range h.Groups {
 		jg := jailGID[g.GID]
 		row := Row{"group", fmt.Sprintf("%s (%d)", g.Name, g.GID), "-", "no"}
+		if p.hostOnly(g, hu) {
+			row.Applied = "no (host-only)"
+			v.Rows = append(v.Rows, row)
+			continue
+		}
 		if jg != nil {
 			row.Jail = fmt.Sprintf("%s (%d) %s:%d", jg.Name, jg.GID, gr, jg.Line)
 			if jg.Name != g.Name {
@@ -190,7 +199,7 @@ func Check(h Host, j *userdb.JailDB, p Policy) Verdict {
 
 	c := Cred{Name: hu.Name, UID: hu.UID, GID: hu.GID, Home: ju.Home, Shell: ju.Shell, Class: ju.Class}
 	for _, g := range h.Groups {
-		if jailGrants[g.GID] {
+		if jailGrants[g.GID] && !p.hostOnly(g, hu) {
 			c.Groups = append(c.Groups, g.GID)
 		}
 	}
@@ -226,6 +235,12 @@ func Check(h Host, j *userdb.JailDB, p Policy) Verdict {
 		v.Cred = c
 	}
 	return v
+}
+
+// hostOnly reports whether g is one of the user's supplementary groups
+// that stays on the host.
+func (p Policy) hostOnly(g userdb.Group, u userdb.User) bool {
+	return g.GID != u.GID && slices.Contains(p.HostOnly, g.Name)
 }
 
 // groupAliases calls found for every entry of gid in the jail's groups

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -296,5 +297,29 @@ func TestClassFromJail(t *testing.T) {
 	v := Check(h, j, Policy{Strict: true})
 	if !v.Allowed() || v.Cred.Class != "www" {
 		t.Fatalf("cred %+v (denials %v), want class www from the jail's entry", v.Cred, v.Denials)
+	}
+}
+
+// The group the sshd drop-in matches stays on the host: a strict jail
+// need not grant it, and the session never carries it, even when the jail
+// has its gid (there it may be another group).
+func TestHostOnlyGroupNotDemandedNorApplied(t *testing.T) {
+	h := Host{User: userdb.User{Name: "alice", UID: 2001, GID: 2001},
+		Groups: []userdb.Group{{Name: "alice", GID: 2001}, {Name: "jailme", GID: 995}}}
+	j := &userdb.JailDB{PasswdFile: "/etc/passwd", GroupFile: "/etc/group",
+		User:   &userdb.User{Name: "alice", UID: 2001, GID: 2001, Line: 2},
+		Groups: []userdb.Group{{Name: "alice", GID: 2001, Line: 2}}}
+	p := Policy{Strict: true, HostOnly: []string{"jailme"}}
+	v := Check(h, j, p)
+	if !v.Allowed() || !slices.Equal(v.Cred.Groups, []uint32{2001}) {
+		t.Fatalf("jail without jailme: %+v", v)
+	}
+	j.Groups = append(j.Groups, userdb.Group{Name: "docker", GID: 995, Members: []string{"alice"}, Line: 3})
+	v = Check(h, j, p)
+	if !v.Allowed() || !slices.Equal(v.Cred.Groups, []uint32{2001}) {
+		t.Fatalf("jail with gid 995 as another group: %+v", v)
+	}
+	if v := Check(h, j, Policy{Strict: true}); v.Allowed() {
+		t.Fatal("without HostOnly the mismatch must still deny")
 	}
 }

@@ -1,0 +1,152 @@
+package enroll
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// jailRoot is a tree with /etc/passwd and /etc/group, opened as enroll
+// gets it.
+func jailRoot(t *testing.T) (string, *os.File) {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "etc"), 0o755)
+	os.WriteFile(filepath.Join(dir, "etc/passwd"), []byte(basePasswd), 0o644)
+	os.WriteFile(filepath.Join(dir, "etc/group"), []byte(baseGroup), 0o644)
+	root, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return dir, root
+}
+
+func me() Owner { return Owner{UID: uint32(os.Getuid()), GID: uint32(os.Getgid())} }
+
+func TestEnrollWritesOnceAndDryRunWritesNothing(t *testing.T) {
+	dir, root := jailRoot(t)
+	changes, err := Enroll(root, alice(), me(), true)
+	if err != nil || len(changes) != 4 {
+		t.Fatalf("dry run: %v %q", err, changes)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "etc/passwd")); string(b) != basePasswd {
+		t.Fatalf("dry run wrote passwd: %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "home")); err == nil {
+		t.Fatal("dry run made the home")
+	}
+	if _, err := Enroll(root, alice(), me(), false); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "etc/passwd"))
+	if !strings.Contains(string(b), "alice:x:2001:2001:Alice:/home/alice:/bin/sh\n") {
+		t.Fatalf("passwd: %q", b)
+	}
+	st, err := os.Stat(filepath.Join(dir, "home/alice"))
+	if err != nil || !st.IsDir() || st.Mode().Perm() != 0o700 {
+		t.Fatalf("home: %v %v", st, err)
+	}
+	if st, _ := os.Stat(filepath.Join(dir, "etc/passwd")); st.Mode().Perm() != 0o644 {
+		t.Fatalf("passwd mode %v, want the original's 0644", st.Mode())
+	}
+	changes, err = Enroll(root, alice(), me(), false)
+	if err != nil || len(changes) != 0 {
+		t.Fatalf("second run: %v %q", err, changes)
+	}
+	ents, _ := os.ReadDir(filepath.Join(dir, "etc"))
+	for _, e := range ents {
+		if strings.Contains(e.Name(), "jailme") {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
+}
+
+// A jail whose account files are links out of it: nothing outside the
+// jail is written, whichever way the link points.
+func TestEnrollWritesNoFileOutsideTheJail(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "passwd")
+	os.WriteFile(outside, []byte(basePasswd), 0o644)
+	for _, target := range []string{outside, "../../../../../../../.." + outside, "/proc/1/root" + outside, "/proc/self/root" + outside} {
+		for _, file := range []string{"passwd", "group"} {
+			dir, root := jailRoot(t)
+			p := filepath.Join(dir, "etc", file)
+			os.Remove(p)
+			if err := os.Symlink(target, p); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Enroll(root, alice(), me(), false)
+			if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+				t.Errorf("%s -> %s: %v, want a refusal", file, target, err)
+			}
+			if b, _ := os.ReadFile(outside); string(b) != basePasswd {
+				t.Fatalf("%s -> %s: the file outside was written: %q", file, target, b)
+			}
+			if fi, _ := os.Lstat(p); fi.Mode()&os.ModeSymlink == 0 {
+				t.Errorf("%s -> %s: the link was replaced", file, target)
+			}
+		}
+	}
+	// /etc itself a link out: resolved inside the jail or refused.
+	for _, target := range []string{filepath.Dir(outside), "/proc/1/root" + filepath.Dir(outside)} {
+		dir, root := jailRoot(t)
+		os.RemoveAll(filepath.Join(dir, "etc"))
+		os.Symlink(target, filepath.Join(dir, "etc"))
+		Enroll(root, alice(), me(), false)
+		if b, _ := os.ReadFile(outside); string(b) != basePasswd {
+			t.Fatalf("etc -> %s: the file outside was written: %q", target, b)
+		}
+	}
+}
+
+func TestEnrollRefusesHardLinkAndFIFO(t *testing.T) {
+	dir, root := jailRoot(t)
+	os.Link(filepath.Join(dir, "etc/passwd"), filepath.Join(dir, "passwd.other"))
+	if _, err := Enroll(root, alice(), me(), false); err == nil || !strings.Contains(err.Error(), "hard links") {
+		t.Errorf("hard link: %v", err)
+	}
+	dir, root = jailRoot(t)
+	os.Remove(filepath.Join(dir, "etc/group"))
+	if err := mkfifo(filepath.Join(dir, "etc/group")); err != nil {
+		t.Skip(err)
+	}
+	if _, err := Enroll(root, alice(), me(), false); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("fifo: %v", err)
+	}
+}
+
+func TestPurgeUndoesEnroll(t *testing.T) {
+	dir, root := jailRoot(t)
+	if _, err := Enroll(root, alice(), me(), false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Purge(root, alice(), false); err != nil {
+		t.Fatal(err)
+	}
+	pw, _ := os.ReadFile(filepath.Join(dir, "etc/passwd"))
+	gr, _ := os.ReadFile(filepath.Join(dir, "etc/group"))
+	if string(pw) != basePasswd || string(gr) != baseGroup {
+		t.Fatalf("after purge: %q %q", pw, gr)
+	}
+}
+
+func mkfifo(p string) error { return unix.Mkfifo(p, 0o644) }
+
+// The lock file enroll creates belongs to the owner of the jail's /etc.
+func TestLockFileBelongsToTheJail(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to chown")
+	}
+	dir, root := jailRoot(t)
+	os.Chown(filepath.Join(dir, "etc"), 100000, 100000)
+	if _, err := Enroll(root, alice(), me(), false); err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(filepath.Join(dir, "etc/.pwd.lock"), &st); err != nil || st.Uid != 100000 || st.Gid != 100000 {
+		t.Fatalf(".pwd.lock: %v uid %d gid %d, want 100000", err, st.Uid, st.Gid)
+	}
+}
