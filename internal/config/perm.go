@@ -114,7 +114,7 @@ func ReadOwned(path string) ([]byte, error) {
 		syscall.Close(fd)
 		return nil, plain(err)
 	}
-	return readFd(fd, shown)
+	return readFd(fd, shown, checkFile)
 }
 
 // readConfig reads a configuration file already passed by CheckOwnership.
@@ -139,12 +139,12 @@ func readChecked(path string, check func(string, fs.FileInfo) error) ([]byte, er
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	return readFd(fd, path)
+	return readFd(fd, path, check)
 }
 
 // readFd reads the file open on fd (O_NONBLOCK, which it clears for a
-// regular file), checked again on the descriptor, and closes it.
-func readFd(fd int, path string) ([]byte, error) {
+// regular file), checked again on the descriptor by check, and closes it.
+func readFd(fd int, path string, check func(string, fs.FileInfo) error) ([]byte, error) {
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
 		syscall.Close(fd)
