@@ -1,0 +1,48 @@
+/* sysprobe: tries the two system calls the jails' seccomp filters refuse
+ * (tests/confine.sh, tests/runtimes.sh) and prints what the kernel said:
+ *   unshare=ok|EPERM|...   unshare(CLONE_NEWUSER)
+ *   keyctl=ok|EPERM|...    keyctl(KEYCTL_GET_KEYRING_ID, user keyring, create)
+ * then the Seccomp and Seccomp_filters lines of its own /proc status. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define KEYCTL_GET_KEYRING_ID 0
+#define KEY_SPEC_USER_KEYRING -4
+
+static const char *
+name(int e)
+{
+	switch (e) {
+	case 0: return "ok";
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case ENOSYS: return "ENOSYS";
+	case EINVAL: return "EINVAL";
+	case ENOKEY: return "ENOKEY";
+	}
+	return strerror(e);
+}
+
+int
+main(void)
+{
+	char line[256];
+	FILE *f;
+
+	errno = 0;
+	printf("unshare=%s\n", name(unshare(CLONE_NEWUSER) == 0 ? 0 : errno));
+	errno = 0;
+	printf("keyctl=%s\n", name(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 1) >= 0 ? 0 : errno));
+	if ((f = fopen("/proc/self/status", "r")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL)
+			if (strncmp(line, "Seccomp", 7) == 0)
+				fputs(line, stdout);
+		fclose(f);
+	}
+	return 0;
+}
