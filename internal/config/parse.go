@@ -547,7 +547,7 @@ func (p *parser) jail(kw token) error {
 var (
 	directives = []string{"user", "group", "default", "jail", ".include", "log", "lookup_timeout"}
 	keys       = []string{"pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell", "users",
-		"docker", "podman", "oci", "oci_root", "lxc"}
+		"seccomp", "docker", "podman", "oci", "oci_root", "lxc"}
 )
 
 func knownKey(k string) bool { return slices.Contains(keys, k) }
@@ -638,6 +638,15 @@ func (p *parser) setKey(j *Jail, key string, v token) error {
 			j.Users = DirectoryUsers
 		default:
 			return p.errorf(v.pos, "users must be files or directory, not %q", v.text)
+		}
+	case "seccomp":
+		switch v.text {
+		case "init":
+			j.Seccomp = SeccompInit
+		case "none":
+			j.Seccomp = SeccompNone
+		default:
+			return p.errorf(v.pos, "seccomp must be init or none, not %q", v.text)
 		}
 	case "allow_root":
 		j.AllowRoot, err = p.boolean(key, v)

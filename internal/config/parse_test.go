@@ -287,3 +287,17 @@ func TestUsersKey(t *testing.T) {
 		t.Errorf("got %+v %+v %+v", c.Jails["a"], c.Jails["b"], c.Jails["c"])
 	}
 }
+
+func TestSeccompKey(t *testing.T) {
+	c, err := Parse("t.conf", []byte("jail a { seccomp = none; }\njail b { seccomp = init; }\njail c {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Jails["a"].Seccomp != SeccompNone || c.Jails["b"].Seccomp != SeccompInit || c.Jails["c"].Seccomp != SeccompInit {
+		t.Errorf("got %+v %+v %+v", c.Jails["a"], c.Jails["b"], c.Jails["c"])
+	}
+	_, err = Parse("t.conf", []byte("jail a { seccomp = off; }\n"))
+	if err == nil || err.Error() != `t.conf:1:20: seccomp must be init or none, not "off"` {
+		t.Errorf("seccomp = off: %v", err)
+	}
+}
