@@ -179,9 +179,10 @@ func awaitStop(pid int, deadline time.Time) (unix.Signal, error) {
 }
 
 // readFilters reads every filter of the stopped tracee. The kernel counts
-// from the oldest: index 0 is the first filter installed, ENOENT follows
-// the most recent (measured: tests/confine/seccomp_deny.c installs a
-// 6-instruction filter, then a 7-instruction one; index 0 has 6).
+// from the oldest: index 0 is the first filter installed and ENOENT follows
+// the most recent (measured on Linux 6.18: tests/confine/seccomp_deny.c
+// installs a 7-instruction filter, then a 9-instruction one, and index 0
+// has 7; ptrace(2) says the opposite, get_nth_filter() agrees with us).
 func readFilters(pid int) ([][]unix.SockFilter, error) {
 	var fs [][]unix.SockFilter
 	for i := 0; ; i++ {
