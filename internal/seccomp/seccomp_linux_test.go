@@ -54,7 +54,7 @@ func init() {
 	os.Exit(0)
 }
 
-func child(t *testing.T, mode string) *exec.Cmd {
+func child(t testing.TB, mode string) *exec.Cmd {
 	t.Helper()
 	if os.Getuid() != 0 {
 		t.Skip("needs root (CAP_SYS_ADMIN for PTRACE_SECCOMP_GET_FILTER)")
@@ -136,5 +136,16 @@ func TestCarriableRetA(t *testing.T) {
 	s := &Set{Filters: [][]unix.SockFilter{{{Code: unix.BPF_RET | unix.BPF_A}}}}
 	if err := s.Carriable(); err == nil || !strings.Contains(err.Error(), "BPF_RET|BPF_A") {
 		t.Fatalf("Carriable: %v", err)
+	}
+}
+
+// BenchmarkFromProcess is the per-login cost of the copy: seize, interrupt,
+// wait for the stop, read two filters, detach, on a thread of its own.
+func BenchmarkFromProcess(b *testing.B) {
+	c := child(b, "plain")
+	for i := 0; i < b.N; i++ {
+		if _, err := FromProcess(c.Process.Pid); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
