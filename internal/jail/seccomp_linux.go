@@ -11,6 +11,7 @@ package jail
 // filter makes of a system call.
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -57,6 +58,36 @@ func (j *Jail) copySeccomp() (*seccomp.Set, error) {
 	if err := j.checkSeccomp(); err != nil || j.init == nil || j.init.seccomp == 0 || j.cfg.Seccomp == config.SeccompNone {
 		return nil, err
 	}
+	key := initKey{j.pid, j.start}
+	if c, ok := copies[key]; ok {
+		return c.set, c.err
+	}
+	set, err := j.copyFromInit()
+	if err != nil && errors.Is(err, ErrNotRunning) {
+		return nil, err
+	}
+	if copies == nil {
+		copies = map[initKey]seccompCopy{}
+	}
+	copies[key] = seccompCopy{done: true, set: set, err: err}
+	return set, err
+}
+
+// copies holds each init's copy for the life of the process, keyed by the
+// pinned init: jailsh --audit decides for every user and must stop each
+// init once, not once per user (an init that does not stop costs the
+// 2 s deadline once). A login decides once. Filters are only ever added,
+// so a copy can only miss those added after it, which the init got after
+// the decision was made. No locking: the admin forms and a login are
+// sequential, and pam_jailme never copies.
+var copies map[initKey]seccompCopy
+
+type initKey struct {
+	pid   int
+	start uint64
+}
+
+func (j *Jail) copyFromInit() (*seccomp.Set, error) {
 	set, err := seccomp.FromProcess(j.pid)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w; %s", ErrConfine, err, optOut)
