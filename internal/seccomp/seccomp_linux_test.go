@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -148,4 +149,54 @@ func BenchmarkFromProcess(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// An init that cannot stop (a frozen cgroup: a paused jail) is refused at
+// the deadline, and released by the tracer thread's exit: once thawed it is
+// neither traced nor stopped.
+func TestFrozenRefusedAndReleased(t *testing.T) {
+	c := child(t, "plain")
+	pid := c.Process.Pid
+	var self string
+	st, _ := os.ReadFile("/proc/self/cgroup")
+	for _, line := range strings.Split(string(st), "\n") {
+		if f := strings.SplitN(line, ":", 3); len(f) == 3 && f[1] == "freezer" {
+			self = f[2]
+		}
+	}
+	if self == "" {
+		t.Skip("no cgroup v1 freezer hierarchy")
+	}
+	dir := "/sys/fs/cgroup/freezer" + strings.TrimSuffix(self, "/") + "/jailme-seccomp-test-" + strconv.Itoa(os.Getpid())
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Skip(err)
+	}
+	write := func(f, v string) {
+		if err := os.WriteFile(dir+"/"+f, []byte(v), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		os.WriteFile(dir+"/freezer.state", []byte("THAWED"), 0)
+		c.Process.Kill()
+		c.Wait()
+		os.Remove(dir)
+	})
+	write("cgroup.procs", strconv.Itoa(pid))
+	write("freezer.state", "FROZEN")
+	_, err := FromProcess(pid)
+	if !errors.Is(err, ErrUncarriable) || !strings.Contains(err.Error(), "did not stop within") {
+		t.Fatalf("FromProcess of a frozen process: %v", err)
+	}
+	write("freezer.state", "THAWED")
+	var status string
+	for i := 0; i < 100; i++ {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+		status = string(b)
+		if strings.Contains(status, "TracerPid:\t0\n") && !strings.Contains(status, "State:\tt") {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("still traced or stopped after the thaw:\n%s", status)
 }
