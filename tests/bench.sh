@@ -731,6 +731,7 @@ note "jailsh -c true into a jail whose init has 2 seccomp filters: carried vs se
 SCR=$T/jails/sc
 make_rootfs "$SCR" sc sc-marker
 jail_add_group "$SCR" alice 2001
+jail_add_group "$SCR" devs 3000 alice
 jail_add_user "$SCR" alice 2001 2001
 gcc -static -O2 -o "$SCR/bin/seccomp_deny" "$REPO/tests/confine/seccomp_deny.c" || die "build tests/confine/seccomp_deny.c"
 setpriv --bounding-set -sys_ptrace unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
