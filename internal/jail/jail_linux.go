@@ -17,18 +17,20 @@ import (
 // namespaces and root directory we join. A "path" jail is a plain chroot
 // directory with no process and no namespaces (jailkit-like, weaker).
 type Jail struct {
-	name    string
-	cfg     *config.Jail
-	pid     int    // host pid of the jail's init; 0 for a path jail
-	source  string // the root-owned file the pid came from
-	pidfd   int    // pins the init: -1 for a path jail
-	rec     record // what the state said
-	start   uint64 // the init's start time (field 22 of /proc/PID/stat)
-	root    *os.File
-	ns      []nsFile     // in setns order, the user namespace left out
-	userns  *usernsState // nil: the jail shares the host's user namespace
-	init    *initState
-	seccomp seccompCopy // the session's filter, copied once (CarrySeccomp)
+	name   string
+	cfg    *config.Jail
+	pid    int    // host pid of the jail's init; 0 for a path jail
+	source string // the root-owned file the pid came from
+	pidfd  int    // pins the init: -1 for a path jail
+	rec    record // what the state said
+	start  uint64 // the init's start time (field 22 of /proc/PID/stat)
+	root   *os.File
+	ns     []nsFile     // in setns order, the user namespace left out
+	userns *usernsState // nil: the jail shares the host's user namespace
+	init   *initState
+
+	// the session's seccomp filter, copied once (CarrySeccomp)
+	seccomp seccompCopy
 }
 
 type nsFile struct {
