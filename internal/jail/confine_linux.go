@@ -26,7 +26,6 @@ type initState struct {
 	noNewPrivs bool
 	seccomp    int // 0 none, 1 strict, 2 filter
 	filters    int // Seccomp_filters (Linux 5.9); -1 when not shown
-	tracerPid  int
 	cgroups    []cgroupLine
 	label      string // LSM label of the init ("" when no LSM is active)
 	ourLabel   string
@@ -61,8 +60,6 @@ func readInit(procfd int, dir string) (*initState, error) {
 			seen++
 		case "Seccomp_filters":
 			st.filters, err = strconv.Atoi(v)
-		case "TracerPid":
-			st.tracerPid, err = strconv.Atoi(v)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s/status: %s: %w", dir, k, err)

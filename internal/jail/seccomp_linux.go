@@ -109,7 +109,8 @@ func (j *Jail) copyFromInit() (*seccomp.Set, error) {
 const optOut = "`seccomp = none;` in the jail's block lets sessions run without it"
 
 // checkSeccomp refuses, without touching the init, what no copy can fix:
-// /proc/PID/status says it all.
+// /proc/PID/status says it all. Not TracerPid: another login's jailsh may
+// be copying the same init at this moment (package seccomp waits for it).
 func (j *Jail) checkSeccomp() error {
 	in := j.init
 	if in == nil || in.seccomp == 0 || j.cfg.Seccomp == config.SeccompNone {
@@ -124,9 +125,6 @@ func (j *Jail) checkSeccomp() error {
 		// own remaining steps would run under the jail's filter.
 		return fmt.Errorf("%w: allow_setuid: the jail's init runs under a seccomp filter (Seccomp: %d) that a session without no_new_privs cannot install: its root would escape it; %s",
 			ErrConfine, in.seccomp, optOut)
-	case in.tracerPid != 0:
-		return fmt.Errorf("%w: the jail's init is traced by pid %d (TracerPid), so its seccomp filters cannot be copied (a process has one tracer); %s",
-			ErrConfine, in.tracerPid, optOut)
 	}
 	return nil
 }

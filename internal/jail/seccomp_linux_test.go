@@ -19,7 +19,6 @@ func TestCheckSeccomp(t *testing.T) {
 	}{
 		{"no filter", initState{seccomp: 0}, true, ""},
 		{"strict", initState{seccomp: 1}, false, "strict seccomp mode (Seccomp: 1)"},
-		{"traced", initState{seccomp: 2, tracerPid: 77}, false, "traced by pid 77"},
 		{"allow_setuid", initState{seccomp: 2}, true, "allow_setuid: the jail's init runs under a seccomp filter"},
 		{"allow_setuid, init with nnp", initState{seccomp: 2, noNewPrivs: true}, true, ""},
 		{"filter", initState{seccomp: 2}, false, ""},

@@ -127,11 +127,8 @@ func ptrace(req, pid int, addr, data uintptr) (uintptr, error) {
 // copyTraced runs on the locked tracer thread: seize, interrupt, wait for
 // the stop, read every filter, detach.
 func copyTraced(pid int, deadline time.Time) ([][]unix.SockFilter, error) {
-	if _, err := ptrace(unix.PTRACE_SEIZE, pid, 0, 0); err != nil {
-		if errors.Is(err, unix.EPERM) {
-			return nil, fmt.Errorf("%w: ptrace(PTRACE_SEIZE, %d): %v (is it traced already?)", ErrUncarriable, pid, err)
-		}
-		return nil, fmt.Errorf("%w: ptrace(PTRACE_SEIZE, %d): %v", ErrUncarriable, pid, err)
+	if err := seize(pid, deadline); err != nil {
+		return nil, err
 	}
 	if _, err := ptrace(unix.PTRACE_INTERRUPT, pid, 0, 0); err != nil {
 		return nil, fmt.Errorf("%w: ptrace(PTRACE_INTERRUPT, %d): %v", ErrUncarriable, pid, err)
@@ -147,6 +144,46 @@ func copyTraced(pid int, deadline time.Time) ([][]unix.SockFilter, error) {
 		err = fmt.Errorf("%w: ptrace(PTRACE_DETACH, %d): %v", ErrUncarriable, pid, derr)
 	}
 	return fs, err
+}
+
+// seize attaches to pid. A process has one tracer: EPERM is most often
+// another login's jailsh copying the same init (well under a millisecond),
+// so it is retried until the deadline; a debugger or supervisor that holds
+// the init longer is named in the refusal.
+func seize(pid int, deadline time.Time) error {
+	for pause := 20 * time.Microsecond; ; pause = min(2*pause, 5*time.Millisecond) {
+		_, err := ptrace(unix.PTRACE_SEIZE, pid, 0, 0)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, unix.EPERM) {
+			return fmt.Errorf("%w: ptrace(PTRACE_SEIZE, %d): %v", ErrUncarriable, pid, err)
+		}
+		if time.Now().After(deadline) {
+			if tracer := tracerPid(pid); tracer != "" && tracer != "0" {
+				return fmt.Errorf("%w: pid %d is traced by pid %s (TracerPid) and stayed so for %v: a process has one tracer", ErrUncarriable, pid, tracer, Timeout)
+			}
+			return fmt.Errorf("%w: ptrace(PTRACE_SEIZE, %d): %v", ErrUncarriable, pid, err)
+		}
+		time.Sleep(pause)
+	}
+}
+
+// tracerPid is the TracerPid field of pid's status, "" if unreadable.
+func tracerPid(pid int) string {
+	fd, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/status", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return ""
+	}
+	defer unix.Close(fd)
+	b := make([]byte, 4096)
+	n, _ := unix.Read(fd, b)
+	for _, line := range strings.Split(string(b[:max(n, 0)]), "\n") {
+		if v, ok := strings.CutPrefix(line, "TracerPid:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 // awaitStop waits, polling until deadline, for the tracee's first stop and

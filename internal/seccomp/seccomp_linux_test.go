@@ -128,7 +128,7 @@ func TestTracedRefused(t *testing.T) {
 	}
 	_, err := FromProcess(c.Process.Pid)
 	close(done)
-	if !errors.Is(err, ErrUncarriable) || !strings.Contains(err.Error(), "PTRACE_SEIZE") {
+	if !errors.Is(err, ErrUncarriable) || !strings.Contains(err.Error(), "is traced by pid ") {
 		t.Fatalf("FromProcess of a traced process: %v", err)
 	}
 }
@@ -199,4 +199,25 @@ func TestFrozenRefusedAndReleased(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("still traced or stopped after the thaw:\n%s", status)
+}
+
+// Another login's jailsh copying the same init holds it for a moment: the
+// copy waits for it instead of refusing (concurrent logins).
+func TestWaitsForAnotherCopy(t *testing.T) {
+	c := child(t, "plain")
+	seized, done := make(chan error), make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread's exit detaches
+		_, err := ptrace(unix.PTRACE_SEIZE, c.Process.Pid, 0, 0)
+		seized <- err
+		<-done
+	}()
+	if err := <-seized; err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(50*time.Millisecond, func() { close(done) })
+	s, err := FromProcess(c.Process.Pid)
+	if err != nil || len(s.Filters) != 2 {
+		t.Fatalf("FromProcess while another tracer held it for 50 ms: %v, %v", s, err)
+	}
 }
