@@ -751,6 +751,20 @@ else
 	skip "11: an init traced already is refused" "strace is not installed"
 fi
 
+# Concurrent logins copy the same init: each waits for the other's copy
+# (a process has one tracer) instead of refusing.
+conf_sc scd
+PARS=()
+for k in $(seq 10); do
+	as alice "$JAILSH" -c /usr/local/bin/sysprobe </dev/null >"$T/par.$k.out" 2>&1 &
+	PARS+=($!)
+done
+for p in "${PARS[@]}"; do timeout 20 tail --pid="$p" -f /dev/null; wait "$p" 2>/dev/null; done
+PAR_OK=$(grep -l '^keyctl=EPERM$' "$T"/par.*.out | wc -l)
+check "11: 10 concurrent logins into scd all run under the filter ($PAR_OK of 10)" \
+	"@$(grep -hv '^\(unshare\|keyctl\|kcmp\|userfaultfd\|Seccomp\)' "$T"/par.*.out | sort | uniq -c | head -3)" [ "$PAR_OK" = 10 ]
+jail_kill_strays scd
+
 # allow_setuid with the opt-out: nothing to install, so nothing refused.
 conf_sc sc "allow_setuid = true; seccomp = none;"
 jail_run 'echo in-sc'

@@ -151,7 +151,7 @@ func copyTraced(pid int, deadline time.Time) ([][]unix.SockFilter, error) {
 // so it is retried until the deadline; a debugger or supervisor that holds
 // the init longer is named in the refusal.
 func seize(pid int, deadline time.Time) error {
-	for pause := 20 * time.Microsecond; ; pause = min(2*pause, 5*time.Millisecond) {
+	for pause := 20 * time.Microsecond; ; pause = min(2*pause, maxPause) {
 		_, err := ptrace(unix.PTRACE_SEIZE, pid, 0, 0)
 		if err == nil {
 			return nil
@@ -165,7 +165,7 @@ func seize(pid int, deadline time.Time) error {
 			}
 			return fmt.Errorf("%w: ptrace(PTRACE_SEIZE, %d): %v", ErrUncarriable, pid, err)
 		}
-		time.Sleep(pause)
+		nap(pause)
 	}
 }
 
@@ -184,6 +184,18 @@ func tracerPid(pid int) string {
 		}
 	}
 	return ""
+}
+
+// maxPause caps the polling backoff: a longer nap would be added, whole, to
+// a login whose init got the CPU late (a loaded host).
+const maxPause = time.Millisecond
+
+// nap sleeps on this (locked) thread in the kernel: time.Sleep would park
+// the goroutine and wake it through the Go scheduler, later.
+func nap(d time.Duration) {
+	ts := unix.NsecToTimespec(d.Nanoseconds())
+	for unix.Nanosleep(&ts, &ts) == unix.EINTR {
+	}
 }
 
 // awaitStop waits, polling until deadline, for the tracee's first stop and
@@ -210,8 +222,8 @@ func awaitStop(pid int, deadline time.Time) (unix.Signal, error) {
 		if time.Now().After(deadline) {
 			return 0, fmt.Errorf("%w: pid %d did not stop within %v of PTRACE_INTERRUPT (is the jail paused?)", ErrUncarriable, pid, Timeout)
 		}
-		time.Sleep(pause)
-		pause = min(2*pause, 5*time.Millisecond)
+		nap(pause)
+		pause = min(2*pause, maxPause)
 	}
 }
 
