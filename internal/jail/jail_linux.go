@@ -28,9 +28,6 @@ type Jail struct {
 	ns     []nsFile     // in setns order, the user namespace left out
 	userns *usernsState // nil: the jail shares the host's user namespace
 	init   *initState
-
-	// the session's seccomp filter, copied once (CarrySeccomp)
-	seccomp seccompCopy
 }
 
 type nsFile struct {

@@ -22,11 +22,10 @@ import (
 	"jailme.dev/jailme/internal/seccomp"
 )
 
-// seccompCopy is the session's filter, copied once per login.
+// seccompCopy is one init's copy, or why there is none.
 type seccompCopy struct {
-	done bool
-	set  *seccomp.Set // nil: nothing to carry
-	err  error
+	set *seccomp.Set
+	err error
 }
 
 // CarrySeccomp copies the init's seccomp filters for the session and
@@ -34,8 +33,8 @@ type seccompCopy struct {
 // init for a moment (ptrace), so only jailsh calls it — for the login and
 // for -n and --audit — never pam_jailme: inside sshd the tracee's stops
 // would be reported to sshd's own waitpid(-1), and jailsh, the login
-// shell, refuses the same session with the same reason. Once per Jail:
-// the stage installs what was copied here.
+// shell, refuses the same session with the same reason. Once per init
+// and process (copies): the stage installs what was copied here.
 func (j *Jail) CarrySeccomp() error {
 	if _, err := j.sessionSeccomp(); err != nil {
 		return &Error{Jail: j.name, Err: err}
@@ -46,15 +45,6 @@ func (j *Jail) CarrySeccomp() error {
 // sessionSeccomp is the filter set the session installs: nil when the
 // jail has none, when it opted out, or when it is a plain chroot.
 func (j *Jail) sessionSeccomp() (*seccomp.Set, error) {
-	if j.seccomp.done {
-		return j.seccomp.set, j.seccomp.err
-	}
-	set, err := j.copySeccomp()
-	j.seccomp = seccompCopy{done: true, set: set, err: err}
-	return set, err
-}
-
-func (j *Jail) copySeccomp() (*seccomp.Set, error) {
 	if err := j.checkSeccomp(); err != nil || j.init == nil || j.init.seccomp == 0 || j.cfg.Seccomp == config.SeccompNone {
 		return nil, err
 	}
@@ -69,17 +59,17 @@ func (j *Jail) copySeccomp() (*seccomp.Set, error) {
 	if copies == nil {
 		copies = map[initKey]seccompCopy{}
 	}
-	copies[key] = seccompCopy{done: true, set: set, err: err}
+	copies[key] = seccompCopy{set, err}
 	return set, err
 }
 
 // copies holds each init's copy for the life of the process, keyed by the
-// pinned init: jailsh --audit decides for every user and must stop each
-// init once, not once per user (an init that does not stop costs the
-// 2 s deadline once). A login decides once. Filters are only ever added,
-// so a copy can only miss those added after it, which the init got after
-// the decision was made. No locking: the admin forms and a login are
-// sequential, and pam_jailme never copies.
+// pinned init: a login decides, then the stage installs the same copy;
+// jailsh --audit decides for every user and must stop each init once, not
+// once per user (and wait the 2 s deadline for one that does not stop
+// once). Filters are only ever added, so a copy can only miss those added
+// after it, which the init got after the decision was made. No locking:
+// the admin forms and a login are sequential, and pam_jailme never copies.
 var copies map[initKey]seccompCopy
 
 type initKey struct {
@@ -162,8 +152,8 @@ func (j *Jail) SeccompWaived() string {
 // seccompFailed names the filter the session could not install.
 func (j *Jail) seccompFailed(i int, errno unix.Errno) error {
 	n := 0
-	if j.seccomp.set != nil {
-		n = len(j.seccomp.set.Filters)
+	if set, _ := j.sessionSeccomp(); set != nil {
+		n = len(set.Filters)
 	}
 	return fmt.Errorf("%w: seccomp(SECCOMP_SET_MODE_FILTER) of the init's filter %d of %d in the session: %v", ErrConfine, i+1, n, errno)
 }
