@@ -473,7 +473,7 @@ jail build { machine = "build"; groups = subset; allow_root = true; users = dire
 jail ftp { path = "/usr/jail/ftp"; }
 jail d { docker = "web"; }
 jail p { podman = "build"; }
-jail o { oci = "c1"; oci_root = "/run/crun"; }
+jail o { oci = "c1"; oci_root = "/run/crun"; seccomp = none; }
 jail l { lxc = "dev"; }
 `
 	cfg, err := config.Parse("/etc/jailme.conf", []byte(in))

@@ -12,3 +12,6 @@ type planStep struct {
 func confinementPlan(j *jail.Jail) ([]planStep, string, error) {
 	return nil, "confined by the jail (FreeBSD)", nil
 }
+
+// seccompWaived: FreeBSD has no seccomp.
+func seccompWaived(j *jail.Jail) string { return "" }

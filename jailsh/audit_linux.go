@@ -19,3 +19,7 @@ func confinementPlan(j *jail.Jail) ([]planStep, string, error) {
 	}
 	return plan, "", err
 }
+
+// seccompWaived is the jail's opt-out from its init's seccomp filter, for
+// --audit: an explicit choice, shown but not a failure.
+func seccompWaived(j *jail.Jail) string { return j.SeccompWaived() }

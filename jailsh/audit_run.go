@@ -36,6 +36,7 @@ const (
 	kindHostUser   = "host-user"  // a rule or group names a user unknown to the host
 	kindHostGroup  = "host-group" // a group rule names a group unknown to the host
 	kindSSHD       = "sshd"       // sshd takes a jailed user around the jail (forwarding, internal-sftp)
+	kindSeccomp    = "seccomp"    // sessions do not get the init's seccomp filter (seccomp = none): shown, not a failure
 )
 
 // finding is one audit line, or one object of the --json array.
@@ -116,7 +117,7 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 		return exitIncomplete
 	}
 	for _, f := range fs {
-		if f.Kind != kindAllow && f.Kind != kindIgnored {
+		if f.Kind != kindAllow && f.Kind != kindIgnored && f.Kind != kindSeccomp {
 			return exitDenied
 		}
 	}
@@ -153,6 +154,9 @@ func oneJail(j *jail.Jail, name string, host []userdb.User) []finding {
 	where := j.Where()
 	if _, _, err := confinementPlan(j); err != nil {
 		fs = append(fs, finding{Kind: kindConfine, Jail: name, Where: where, Code: string(gate.CodeConfine), Reason: err.Error()})
+	}
+	if why := seccompWaived(j); why != "" {
+		fs = append(fs, finding{Kind: kindSeccomp, Jail: name, Where: where, Reason: why})
 	}
 	jusers, err := readJailPasswd(j)
 	if err != nil {

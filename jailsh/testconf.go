@@ -128,6 +128,7 @@ func dumpConfig(w io.Writer, cfg *config.Config) {
 		fmt.Fprintf(w, "\tusers = %s;\n", users)
 		fmt.Fprintf(w, "\tallow_root = %t;\n", jc.AllowRoot)
 		fmt.Fprintf(w, "\tallow_setuid = %t;\n", jc.AllowSetuid)
+		fmt.Fprintf(w, "\tseccomp = %s;\n", jc.Seccomp)
 		if jc.Shell != "" {
 			fmt.Fprintf(w, "\tshell = %s;\n", strconv.Quote(jc.Shell))
 		} else {

@@ -50,7 +50,7 @@ BENCH_SSH_N=${BENCH_SSH_N:-100}
 BENCH_PAR_N=${BENCH_PAR_N:-300}
 BENCH_GOCOUNT=${BENCH_GOCOUNT:-5}
 BENCH_OUT=${BENCH_OUT:-$REPO/build/bench.txt}
-BENCH_PARTS=${BENCH_PARTS:-jailsh session attach pam ssh scale}
+BENCH_PARTS=${BENCH_PARTS:-jailsh session attach pam ssh scale seccomp}
 BENCH_PACED_N=${BENCH_PACED_N:-30}
 part() { case " $BENCH_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
@@ -63,8 +63,8 @@ if [ "${JAILME_INNER:-}" != 1 ] && [ "$(id -u)" = 0 ]; then
 	mkdir -p "$BD" || die "mkdir $BD"
 	echo "# bench: building tests/benchtool, running go test -bench (count $BENCH_GOCOUNT)" >&2
 	(cd "$REPO" && go build -o "$BD/benchtool" ./tests/benchtool) || die "cannot build tests/benchtool"
-	(cd "$REPO" && go test -run '^$' -bench '^Benchmark(ReadJailCheck|ParseAssign)$' -benchmem \
-		-count "$BENCH_GOCOUNT" ./internal/identity ./internal/config) >"$BD/gobench.txt" 2>&1 ||
+	(cd "$REPO" && go test -run '^$' -bench '^Benchmark(ReadJailCheck|ParseAssign|FromProcess)$' -benchmem \
+		-count "$BENCH_GOCOUNT" ./internal/identity ./internal/config ./internal/seccomp) >"$BD/gobench.txt" 2>&1 ||
 		{ cat "$BD/gobench.txt" >&2; die "go test -bench failed"; }
 	export JAILME_BENCH_DIR=$BD
 fi
@@ -722,6 +722,42 @@ if [ -n "$p10" ]; then
 		"$(calc "$p1 / 1000" %.0f) / $(calc "$p10 / 10000" %.0f) / $(calc "$p100 / 100000" %.0f) ns/rule" \
 		"linear" "$(met "$g <= 1.5")"
 fi
+}
+
+# --- seccomp (issue 23): what carrying the init's filters adds to a login ------------
+
+part seccomp && {
+note "jailsh -c true into a jail whose init has 2 seccomp filters: carried vs seccomp = none, $BENCH_N calls each, alternating"
+SCR=$T/jails/sc
+make_rootfs "$SCR" sc sc-marker
+jail_add_group "$SCR" alice 2001
+jail_add_group "$SCR" devs 3000 alice
+jail_add_user "$SCR" alice 2001 2001
+gcc -static -O2 -o "$SCR/bin/seccomp_deny" "$REPO/tests/confine/seccomp_deny.c" || die "build tests/confine/seccomp_deny.c"
+setpriv --bounding-set -sys_ptrace unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
+	chroot "$SCR" /bin/sh -c "mount -t proc proc /proc && hostname sc && exec /bin/seccomp_deny /bin/init" \
+	</dev/null >/dev/null 2>&1 &
+await_jail sc "$SCR" $! || die "start jail sc"
+write_conf <<-'EOF'
+	user	alice	web sc scnone
+	default	deny
+	jail web { pidfile = "/run/jails/web.pid"; groups = strict; }
+	jail sc { pidfile = "/run/jails/sc.pid"; }
+	jail scnone { pidfile = "/run/jails/sc.pid"; seccomp = none; }
+EOF
+R=$(bt run -n "$BENCH_N" -warm 10 \
+	-cmd "carried|user:alice|$JAILSH -j sc -c true" \
+	-cmd "none|user:alice|$JAILSH -j scnone -c true") || FAIL=$((FAIL + 1))
+cm=$(kv "$(pick "$R" carried)" median_us) nm=$(kv "$(pick "$R" none)" median_us)
+if [ -n "$cm" ] && [ -n "$nm" ]; then
+	row "jailsh -c true, init under 2 seccomp filters: carried vs seccomp = none" "$(ms "$cm")" "$(ms "$nm") none" \
+		"+$(ms "$(calc "$cm - $nm" %.0f)")" "" ""
+else
+	row "jailsh -c true with the init's seccomp filters carried" "failed" "failed" "" "" "NO"
+fi
+fp=$(gomed 'BenchmarkFromProcess')
+[ -n "$fp" ] && row "  the copy alone: seize, interrupt, 2 filters, detach (go test -bench, mean)" "$(calc "$fp / 1000" "%.0f us")" "" "" "" ""
+stop_jail sc
 }
 
 # --- the table -----------------------------------------------------------------------

@@ -119,7 +119,7 @@ trap 'confine_rc=$?; confine_cleanup; (exit $confine_rc); harness_cleanup' EXIT
 
 require_jailsh
 
-for prog in showid seccomp_exec exewatch; do
+for prog in showid seccomp_exec exewatch seccomp_deny sysprobe; do
 	if ! gcc -static -O2 -o "$T/bin/$prog" "$CONFINE_DIR/$prog.c" 2>"$T/gcc.err"; then
 		fail "build tests/confine/$prog.c (gcc -static)" "$(head -5 "$T/gcc.err")"
 		harness_leave
@@ -627,6 +627,154 @@ case10_ok() {
 check "10: with fs.suid_dumpable=1, the parent waiting as alice is not dumpable: /proc/JSH owned by root, alice cannot read its environ" '@$WHY' case10_ok
 check "10: fs.suid_dumpable restored to $SUID_DUMPABLE" "it is $(cat /proc/sys/fs/suid_dumpable)" [ "$(cat /proc/sys/fs/suid_dumpable)" = "$SUID_DUMPABLE" ]
 jail_kill_strays nnp
+
+# 11. issue 23: the session carries the init's seccomp filters. scd's init
+# runs under two filters (tests/confine/seccomp_deny.c): keyctl -> EACCES,
+# then keyctl -> EPERM and unshare -> EPERM; scn's has a third that hands
+# getppid to a supervisor (SECCOMP_RET_USER_NOTIF). Their inits pivot_root
+# (as runtimes do) rather than chroot: unshare(CLONE_NEWUSER) is refused in
+# a chroot anyway, filter or not.
+start_pivoted() {
+	local name=$1 root=$T/jails/$1
+	shift
+	install -D -m 0755 "$T/bin/seccomp_deny" "$root/usr/local/bin/seccomp_deny"
+	setpriv --bounding-set -sys_ptrace unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
+		/bin/sh -c "mount --bind '$root' '$root' && cd '$root' && mkdir -p old && pivot_root . old &&
+			exec /bin/sh -c 'umount -l /old && rmdir /old && mount -t proc proc /proc && hostname $name && exec /usr/local/bin/seccomp_deny $* /bin/init'" \
+		</dev/null >"$T/start-$name.err" 2>&1 &
+	await_jail "$name" "$root" $!
+}
+# conf_sc JAIL [KEYS]: alice goes to JAIL, a pidfile jail with KEYS.
+conf_sc() {
+	write_conf <<-EOF
+		user	alice	$1
+		default	deny
+		jail $1 { pidfile = "/run/jails/$1.pid"; ${2:-} }
+	EOF
+}
+for j in scd scn; do
+	new_jail_root "$j" >/dev/null || { fail "make rootfs $j" "make_rootfs failed"; harness_leave; }
+	install -D -m 0755 "$T/bin/sysprobe" "$T/jails/$j/usr/local/bin/sysprobe"
+done
+start_pivoted scd || fail "start jail scd" "no init: $(cat "$T/start-scd.err")"
+start_pivoted scn --notif || fail "start jail scn" "no init: $(cat "$T/start-scn.err")"
+SCD=${JAIL_PID[scd]:-} SCN=${JAIL_PID[scn]:-}
+SCD_FILTERS=$(status_field "$SCD" Seccomp_filters)
+check "11: setup: scd's init has Seccomp: 2 with 2 filters, scn's 3" \
+	"scd: Seccomp $(status_field "$SCD" Seccomp) filters $SCD_FILTERS; scn: $(status_field "$SCN" Seccomp_filters)" \
+	[ "$(status_field "$SCD" Seccomp)/$SCD_FILTERS/$(status_field "$SCN" Seccomp_filters)" = 2/2/3 ]
+
+conf_sc scd
+log_mark
+jail_run /usr/local/bin/sysprobe
+case11_ok() {
+	[ "$RC" = 0 ] || { WHY="status $RC, err: $ERR"; return 1; }
+	[ "$(out_field unshare)" = EPERM ] || { WHY="unshare(CLONE_NEWUSER): $(out_field unshare), want EPERM"; return 1; }
+	[ "$(out_field keyctl)" = EPERM ] ||
+		{ WHY="keyctl: $(out_field keyctl), want EPERM (EACCES: the filters were installed in the wrong order)"; return 1; }
+	[ "$(out_field Seccomp)" = 2 ] || { WHY="Seccomp: $(out_field Seccomp)"; return 1; }
+	[ "$(out_field Seccomp_filters)" = "$SCD_FILTERS" ] || { WHY="Seccomp_filters: $(out_field Seccomp_filters), the init's $SCD_FILTERS"; return 1; }
+	assert_log "jailsh\[[0-9]+\]: allow user=alice uid=2001 jail=scd" || { WHY="no allow line: $(log_since_mark | tr '\n' '|')"; return 1; }
+}
+check "11: a pidfile jail whose init refuses keyctl and unshare: the session gets EPERM for both, Seccomp: 2, the init's $SCD_FILTERS filters in its order" '@$WHY' case11_ok
+capture "$JAILSH" -n alice
+check "11: jailsh -n shows the filter the session gets" "@status $RC: $OUT" \
+	has "$OUT" "seccomp +filter \(2\) +2 filters \(7\+9 instructions\) copied from pid $SCD in .*, installed last before exec"
+check "11: the copy left scd's init untraced and running" "TracerPid $(status_field "$SCD" TracerPid), State $(status_field "$SCD" State)" \
+	[ "$(status_field "$SCD" TracerPid)/$(status_field "$SCD" State)" = 0/S ]
+
+# The opt-out: nothing copied, the session runs without the filter; -n and
+# --audit say so.
+conf_sc scd "seccomp = none;"
+jail_run /usr/local/bin/sysprobe
+check "11: seccomp = none: the session runs without the filter (keyctl ok, unshare ok, Seccomp: 0)" \
+	"@status $RC, out: $(echo $OUT), err: $ERR" [ "$RC/$(out_field keyctl)/$(out_field unshare)/$(out_field Seccomp)" = 0/ok/ok/0 ]
+capture "$JAILSH" -n alice
+check "11: seccomp = none: jailsh -n says the filter is not carried" "@$OUT" has "$OUT" "seccomp +filter \(2\) +none \(seccomp = none: not carried\)"
+capture "$JAILSH" --audit
+check "11: seccomp = none: --audit shows the opt-out" "@status $RC: $OUT" \
+	has "$OUT" "jailsh: audit: seccomp jail=scd where=pid:$SCD reason=.*seccomp = none: sessions run without the seccomp filter"
+jail_kill_strays scd
+
+# USER_NOTIF: refused with the reason before the allow line; the opt-out
+# lets the session in.
+conf_sc scn
+log_mark
+jail_run 'echo SHOULD-NOT-RUN'
+case11n_ok() {
+	[ "$RC" = 1 ] && ! has "$OUT" SHOULD-NOT-RUN || { WHY="status $RC, out: $OUT, err: $ERR"; return 1; }
+	has "$ERR" '^jailsh: denied: .*filter 3 of 3 .*SECCOMP_RET_USER_NOTIF.*seccomp = none' || { WHY="stderr: $ERR"; return 1; }
+	assert_log "jailsh\[[0-9]+\]: deny user=alice uid=2001 jail=scn where=pid:$SCN .*code=confine .*USER_NOTIF" ||
+		{ WHY="no deny line with code=confine: $(log_since_mark | tr '\n' '|')"; return 1; }
+	! log_since_mark | grep -qE 'jailsh\[[0-9]+\]: allow ' || { WHY="an allow line was logged"; return 1; }
+}
+check "11: an init whose filter returns SECCOMP_RET_USER_NOTIF: refused, code=confine, the reason names it and the opt-out" '@$WHY' case11n_ok
+capture "$JAILSH" --audit
+check "11: --audit reports the USER_NOTIF jail as confine" "@$OUT" has "$OUT" "jailsh: audit: confine jail=scn .*USER_NOTIF"
+conf_sc scn "seccomp = none;"
+jail_run /usr/local/bin/sysprobe
+check "11: the same jail with seccomp = none is entered without a filter" "@status $RC, out: $(echo $OUT), err: $ERR" \
+	[ "$RC/$(out_field Seccomp)" = 0/0 ]
+jail_kill_strays scn
+
+# An init that is traced already (a debugger, a supervisor): its filters
+# cannot be copied without displacing the tracer: refused, and entered
+# again once the tracer is gone.
+conf_sc scd
+if command -v strace >/dev/null; then
+	strace -qq -p "$SCD" -o /dev/null &
+	STRACE=$!
+	for i in $(seq 100); do
+		[ "$(status_field "$SCD" TracerPid)" != 0 ] && break
+		sleep 0.05
+	done
+	log_mark
+	jail_run 'echo SHOULD-NOT-RUN'
+	TRACER=$(status_field "$SCD" TracerPid)
+	kill -TERM "$STRACE"
+	wait "$STRACE" 2>/dev/null
+	case11t_ok() {
+		[ "$TRACER" != 0 ] || { WHY="strace did not attach"; return 1; }
+		[ "$RC" = 1 ] && ! has "$OUT" SHOULD-NOT-RUN || { WHY="status $RC, out: $OUT, err: $ERR"; return 1; }
+		has "$ERR" "^jailsh: denied: .*traced by pid $TRACER" || { WHY="stderr: $ERR"; return 1; }
+		assert_log "jailsh\[[0-9]+\]: deny user=alice uid=2001 jail=scd .*code=confine" || { WHY="no deny line"; return 1; }
+	}
+	check "11: an init traced already (strace) is refused, code=confine, naming the tracer" '@$WHY' case11t_ok
+	for i in $(seq 100); do
+		[ "$(status_field "$SCD" TracerPid)" = 0 ] && break
+		sleep 0.05
+	done
+	jail_run /usr/local/bin/sysprobe
+	check "11: once the tracer is gone, the session is entered with the filter" "@status $RC, out: $(echo $OUT), err: $ERR" \
+		[ "$RC/$(out_field keyctl)/$(out_field Seccomp)" = 0/EPERM/2 ]
+else
+	skip "11: an init traced already is refused" "strace is not installed"
+fi
+
+# Concurrent logins copy the same init: each waits for the other's copy
+# (a process has one tracer) instead of refusing.
+conf_sc scd
+PARS=()
+for k in $(seq 10); do
+	as alice "$JAILSH" -c /usr/local/bin/sysprobe </dev/null >"$T/par.$k.out" 2>&1 &
+	PARS+=($!)
+done
+for p in "${PARS[@]}"; do timeout 20 tail --pid="$p" -f /dev/null; wait "$p" 2>/dev/null; done
+PAR_OK=$(grep -l '^keyctl=EPERM$' "$T"/par.*.out | wc -l)
+check "11: 10 concurrent logins into scd all run under the filter ($PAR_OK of 10)" \
+	"@$(grep -hv '^\(unshare\|keyctl\|kcmp\|userfaultfd\|Seccomp\)' "$T"/par.*.out | sort | uniq -c | head -3)" [ "$PAR_OK" = 10 ]
+jail_kill_strays scd
+
+# allow_setuid with the opt-out: nothing to install, so nothing refused.
+conf_sc sc "allow_setuid = true; seccomp = none;"
+jail_run 'echo in-sc'
+check "11: allow_setuid on a filtered init with seccomp = none is entered" "@status $RC, out: $OUT, err: $ERR" \
+	[ "$RC/$OUT" = 0/in-sc ]
+jail_kill_strays sc
+for j in scd scn; do
+	jail_quiet "$j" 5 || jail_kill_strays "$j"
+	stop_jail "$j"
+done
 
 all_quiet() {
 	local j

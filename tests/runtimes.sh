@@ -78,6 +78,9 @@ ROOTFS=$T/rootfs
 make_rootfs "$ROOTFS" web "$MARK"
 jail_add_group "$ROOTFS" alice 2001
 jail_add_user "$ROOTFS" alice 2001 2001
+# sysprobe: what unshare(CLONE_NEWUSER) and keyctl say, and the Seccomp lines.
+mkdir -p "$ROOTFS/usr/local/bin" && gcc -static -O2 -o "$ROOTFS/usr/local/bin/sysprobe" "$REPO/tests/confine/sysprobe.c" ||
+	die "build tests/confine/sysprobe.c"
 tar -C "$ROOTFS" -cf "$T/rootfs.tar" . || die "tar rootfs"
 
 # An unrelated container (its own root, alice in its passwd too) that will
@@ -588,5 +591,61 @@ containerd_suite() {
 		eval '[ "$RC" != 0 ] && has "$ERR" "containerd container \"web\" in namespace \"default\": .*jail is not running"'
 }
 containerd_suite
+# --- seccomp (issue 23): the session carries the container's filter -----------
+# seccomp_same LABEL REFUSED EXEC...: a container with the runtime's default
+# profile ("sc") and one run with --security-opt seccomp=unconfined
+# ("unconf") are running; EXEC runs a program in a container as uid 2001 the
+# runtime's way (docker exec / podman exec, which install the container's
+# filter), and is refused the system calls REFUSED names (sysprobe's keys).
+# The session refuses what the runtime's own exec refuses, under as many
+# filters as the init; the unconfined container's session has none.
+seccomp_same() {
+	local label=$1 refused=$2 want sc k
+	shift 2
+	want=$("$@" sc /usr/local/bin/sysprobe 2>&1)
+	sc=$(status_field "$SC_PID" Seccomp_filters)
+	jail_conf "$SC_CONF"
+	capture as alice "$JAILSH" -c /usr/local/bin/sysprobe
+	refused_all() {
+		for k in $refused; do has "$want" "^$k=EPERM\$" || return 1; done
+	}
+	check "$label: the runtime's exec is refused $refused under the default profile" "@$(echo $want)" refused_all
+	check "$label default profile: the session refuses what the runtime's exec refuses, under the init's $sc filter(s)" \
+		"@status $RC, session: $(echo $OUT), $*: $(echo $want), err: $ERR" \
+		eval '[ "$RC" = 0 ] && [ "$OUT" = "$want" ] && has "$OUT" "^Seccomp_filters:[[:space:]]+$sc\$"'
+	capture "$JAILSH" -n alice
+	check "$label default profile: jailsh -n shows the filter copied" "@$OUT" \
+		has "$OUT" "seccomp +filter \($sc\) +$sc filters? \([0-9+]+ instructions\) copied from pid $SC_PID"
+	jail_conf "$UNCONF_CONF"
+	capture as alice "$JAILSH" -c /usr/local/bin/sysprobe
+	check "$label --security-opt seccomp=unconfined: the session has no filter" "@status $RC, out: $(echo $OUT), err: $ERR" \
+		eval '[ "$RC" = 0 ] && has "$OUT" "^Seccomp:[[:space:]]+0\$" && has "$OUT" "^keyctl=ok\$"'
+}
+# Left running by the docker suite: dockerd --userns-remap.
+if [ -n "${DOCKERD:-}" ] && docker info >/dev/null 2>&1; then
+	if docker run -d --name sc --network none jailme-rt:1 /bin/init >"$T/docker.out" 2>&1 &&
+		docker run -d --name unconf --security-opt seccomp=unconfined --network none jailme-rt:1 /bin/init >>"$T/docker.out" 2>&1; then
+		SC_PID=$(docker inspect -f '{{.State.Pid}}' sc) SC_CONF="docker = sc;" UNCONF_CONF="docker = unconf;"
+		seccomp_same docker "unshare keyctl" docker exec -u 2001
+	else
+		fail "docker run (seccomp)" "$(tail -3 "$T/docker.out")"
+	fi
+else
+	skip "docker: seccomp" "dockerd is not running"
+fi
+if command -v podman >/dev/null; then
+	# shellcheck disable=SC2086
+	if podman $PODMAN run -d --name sc --network none --cgroup-parent "/$CG" localhost/jailme-rt:1 /bin/init >"$T/podman.out" 2>&1 &&
+		podman $PODMAN run -d --name unconf --security-opt seccomp=unconfined --network none --cgroup-parent "/$CG" \
+			localhost/jailme-rt:1 /bin/init >>"$T/podman.out" 2>&1; then
+		SC_PID=$(podman $PODMAN inspect -f '{{.State.Pid}}' sc) SC_CONF="podman = sc;" UNCONF_CONF="podman = unconf;"
+		# podman's profile allows unshare and keyctl (the session too).
+		seccomp_same podman "kcmp userfaultfd" podman $PODMAN exec -u 2001
+	else
+		fail "podman run (seccomp)" "$(tail -3 "$T/podman.out")"
+	fi
+else
+	skip "podman: seccomp" "not installed"
+fi
 
 harness_leave

@@ -65,7 +65,28 @@ type Jail struct {
 	AllowSetuid bool   // Linux: skip no_new_privs
 	Shell       string // overrides the jail passwd shell (absolute, inside the jail)
 	Users       UserSource
+	Seccomp     SeccompPolicy // Linux: the init's filters (default) or none
 	Pos         Pos
+}
+
+// SeccompPolicy is a Linux jail's seccomp =: what filter its sessions run
+// under.
+type SeccompPolicy int
+
+const (
+	// SeccompInit: the filters of the jail's init, copied; a jail whose
+	// filters cannot be carried is refused.
+	SeccompInit SeccompPolicy = iota
+	// SeccompNone: the admin's explicit opt-out: sessions run without the
+	// init's filter and nothing is copied.
+	SeccompNone
+)
+
+func (s SeccompPolicy) String() string {
+	if s == SeccompNone {
+		return "none"
+	}
+	return "init"
 }
 
 // UserSource is where a jail's users come from (users =).

@@ -701,7 +701,7 @@ func (p *parser) jail(kw token) error {
 var (
 	directives = []string{"user", "group", "default", "jail", ".include", "log", "lookup_timeout", "host_groups"}
 	keys       = []string{"pidfile", "machine", "path", "jid", "groups", "allow_root", "allow_setuid", "shell", "users",
-		"docker", "podman", "oci", "oci_root", "lxc", "containerd"}
+		"seccomp", "docker", "podman", "oci", "oci_root", "lxc", "containerd"}
 )
 
 func knownKey(k string) bool { return slices.Contains(keys, k) }
@@ -786,23 +786,17 @@ func (p *parser) setKey(j *Jail, key string, v token) error {
 	case "jid":
 		j.JID, err = p.jid(v)
 	case "groups":
-		switch v.text {
-		case "strict":
-			j.Groups = Strict
-		case "subset":
-			j.Groups = Subset
-		default:
-			return p.errorf(v.pos, "groups must be strict or subset, not %q", v.text)
-		}
+		var i int
+		i, err = p.oneOf(key, v, "strict", "subset")
+		j.Groups = [...]GroupPolicy{Strict, Subset}[i]
 	case "users":
-		switch v.text {
-		case "files":
-			j.Users = FilesUsers
-		case "directory":
-			j.Users = DirectoryUsers
-		default:
-			return p.errorf(v.pos, "users must be files or directory, not %q", v.text)
-		}
+		var i int
+		i, err = p.oneOf(key, v, "files", "directory")
+		j.Users = [...]UserSource{FilesUsers, DirectoryUsers}[i]
+	case "seccomp":
+		var i int
+		i, err = p.oneOf(key, v, "init", "none")
+		j.Seccomp = [...]SeccompPolicy{SeccompInit, SeccompNone}[i]
 	case "allow_root":
 		j.AllowRoot, err = p.boolean(key, v)
 	case "allow_setuid":
@@ -837,6 +831,14 @@ func (p *parser) jid(v token) (int, error) {
 		return 0, p.errorf(v.pos, "jid must be a positive integer, not %q", s)
 	}
 	return int(n), nil
+}
+
+// oneOf wants one of words and returns its index (0 with the error).
+func (p *parser) oneOf(key string, v token, words ...string) (int, error) {
+	if i := slices.Index(words, v.text); i >= 0 {
+		return i, nil
+	}
+	return 0, p.errorf(v.pos, "%s must be %s, not %q", key, strings.Join(words, " or "), v.text)
 }
 
 func (p *parser) boolean(key string, v token) (bool, error) {

@@ -334,3 +334,17 @@ func TestParseReportsEveryErrorAndWhereABlockOpened(t *testing.T) {
 		t.Errorf("%d lines of errors for 100 bad lines, want %d and a last line saying so", n, maxErrors+1)
 	}
 }
+
+func TestSeccompKey(t *testing.T) {
+	c, err := Parse("t.conf", []byte("jail a { seccomp = none; }\njail b { seccomp = init; }\njail c {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Jails["a"].Seccomp != SeccompNone || c.Jails["b"].Seccomp != SeccompInit || c.Jails["c"].Seccomp != SeccompInit {
+		t.Errorf("got %+v %+v %+v", c.Jails["a"], c.Jails["b"], c.Jails["c"])
+	}
+	_, err = Parse("t.conf", []byte("jail a { seccomp = off; }\n"))
+	if err == nil || err.Error() != `t.conf:1:20: seccomp must be init or none, not "off"` {
+		t.Errorf("seccomp = off: %v", err)
+	}
+}

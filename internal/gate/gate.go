@@ -304,7 +304,7 @@ func Decide(f Facts, req Request) *Decision {
 	var refused []identity.Denial
 	allowed := false
 	for _, jc := range candidates {
-		e := evaluate(f.Host, jc, f.Config.HostOnlyGroups())
+		e := evaluate(f.Host, jc, f.Config.HostOnlyGroups(), req.Asker == Jailsh)
 		if len(e.Reasons) == 0 {
 			d.adopt(e)
 			allowed = true
@@ -391,8 +391,14 @@ func (e *evaluation) Close() {
 //
 // Every reason names the jail: "/etc/group:5" alone would not say that it
 // is the jail's file, nor which jail's.
-func evaluate(h identity.Host, jc *config.Jail, hostOnly []string) *evaluation {
-	e := evaluateIn(h, jc, hostOnly)
+//
+// carry: copy the init's seccomp filters for the session now (jailsh, its
+// -n and --audit). pam_jailme does not: the copy stops the init under
+// ptrace, which inside sshd would report to sshd's own waitpid(-1); a
+// filter that cannot be carried is refused by jailsh, the login shell,
+// with the same reason.
+func evaluate(h identity.Host, jc *config.Jail, hostOnly []string, carry bool) *evaluation {
+	e := evaluateIn(h, jc, hostOnly, carry)
 	prefix := "jail " + jc.Name + ": "
 	for i, r := range e.Reasons {
 		if !strings.HasPrefix(r.Msg, prefix) {
@@ -402,7 +408,7 @@ func evaluate(h identity.Host, jc *config.Jail, hostOnly []string) *evaluation {
 	return e
 }
 
-func evaluateIn(h identity.Host, jc *config.Jail, hostOnly []string) *evaluation {
+func evaluateIn(h identity.Host, jc *config.Jail, hostOnly []string, carry bool) *evaluation {
 	e := &evaluation{Jail: jc}
 	fail := func(code Code, err error) *evaluation {
 		e.Reasons = append(e.Reasons, identity.Denial{Code: code, Msg: err.Error()})
@@ -436,6 +442,11 @@ func evaluateIn(h identity.Host, jc *config.Jail, hostOnly []string) *evaluation
 	// is refused.
 	if err := j.CheckConfinement(); err != nil {
 		return fail(CodeConfine, err)
+	}
+	if carry {
+		if err := j.CarrySeccomp(); err != nil {
+			return fail(CodeConfine, err)
+		}
 	}
 	e.Cred, err = sessionPolicy(jc, db, e.Verdict.Cred)
 	if err != nil {

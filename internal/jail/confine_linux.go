@@ -25,6 +25,7 @@ type initState struct {
 	lastCap    int
 	noNewPrivs bool
 	seccomp    int // 0 none, 1 strict, 2 filter
+	filters    int // Seccomp_filters (Linux 5.9); -1 when not shown
 	cgroups    []cgroupLine
 	label      string // LSM label of the init ("" when no LSM is active)
 	ourLabel   string
@@ -35,7 +36,7 @@ type cgroupLine struct {
 }
 
 func readInit(procfd int, dir string) (*initState, error) {
-	st := &initState{}
+	st := &initState{filters: -1}
 	status, err := readAt(procfd, "status")
 	if err != nil {
 		return nil, fmt.Errorf("read %s/status: %w", dir, err)
@@ -57,6 +58,8 @@ func readInit(procfd int, dir string) (*initState, error) {
 		case "Seccomp":
 			st.seccomp, err = strconv.Atoi(v)
 			seen++
+		case "Seccomp_filters":
+			st.filters, err = strconv.Atoi(v)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s/status: %s: %w", dir, k, err)
@@ -175,13 +178,12 @@ func (j *Jail) Confinement() ([]Step, error) {
 		label = "none"
 	}
 	steps = append(steps, Step{"LSM label", label, label})
-	sc := map[int]string{0: "none", 1: "strict", 2: "filter"}[in.seccomp]
-	sess := "none"
-	if in.seccomp != 0 {
-		sess = "none (not copied; no_new_privs keeps the user from gaining privilege)"
+	steps = append(steps, j.seccompStep())
+	if err := j.checkConfinable(); err != nil {
+		return steps, err
 	}
-	steps = append(steps, Step{"seccomp", sc, sess})
-	return steps, j.checkConfinable()
+	_, err := j.sessionSeccomp()
+	return steps, err
 }
 
 func (j *Jail) noNewPrivs() bool {
@@ -206,8 +208,8 @@ func (j *Jail) checkConfinable() error {
 	if j.init != nil && j.userns == nil && j.init.capBnd&(1<<unix.CAP_SYS_PTRACE) != 0 {
 		return errPtrace
 	}
-	if j.init != nil && j.init.seccomp != 0 && !j.noNewPrivs() {
-		return fmt.Errorf("%w: allow_setuid: the jail's init runs under a seccomp filter (Seccomp: %d) that jailme cannot copy: a session's root would escape it", ErrConfine, j.init.seccomp)
+	if err := j.checkSeccomp(); err != nil {
+		return err
 	}
 	if _, _, err := j.execLabel(); err != nil {
 		return err

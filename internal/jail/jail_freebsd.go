@@ -189,6 +189,10 @@ func (j *Jail) Where() string { return "jid:" + strconv.Itoa(j.jid) }
 // whatever jail_attach puts in the jail.
 func (j *Jail) CheckConfinement() error { return nil }
 
+// CarrySeccomp has nothing to copy on FreeBSD (no seccomp; the jail
+// confines what enters it).
+func (j *Jail) CarrySeccomp() error { return nil }
+
 // Close releases the root directory Locate opened.
 func (j *Jail) Close() error {
 	if j.root == nil {

@@ -47,6 +47,8 @@
  *   7. clone(CLONE_PARENT|CLONE_VM|CLONE_VFORK): the session is born in
  *      the jail's pid namespace as a child of jailsh, which waits for it
  *      and relays; once it executed, the stage reports its pid and exits.
+ *      The session's very last step before execve is the init's seccomp
+ *      filters (install_seccomp).
  *
  * What the jail can see: only the session (step 7), which until it
  * executes is still this program, but as the user, with no capability,
@@ -74,6 +76,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 
 #include "stage_linux.h"
 
@@ -162,6 +165,30 @@ no_caps(void)
 	    d[0].inheritable | d[1].inheritable) == 0;
 }
 
+/*
+ * install_seccomp gives the session the jail init's seccomp filters, copied
+ * from the init by the Go parent (internal/seccomp), oldest first, as the
+ * init has them: the kernel runs every filter and, for equal actions, takes
+ * the most recently installed one's errno, so the order is the init's.
+ * It is the last step before execve, after no_new_privs (step 4), which
+ * lets a process without CAP_SYS_ADMIN install a filter: from here on
+ * nothing of ours depends on what the filter makes of a system call (runc
+ * installs last for the same reason). A filter that refuses seccomp(2)
+ * itself, or execve, fails the session (reported if write(2) is allowed,
+ * else the session exits). Returns -1, or the index of the filter the
+ * kernel refused.
+ */
+static int
+install_seccomp(const struct jm_plan *p)
+{
+	int i;
+
+	for (i = 0; i < p->nseccomp; i++)
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->seccomp[i]) < 0)
+			return i;
+	return -1;
+}
+
 /* session runs in the jail's pid namespace: a session of its own, fds 0-2,
  * the controlling tty, nothing else open, signals as a new program expects,
  * exec. */
@@ -169,7 +196,7 @@ static void __attribute__((noreturn))
 session(const struct jm_plan *p)
 {
 	uint64_t none = 0;
-	int fd;
+	int fd, bad;
 
 	if (setsid() < 0)
 		fail(p, JM_SETSID, 0);
@@ -187,6 +214,8 @@ session(const struct jm_plan *p)
 		fail(p, JM_FILES, -1);
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none)) < 0)
 		fail(p, JM_SIGNALS, 0);
+	if ((bad = install_seccomp(p)) >= 0)
+		fail(p, JM_SECCOMP, bad);
 	execve(p->path, p->argv, p->envp);
 	fail(p, JM_EXEC, 0);
 }

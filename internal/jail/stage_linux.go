@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"jailme.dev/jailme/internal/identity"
+	"jailme.dev/jailme/internal/seccomp"
 )
 
 const maxStageGroups = C.JM_MAX_GROUPS
@@ -43,6 +44,10 @@ func (j *Jail) stage(s *Session, host identity.Cred, term *terminal) (int, error
 		}
 	}()
 	labelFile, labelValue, err := j.execLabel()
+	if err != nil {
+		return 0, err
+	}
+	filters, err := j.sessionSeccomp()
 	if err != nil {
 		return 0, err
 	}
@@ -95,6 +100,7 @@ func (j *Jail) stage(s *Session, host identity.Cred, term *terminal) (int, error
 		p.files[i] = C.int(f)
 	}
 	p.ctty = C.int(ctty)
+	p.seccomp, p.nseccomp = mem.filters(filters), C.int(len(filtersOf(filters)))
 	p.stack_size = sessionStack
 	p.stack = mem.alloc(sessionStack)
 
@@ -145,6 +151,9 @@ func (j *Jail) stage(s *Session, host identity.Cred, term *terminal) (int, error
 	reap(stagePid)
 	if failed == nil && pid == 0 {
 		failed = errors.New("the attach stage ended without starting the session")
+	}
+	if failed == nil {
+		failed = verifySeccomp(pid, filters)
 	}
 	if failed != nil {
 		if pid > 0 {
@@ -217,6 +226,8 @@ func (j *Jail) stageError(s *Session, host identity.Cred, step int, errno unix.E
 		return fmt.Errorf("ioctl(TIOCSCTTY) on the session's pty: %w", errno)
 	case C.JM_SIGNALS:
 		return fmt.Errorf("rt_sigprocmask: %w", errno)
+	case C.JM_SECCOMP:
+		return j.seccompFailed(arg, errno)
 	}
 	return fmt.Errorf("exec %s in the jail as uid %d: %w", s.Path, s.Cred.UID, errno)
 }
@@ -268,6 +279,31 @@ func (m *cmem) ids(ids []uint32) unsafe.Pointer {
 		v[i] = C.gid_t(id)
 	}
 	return p
+}
+
+// filters copies the session's seccomp filters into C memory as an array
+// of struct sock_fprog, oldest first; nil for none.
+func (m *cmem) filters(set *seccomp.Set) *C.struct_sock_fprog {
+	fs := filtersOf(set)
+	if len(fs) == 0 {
+		return nil
+	}
+	progs := unsafe.Slice((*C.struct_sock_fprog)(m.alloc(uintptr(len(fs))*C.sizeof_struct_sock_fprog)), len(fs))
+	for i, f := range fs {
+		n := uintptr(len(f)) * unsafe.Sizeof(f[0])
+		insns := m.alloc(n)
+		copy(unsafe.Slice((*byte)(insns), n), unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), n))
+		progs[i].len = C.ushort(len(f))
+		progs[i].filter = (*C.struct_sock_filter)(insns)
+	}
+	return &progs[0]
+}
+
+func filtersOf(set *seccomp.Set) [][]unix.SockFilter {
+	if set == nil {
+		return nil
+	}
+	return set.Filters
 }
 
 func (m *cmem) free() {

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/filter.h>
 
 /* What a report says: the step that failed, or JM_OK with the session's
  * pid, or a notice. */
@@ -33,6 +34,7 @@ enum jm_step {
 	JM_FILES,         /* arg: the fd */
 	JM_CTTY,
 	JM_SIGNALS,
+	JM_SECCOMP,       /* arg: index into seccomp */
 	JM_EXEC,
 };
 
@@ -80,6 +82,8 @@ struct jm_plan {
 	char *home_fallback;       /* "HOME=/" */
 	int files[3];              /* the session's fds 0-2 (each is its index or >= 3) */
 	int ctty;                  /* which of 0-2 becomes the controlling tty, -1 none */
+	const struct sock_fprog *seccomp; /* the init's filters, oldest first */
+	int nseccomp;
 	void *stack;               /* the session's stack until it executes */
 	size_t stack_size;
 };
