@@ -43,8 +43,9 @@ host_fingerprint() {
 
 if [ "${JAILME_INSTALL_INNER:-}" != 1 ]; then
 	if [ "$(id -u)" != 0 ]; then
-		say "# install: skipped: must run as root (install -o root, setuid, mount namespace)"
-		exit 0
+		say "not ok - install: runs as root: install -o root, setuid, mount namespace (you are uid $(id -u); run it as root)"
+		say "0 passed, 1 failed, 0 skipped"
+		exit 1
 	fi
 	for f in jailsh pam_jailme.so; do
 		if [ ! -f "$BUILD/$f" ]; then
