@@ -50,7 +50,7 @@ if [ "${JAILME_INSTALL_INNER:-}" != 1 ]; then
 	for f in jailsh pam_jailme.so; do
 		if [ ! -f "$BUILD/$f" ]; then
 			say "not ok - $BUILD/$f exists (run make first)"
-			say "0 passed, 1 failed"
+			say "0 passed, 1 failed, 0 skipped"
 			exit 1
 		fi
 	done
@@ -77,7 +77,7 @@ if [ "${JAILME_INSTALL_INNER:-}" != 1 ]; then
 		diff <(say "$before") <(say "$after") | sed 's/^/# /'
 		fail=$((fail + 1))
 	fi
-	say "$pass passed, $fail failed"
+	say "$pass passed, $fail failed, 0 skipped"
 	[ "$fail" = 0 ]
 	exit
 fi

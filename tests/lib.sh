@@ -43,7 +43,7 @@ require_tools() {
 	done
 	if [ -n "$missing" ]; then
 		say "not ok - $SUITE: tools present: missing$missing (make deps installs them)"
-		say "0 passed, 1 failed"
+		say "0 passed, 1 failed, 0 skipped"
 		exit 1
 	fi
 }
@@ -97,9 +97,9 @@ harness_enter() {
 	rc=$?
 	after=$(host_fingerprint)
 
-	local pass=0 fail=0
+	local pass=0 fail=0 skipped=0
 	if [ -r "$top/counts" ]; then
-		read -r pass fail <"$top/counts"
+		read -r pass fail skipped <"$top/counts"
 	else
 		say "not ok - $SUITE ran to the end: the suite died (status $rc)"
 		fail=$((fail + 1))
@@ -117,7 +117,7 @@ harness_enter() {
 	elif [ "$fail" != 0 ]; then
 		say "# to keep the syslog and sshd logs of a run: JAILME_KEEP=DIR $0; details: JAILME_VERBOSE=1"
 	fi
-	say "$pass passed, $fail failed"
+	say "$pass passed, $fail failed, ${skipped:-0} skipped"
 	[ "$fail" = 0 ]
 	exit
 }
@@ -234,7 +234,7 @@ harness_leave() {
 		say "# --- syslog ---"
 		sed 's/^/# /' "$LOG"
 	fi
-	echo "$PASS $FAIL" >"$T/host/counts"
+	echo "$PASS $FAIL $SKIP" >"$T/host/counts"
 	exit 0
 }
 

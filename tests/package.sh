@@ -32,7 +32,7 @@ if [ "${JAILME_INNER:-}" != 1 ] && [ "$(id -u)" = 0 ]; then
 	require_tools dpkg-buildpackage dh fakeroot pam-auth-update pamtester lintian add-shell
 	if dpkg-query -W -f='${Status}' jailme 2>/dev/null | grep -q 'installed'; then
 		say "not ok - $SUITE: the machine itself has the jailme package installed; purge it to test the package"
-		say "0 passed, 1 failed"
+		say "0 passed, 1 failed, 0 skipped"
 		exit 1
 	fi
 fi
