@@ -59,6 +59,22 @@ require_root() {
 	fi
 }
 
+# on_exit CMD adds CMD to the EXIT trap ahead of what is there: a suite's own
+# trap set before harness_enter (confine.sh's outer sweep) still runs, last,
+# and sees the status the script exits with.
+on_exit() {
+	local old
+	old=$(trap -p EXIT)
+	if [ -z "$old" ]; then
+		# shellcheck disable=SC2064
+		trap "$1" EXIT
+		return
+	fi
+	eval "set -- \"\$1\" ${old#trap }" # $1 CMD, $2 --, $3 the old trap, $4 EXIT
+	# shellcheck disable=SC2064
+	trap "on_exit_rc=\$?; $1; (exit \$on_exit_rc); $3" EXIT
+}
+
 # harness_enter re-executes the suite inside fresh namespaces. The outer
 # invocation never returns: it exits with the suite's status.
 harness_enter() {
@@ -71,8 +87,7 @@ harness_enter() {
 	require_tools go unshare setpriv timeout ip mknod chroot busybox ssh ssh-keygen sftp scp \
 		/usr/sbin/sshd tmux script su login ldd
 	top=$(mktemp -d /tmp/jailme-$SUITE.XXXXXX) || die "mktemp failed"
-	# shellcheck disable=SC2064
-	trap "rm -rf '$top'" EXIT
+	on_exit "rm -rf '$top'"
 	chmod 755 "$top"
 	mkdir "$top/bin" "$top/build"
 	# A snapshot of what is under test: the build may change during the run,
