@@ -590,4 +590,24 @@ jail_kill_strays web
 check "no process left in the jail at the end" '@left: $(jail_procs_line web)' jail_quiet web 5
 jail_kill_strays web
 
+# --- identity refusals so far only unit-tested (identity_test.go) -------------
+cp "$WEB/etc/passwd" "$T/passwd.saved"
+cp "$WEB/etc/group" "$T/group.saved"
+# A second jail account with alice's uid: files it owns are alice's.
+echo "alias2:x:2001:2001:alias:/home/alice:/bin/sh" >>"$WEB/etc/passwd"
+expect_denied "refused: a second jail account with alice's uid (uid-alias)" alice uid-alias
+cat "$T/passwd.saved" >"$WEB/etc/passwd"
+# alice's primary gid in the jail is not her host one.
+echo "other:x:2099:" >>"$WEB/etc/group"
+sed -i 's|^\(alice:[^:]*:2001:\)2001:|\12099:|' "$WEB/etc/passwd"
+expect_denied "refused: alice's primary gid differs in the jail (gid-mismatch)" alice gid-mismatch
+cat "$T/passwd.saved" >"$WEB/etc/passwd"
+cat "$T/group.saved" >"$WEB/etc/group"
+# groups = strict: her host group devs is not granted in the jail.
+sed -i '/^devs:/d' "$WEB/etc/group"
+expect_denied "refused: host group devs not granted in the jail, groups = strict (missing-group)" alice missing-group
+cat "$T/group.saved" >"$WEB/etc/group"
+jail_run alice 'cat /etc/marker'
+check "alice: allowed again after the identity refusals" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
+
 harness_leave
