@@ -51,7 +51,13 @@ WEBPID=${JAIL_PID[web]}
 make_rootfs "$DEAD" dead dead-marker
 jail_add_group "$DEAD" frank 2006
 jail_add_user "$DEAD" frank 2006 2006
-start_jail dead "$DEAD" && stop_jail dead   # leaves a stale pidfile
+# A stale pidfile: the jail ran, wrote it, and died. Had it never started,
+# the refusal below would be of a missing pidfile instead.
+DEADPID=
+start_jail dead "$DEAD" && DEADPID=${JAIL_PID[dead]} && stop_jail dead
+check "setup: jail dead ran and died, /run/jails/dead.pid names its dead init" \
+	"init ${DEADPID:-never started}, pidfile: $(cat /run/jails/dead.pid 2>&1)" \
+	eval '[ -n "$DEADPID" ] && [ "$(cat /run/jails/dead.pid 2>/dev/null)" = "$DEADPID" ] && [ ! -e "/proc/$DEADPID" ]'
 
 write_conf <<'EOF'
 user	alice	web
