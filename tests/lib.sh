@@ -315,7 +315,10 @@ capture_in() {
 	rm -f "$o" "$e"
 }
 
-has() { printf '%s\n' "$1" | grep -Eq -- "$2"; }
+# has TEXT ERE: a line of TEXT matches. A here-string, not printf | grep -q:
+# grep -q quits at the first match, printf's next write then dies of SIGPIPE
+# and pipefail turned the match into a failure (seen under load).
+has() { grep -Eq -- "$2" <<<"$1"; }
 
 # ---------------------------------------------------------------------------
 # Syslog
@@ -325,15 +328,19 @@ log_mark() { LOG_MARK=$(wc -l <"$LOG"); }
 
 log_since_mark() { tail -n +"$((${LOG_MARK:-0} + 1))" "$LOG"; }
 
-# assert_log PATTERN: an ERE matching a line logged since log_mark, within 3s.
-assert_log() {
-	local i
+# await_line ERE CMD...: CMD prints a line matching ERE, within 3s.
+await_line() {
+	local ere=$1 i
+	shift
 	for i in $(seq 30); do
-		log_since_mark | grep -Eq -- "$1" && return 0
+		"$@" | grep -Eq -- "$ere" && return 0
 		sleep 0.1
 	done
 	return 1
 }
+
+# assert_log PATTERN: an ERE matching a line logged since log_mark, within 3s.
+assert_log() { await_line "$1" log_since_mark; }
 
 # refute_log PATTERN: no such line arrives within 1s.
 refute_log() {

@@ -50,14 +50,7 @@ check "the host's loopback service is out of the jail's reach" "out: $OUT, err: 
 # matches, within 3 s.
 sshd_mark() { SSHD_MARK=$(wc -l <"$T/sshd.log"); }
 sshd_since_mark() { tail -n +"$((${SSHD_MARK:-0} + 1))" "$T/sshd.log"; }
-sshd_said() {
-	local i
-	for i in $(seq 30); do
-		sshd_since_mark | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+sshd_said() { await_line "$1" sshd_since_mark; }
 
 # forward_reaches PORT: an ssh -N -L PORT:127.0.0.1:5432 tunnel hands the
 # host's secret to whoever connects to PORT.
