@@ -196,7 +196,7 @@ jail gone { pidfile = "/run/jails/gone.pid"; }
 EOF
 log_mark
 session su jmgone
-check "jailed user, jail not running: su session refused" "status $RC: $ERR" test "$RC" != 0
+check "jailed user, jail not running: su session refused" "status $RC: $ERR" test "$RC" = 1
 check "... and pam_jailme logged the denial" '@got: $(log_since_mark | grep pam_jailme)' \
 	assert_log 'pam_jailme\[[0-9]+\]: deny service=su user=jmgone '
 log_mark
@@ -208,10 +208,19 @@ harmless "jailed users in the config (user rules, default deny)"
 stop_jail web
 
 # --- purge --------------------------------------------------------------------
+# jmgone keeps jailsh as login shell: the removal must warn about him, and
+# only him.
 set_shell jmin /bin/sh
-set_shell jmgone /bin/sh
 CAPTURE_TIMEOUT=120 capture dpkg --purge jailme
 check "dpkg --purge jailme" "status $RC: $(printf '%s\n' "$OUT" "$ERR" | tail -5 | tr '\n' '|')" test "$RC" = 0
+purge_warned() {
+	local all
+	all=$(printf '%s\n%s\n' "$OUT" "$ERR")
+	has "$all" "^jailme: warning: login shell $J still set for: jmgone \$" &&
+		has "$all" '^jailme: they cannot log in until chsh gives them another shell'
+}
+check "prerm warns that jmgone's login shell is still $J, naming no one else" "out: $OUT, err: $ERR" purge_warned
+set_shell jmgone /bin/sh
 check "purged: dpkg no longer knows jailme" '@$(dpkg-query -W jailme 2>&1)' \
 	bash -c '! dpkg-query -W -f="\${Status}" jailme 2>/dev/null | grep -q installed'
 check "purged: $J and the module are gone" "@$(ls -l $J "$PAMSO" 2>&1)" test ! -e $J -a ! -e "$PAMSO"
