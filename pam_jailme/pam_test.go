@@ -82,11 +82,22 @@ func TestSharedObject(t *testing.T) {
 	}
 }
 
+// notRoot ends a test that needs root: a skip for a developer running go
+// test alone, a failure under make test (JAILME_TEST_ROOT=1), which must not
+// be green having left the module's real sessions untested.
+func notRoot(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("JAILME_TEST_ROOT") == "1" {
+		t.Fatalf("not root (JAILME_TEST_ROOT=1): %s", why)
+	}
+	t.Skipf("not root: %s", why)
+}
+
 // TestPAM drives the module through libpam in private namespaces.
 func TestPAM(t *testing.T) {
 	so := soPath(t)
 	if os.Getuid() != 0 {
-		t.Skip("not root: TestPAM needs root to build mount namespaces, a root-owned config and test users")
+		notRoot(t, "TestPAM needs root to build mount namespaces, a root-owned config and test users")
 	}
 	if os.Getenv(nsEnv) != "1" {
 		outer(t, so)

@@ -60,7 +60,11 @@ jail_add_user "$DEAD" frank 2006 2006
 
 start_jail web "$WEB" || { fail "start jail web" "no init"; harness_leave; }
 start_jail build "$BUILDJ" || { fail "start jail build" "no init"; harness_leave; }
-start_jail dead "$DEAD" && stop_jail dead
+DEADPID=
+start_jail dead "$DEAD" && DEADPID=${JAIL_PID[dead]} && stop_jail dead
+check "setup: jail dead ran and died, /run/jails/dead.pid names its dead init (a stale pidfile, not a missing one)" \
+	"init ${DEADPID:-never started}, pidfile: $(cat /run/jails/dead.pid 2>&1)" \
+	eval '[ -n "$DEADPID" ] && [ "$(cat /run/jails/dead.pid 2>/dev/null)" = "$DEADPID" ] && [ ! -e "/proc/$DEADPID" ]'
 WEBPID=${JAIL_PID[web]}
 BUILDPID=${JAIL_PID[build]}
 
@@ -304,8 +308,8 @@ if have_pam; then
 		capture ssh_as "$user" 'echo SHOULD-NOT-RUN'
 		if has "$OUT$ERR" SHOULD-NOT-RUN; then
 			why="the command ran"
-		elif [ "$RC" = 0 ]; then
-			why="status 0"
+		elif [ "$RC" != 254 ]; then
+			why="status $RC, want 254 (sshd ends a session PAM refused with 254)"
 		elif ! assert_log "pam_jailme\[[0-9]+\]: deny service=sshd rhost=127.0.0.1 user=$user uid=$(id -u "$user") .*code=([a-z-]+,)*$code(,[a-z-]+)*( |\$)"; then
 			why="no syslog 'pam_jailme: deny ... user=$user ... code=$code'; got: $(log_since_mark | grep pam_jailme | tail -1)"
 		elif log_since_mark | grep -q 'jailsh\['; then
@@ -352,5 +356,47 @@ fi
 
 capture ssh_as plain 'echo bye'
 check "sshd still answers at the end" "status $RC, err: $ERR" has "$OUT" '^bye$'
+
+# --- refusals through the real login binary ------------------------------------------------
+
+# login_denied NAME USER BY CODE WORDS: login -f USER on a pty is refused by
+# BY (jailsh as the login shell, or pam_jailme in login's session stack)
+# with CODE; the user is shown WORDS, nothing runs. login exits 1 when the
+# session could not open; after a shell (jailsh) it exits 0 whatever the
+# shell's status (util-linux login).
+login_denied() {
+	local name=$1 user=$2 by=$3 code=$4 words=$5 s=d$RANDOM why= scr want=0
+	[ "$by" = pam_jailme ] && want=1
+	log_mark
+	SHELL=/bin/sh tmux new-session -d -s "$s" -x 200 -y 40 \
+		"login -f $user; echo \"login-status=\$?\"; sleep 60"
+	tmux_wait "$s" '^login-status=' 15
+	scr=$(tmux capture-pane -p -J -t "$s" 2>/dev/null)
+	tmux kill-session -t "$s" 2>/dev/null
+	if ! has "$scr" '^login-status='; then
+		why="login did not end: $(printf '%s' "$scr" | grep -v '^$' | tail -3 | tr '\n' '|')"
+	elif ! has "$scr" "^login-status=$want\$"; then
+		why="$(printf '%s\n' "$scr" | grep '^login-status='), want $want"
+	elif ! has "$scr" "$words"; then
+		why="the user was not told '$words': $(printf '%s' "$scr" | grep -v '^$' | tail -3 | tr '\n' '|')"
+	elif ! assert_log "$by\[[0-9]+\]: deny (.* )?user=$user uid=$(id -u "$user") .*code=([a-z-]+,)*$code(,[a-z-]+)*( |\$)"; then
+		why="no syslog '$by: deny user=$user ... code=$code'; got: $(log_since_mark | grep -E 'jailsh|pam_jailme' | tail -1)"
+	elif [ "$by" = pam_jailme ] && log_since_mark | grep -q 'jailsh\['; then
+		why="jailsh ran although pam_jailme refused the session"
+	fi
+	if [ -z "$why" ]; then ok "$name"; else fail "$name" "$why"; fi
+}
+login_denied "login -f bob: refused by jailsh (uid-mismatch)" bob jailsh uid-mismatch '^jailsh: denied: .+'
+login_denied "login -f henry: refused by jailsh (assigned-deny)" henry jailsh assigned-deny '^jailsh: denied: .+'
+if have_pam; then
+	echo "session required $PAM_JAILME jailsh=$JAILSH" >>/etc/pam.d/login
+	login_denied "login -f frank with pam_jailme in login's stack: refused at open_session (jail)" frank pam_jailme jail '^jailme: .*[a-z]'
+	login_denied "login -f carol with pam_jailme in login's stack: refused at open_session (extra-group)" carol pam_jailme extra-group '^jailme: .*[a-z]'
+	sed -i '/pam_jailme/d' /etc/pam.d/login
+else
+	skip "login refused by pam_jailme" "build/pam_jailme.so is not built"
+fi
+check "login refusals leave nothing in the jails" '@left: $(jail_procs_line web)' jail_quiet web 5
+jail_kill_strays web
 
 harness_leave

@@ -43,9 +43,36 @@ require_tools() {
 	done
 	if [ -n "$missing" ]; then
 		say "not ok - $SUITE: tools present: missing$missing (make deps installs them)"
-		say "0 passed, 1 failed"
+		say "0 passed, 1 failed, 0 skipped"
 		exit 1
 	fi
+}
+
+# require_root WHY: a suite run by anyone but root fails at once (one failed
+# case, never a pass or a skip: `make test` must not be green having run
+# nothing).
+require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		say "not ok - $SUITE: runs as root: $1 (you are uid $(id -u); run it as root)"
+		say "0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+}
+
+# on_exit CMD adds CMD to the EXIT trap ahead of what is there: a suite's own
+# trap set before harness_enter (confine.sh's outer sweep) still runs, last,
+# and sees the status the script exits with.
+on_exit() {
+	local old
+	old=$(trap -p EXIT)
+	if [ -z "$old" ]; then
+		# shellcheck disable=SC2064
+		trap "$1" EXIT
+		return
+	fi
+	eval "set -- \"\$1\" ${old#trap }" # $1 CMD, $2 --, $3 the old trap, $4 EXIT
+	# shellcheck disable=SC2064
+	trap "on_exit_rc=\$?; $1; (exit \$on_exit_rc); $3" EXIT
 }
 
 # harness_enter re-executes the suite inside fresh namespaces. The outer
@@ -55,16 +82,12 @@ harness_enter() {
 		setup_inner
 		return
 	fi
-	if [ "$(id -u)" != 0 ]; then
-		say "# $SUITE: skipped: must run as root (it builds namespaces, jails and a setuid binary)"
-		exit 0
-	fi
+	require_root "it builds namespaces, jails and a setuid binary"
 	local top rc before after
 	require_tools go unshare setpriv timeout ip mknod chroot busybox ssh ssh-keygen sftp scp \
 		/usr/sbin/sshd tmux script su login ldd
 	top=$(mktemp -d /tmp/jailme-$SUITE.XXXXXX) || die "mktemp failed"
-	# shellcheck disable=SC2064
-	trap "rm -rf '$top'" EXIT
+	on_exit "rm -rf '$top'"
 	chmod 755 "$top"
 	mkdir "$top/bin" "$top/build"
 	# A snapshot of what is under test: the build may change during the run,
@@ -89,9 +112,9 @@ harness_enter() {
 	rc=$?
 	after=$(host_fingerprint)
 
-	local pass=0 fail=0
+	local pass=0 fail=0 skipped=0
 	if [ -r "$top/counts" ]; then
-		read -r pass fail <"$top/counts"
+		read -r pass fail skipped <"$top/counts"
 	else
 		say "not ok - $SUITE ran to the end: the suite died (status $rc)"
 		fail=$((fail + 1))
@@ -109,7 +132,7 @@ harness_enter() {
 	elif [ "$fail" != 0 ]; then
 		say "# to keep the syslog and sshd logs of a run: JAILME_KEEP=DIR $0; details: JAILME_VERBOSE=1"
 	fi
-	say "$pass passed, $fail failed"
+	say "$pass passed, $fail failed, ${skipped:-0} skipped"
 	[ "$fail" = 0 ]
 	exit
 }
@@ -226,7 +249,7 @@ harness_leave() {
 		say "# --- syslog ---"
 		sed 's/^/# /' "$LOG"
 	fi
-	echo "$PASS $FAIL" >"$T/host/counts"
+	echo "$PASS $FAIL $SKIP" >"$T/host/counts"
 	exit 0
 }
 
@@ -292,7 +315,10 @@ capture_in() {
 	rm -f "$o" "$e"
 }
 
-has() { printf '%s\n' "$1" | grep -Eq -- "$2"; }
+# has TEXT ERE: a line of TEXT matches. A here-string, not printf | grep -q:
+# grep -q quits at the first match, printf's next write then dies of SIGPIPE
+# and pipefail turned the match into a failure (seen under load).
+has() { grep -Eq -- "$2" <<<"$1"; }
 
 # ---------------------------------------------------------------------------
 # Syslog
@@ -302,15 +328,19 @@ log_mark() { LOG_MARK=$(wc -l <"$LOG"); }
 
 log_since_mark() { tail -n +"$((${LOG_MARK:-0} + 1))" "$LOG"; }
 
-# assert_log PATTERN: an ERE matching a line logged since log_mark, within 3s.
-assert_log() {
-	local i
+# await_line ERE CMD...: CMD prints a line matching ERE, within 3s.
+await_line() {
+	local ere=$1 i
+	shift
 	for i in $(seq 30); do
-		log_since_mark | grep -Eq -- "$1" && return 0
+		"$@" | grep -Eq -- "$ere" && return 0
 		sleep 0.1
 	done
 	return 1
 }
+
+# assert_log PATTERN: an ERE matching a line logged since log_mark, within 3s.
+assert_log() { await_line "$1" log_since_mark; }
 
 # refute_log PATTERN: no such line arrives within 1s.
 refute_log() {

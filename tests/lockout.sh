@@ -103,20 +103,27 @@ lands() {
 }
 
 # refused NAME CODE WORDS CMD...: CMD does not run, the user is told WORDS,
-# and pam_jailme or jailsh logs a deny line with CODE.
+# and pam_jailme refuses at open_session with a deny line with CODE, before
+# any shell: sshd then ends the session with status 254, su with 1. With
+# REFUSED_BY=jailsh, what only jailsh can know (a JAILME_JAIL selection: sshd
+# hands the client's environment to the session, not to PAM): jailsh's
+# deny line, status 1.
 refused() {
-	local name=$1 code=$2 words=$3 why=
+	local name=$1 code=$2 words=$3 why= by=${REFUSED_BY:-pam_jailme} want=1
 	shift 3
+	[ "$by" = pam_jailme ] && case $1 in sshc | sel) want=254 ;; esac
 	log_mark
 	capture "$@"
 	if has "$OUT$ERR" '^at='; then
 		why="it ran: $OUT"
-	elif [ "$RC" = 0 ]; then
-		why="status 0"
+	elif [ "$RC" != "$want" ]; then
+		why="status $RC, want $want; err: $ERR"
 	elif ! has "$OUT$ERR" "$words"; then
 		why="not told '$words'; out: $OUT; err: $ERR"
-	elif ! assert_log "(pam_jailme|jailsh)\[[0-9]+\]: deny .*code=([a-z-]+,)*$code(,[a-z-]+)*( |\$)"; then
-		why="no deny line with code=$code; got: $(log_since_mark | grep -E 'pam_jailme|jailsh' | tail -2)"
+	elif ! assert_log "$by\[[0-9]+\]: deny .*code=([a-z-]+,)*$code(,[a-z-]+)*( |\$)"; then
+		why="no $by deny line with code=$code; got: $(log_since_mark | grep -E 'pam_jailme|jailsh' | tail -2)"
+	elif [ "$by" = pam_jailme ] && log_since_mark | grep -q 'jailsh\['; then
+		why="jailsh ran although pam_jailme refused the session: $(log_since_mark | grep 'jailsh\[' | tail -1)"
 	fi
 	if [ -z "$why" ]; then ok "$name: refused ($code)"; else fail "$name: refused ($code)" "$why"; fi
 }
@@ -195,8 +202,8 @@ lands "jails: ssh alice without a selection" web sshc alice "$probe"
 lands "jails: ssh -o SetEnv=JAILME_JAIL=build alice" build sel alice build "$probe"
 check "jails: the allow line names the jail and how it was selected" '@got: $(log_since_mark | grep "jailsh\[" | tail -1)' \
 	assert_log "jailsh\[[0-9]+\]: allow user=alice uid=2001 jail=build select=JAILME_JAIL where=pid:${JAIL_PID[build]} "
-refused "jails: ssh alice selecting a jail not hers" not-allowed 'allowed: web, build' sel alice nosuch "$probe"
-refused "jails: gina selecting web (not hers)" not-allowed 'allowed: build' sel gina web "$probe"
+REFUSED_BY=jailsh refused "jails: ssh alice selecting a jail not hers" not-allowed 'allowed: web, build' sel alice nosuch "$probe"
+REFUSED_BY=jailsh refused "jails: gina selecting web (not hers)" not-allowed 'allowed: build' sel gina web "$probe"
 lands "jails: su alice, JAILME_JAIL=build kept by su -w" build env JAILME_JAIL=build su -w JAILME_JAIL alice -c "$probe"
 
 capture as alice "$JAILSH" -j build printf '[%s]\n' 'a b' '$HOME' '*' ';'
@@ -211,7 +218,7 @@ capture as gina "$JAILSH" -j web -c "$probe"
 check "jails: -j cannot widen: gina -j web refused with her list" "status $RC, err: $ERR" \
 	eval '[ "$RC" = 1 ] && has "$ERR" "gina may not enter jail web .*allowed: build"'
 
-refused "jails: dan in build (uid differs there)" uid-mismatch 'uid 2104 in the jail' sel dan build "$probe"
+REFUSED_BY=jailsh refused "jails: dan in build (uid differs there)" uid-mismatch 'uid 2104 in the jail' sel dan build "$probe"
 lands "jails: dan in web still works" web sshc dan "$probe"
 
 capture "$JAILSH" -n alice

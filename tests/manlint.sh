@@ -44,5 +44,5 @@ for p in $PAGES; do
 	fi
 done
 
-printf '%d passed, %d failed\n' "$PASS" "$FAIL"
+printf '%d passed, %d failed, 0 skipped\n' "$PASS" "$FAIL"
 [ "$FAIL" = 0 ]

@@ -101,5 +101,5 @@ else
 	echo "# distinfo: not written yet (ports/README.md: a release publishes v$dv, then make makesum)"
 fi
 
-printf '%d passed, %d failed\n' "$PASS" "$FAIL"
+printf '%d passed, %d failed, 0 skipped\n' "$PASS" "$FAIL"
 [ "$FAIL" = 0 ]

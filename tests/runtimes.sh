@@ -174,7 +174,7 @@ stale() {
 	capture as alice "$JAILSH" -c 'cat /etc/marker'
 	check "$label: runtime died, its pid reused by an unrelated container: refused as stale" \
 		"@status $RC, out: $OUT, err: $ERR" \
-		eval '[ "$RC" != 0 ] && ! has "$OUT" impostor && has "$ERR" "pid $pid from .* started at [0-9]+, .* recorded [0-9]+: stale state, the pid was reused"'
+		eval '[ "$RC" = 1 ] && ! has "$OUT" impostor && has "$ERR" "pid $pid from .* started at [0-9]+, .* recorded [0-9]+: stale state, the pid was reused"'
 	check "$label: the refusal is logged" "@$(log_since_mark | tail -3)" assert_log "jailsh\[[0-9]+\]: deny user=alice .*stale state"
 	capture "$JAILSH" --audit
 	check "$label: --audit flags the stale state" "@status $RC: $OUT" has "$OUT" "web.*stale"
@@ -278,7 +278,7 @@ oci_suite() {
 	"$rt" delete -f "$rt-web" >/dev/null 2>&1
 	capture as alice "$JAILSH" -c true
 	check "$rt: container deleted: refused, not running" "@status $RC: $ERR" \
-		eval '[ "$RC" != 0 ] && has "$ERR" "no runtime state .*jail is not running"'
+		eval '[ "$RC" = 1 ] && has "$ERR" "no runtime state .*jail is not running"'
 
 	# Recreated under the same id: found again, no config change.
 	if (cd "$T/$rt-web" && "$rt" run -d "$rt-web" </dev/null >"$T/$rt.out" 2>&1); then
@@ -360,7 +360,7 @@ podman_suite() {
 	$p rm -f -t 0 web >/dev/null 2>&1
 	capture as alice "$JAILSH" -c true
 	check "podman: container removed: refused, not running" "@status $RC: $ERR" \
-		eval '[ "$RC" != 0 ] && has "$ERR" "podman container \"web\": none in .*containers.json: jail is not running"'
+		eval '[ "$RC" = 1 ] && has "$ERR" "podman container \"web\": none in .*containers.json: jail is not running"'
 	if ! run_web; then
 		fail "podman run again" "$(tail -3 "$T/podman.out")"
 		return

@@ -46,6 +46,12 @@ capture ssh_as alice "busybox nc 127.0.0.1 5432 </dev/null; echo nc-ran"
 check "the host's loopback service is out of the jail's reach" "out: $OUT, err: $ERR" \
 	eval 'has "$OUT" "^nc-ran$" && ! has "$OUT" "$SECRET"'
 
+# sshd_mark remembers where sshd's log ends; sshd_said ERE: a line after it
+# matches, within 3 s.
+sshd_mark() { SSHD_MARK=$(wc -l <"$T/sshd.log"); }
+sshd_since_mark() { tail -n +"$((${SSHD_MARK:-0} + 1))" "$T/sshd.log"; }
+sshd_said() { await_line "$1" sshd_since_mark; }
+
 # forward_reaches PORT: an ssh -N -L PORT:127.0.0.1:5432 tunnel hands the
 # host's secret to whoever connects to PORT.
 forward_reaches() {
@@ -74,7 +80,11 @@ add_group jailme 990 alice
 jail_add_group "$WEB" jailme 990 alice
 stop_sshd
 start_sshd || { fail "sshd starts with the drop-in" "$(tail -5 "$T/sshd.log")"; harness_leave; }
-check "drop-in: ssh -N -L is refused" '@ssh: $(cat "$T/fwd.err")' eval '! forward_reaches 9001'
+# Refused by sshd itself, not lost on the way (a dead nc, a failed login):
+# sshd's log names the refused target.
+sshd_mark
+check "drop-in: ssh -N -L is refused by sshd" '@ssh: $(cat "$T/fwd.err"); sshd: $(sshd_since_mark | grep -i forward | tail -2)' \
+	eval '! forward_reaches 9001 && sshd_said "refused local port forward: originator 127\.0\.0\.1 port [0-9]+, target 127\.0\.0\.1 port 5432"'
 capture ssh $SSH_OPTS -o ExitOnForwardFailure=yes -N -R 9002:127.0.0.1:5432 -p "$SSH_PORT" alice@127.0.0.1
 check "drop-in: ssh -R is refused" "status $RC, err: $ERR" eval '[ "$RC" = 255 ] && has "$ERR" "forwarding failed"'
 printf 'get /etc/marker %s/down-sftp\n' "$T" >"$T/batch"
@@ -93,5 +103,76 @@ sed -i 's|^Subsystem sftp .*|Subsystem sftp internal-sftp|' /etc/ssh/sshd_config
 capture "$JAILSH" --audit
 check "internal-sftp: --audit flags it" "status $RC, out: $OUT" \
 	eval '[ "$RC" = 1 ] && has "$OUT" "^jailsh: audit: sshd user=alice .*code=sshd-sftp .*subsystem sftp internal-sftp"'
+
+# --- agent, stream-local, X11 and tunnel forwarding, end to end ---------------------
+# Each allowed outright in sshd_config (Debian's own says X11Forwarding yes),
+# so that what refuses them is the drop-in's Match block. The client logs at
+# INFO (the first LogLevel given wins) to show sshd's refusals.
+SSHD_EXTRA=$'AllowAgentForwarding yes\nAllowStreamLocalForwarding yes\nX11Forwarding yes\nPermitTunnel yes\nInclude /etc/ssh/sshd_config.d/*.conf'
+SSH_INFO="-o LogLevel=INFO $SSH_OPTS -p $SSH_PORT"
+# ssh -w opens the tun device on the client's side (the private /dev).
+mkdir -p -m 0755 /dev/net && mknod -m 0666 /dev/net/tun c 10 200
+ssh-agent -a "$T/agent.sock" >/dev/null
+
+# agent_socket: during an ssh -A session of alice's, the agent socket sshd
+# made for her on the host, if any (in $AGENT_SOCK).
+agent_socket() {
+	local a i
+	rm -f "$T/agent.out"
+	# shellcheck disable=SC2086
+	SSH_AUTH_SOCK=$T/agent.sock ssh $SSH_INFO -A alice@127.0.0.1 'echo up; sleep 5' </dev/null >"$T/agent.out" 2>"$T/agent.err" &
+	a=$!
+	for i in $(seq 100); do
+		grep -qx up "$T/agent.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	AGENT_SOCK=$(find /tmp -type s -user alice -path '/tmp/ssh-*' 2>/dev/null | head -1)
+	kill "$a" 2>/dev/null
+	wait "$a" 2>/dev/null
+	grep -qx up "$T/agent.out" || { AGENT_SOCK="the session did not start: $(cat "$T/agent.err")"; return 1; }
+	[ -n "$AGENT_SOCK" ]
+}
+
+# local_forward PORT TARGET: ssh -N -L PORT:TARGET, and one connection to PORT.
+local_forward() {
+	local f i
+	# shellcheck disable=SC2086
+	ssh $SSH_INFO -N -L "$1:$2" alice@127.0.0.1 </dev/null 2>"$T/fwd.err" &
+	f=$!
+	for i in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && break; sleep 0.1; done
+	(exec 3<>/dev/tcp/127.0.0.1/"$1" && timeout 3 cat <&3) >/dev/null 2>&1
+	kill "$f" 2>/dev/null
+	wait "$f" 2>/dev/null
+}
+
+stop_sshd
+start_sshd || { fail "sshd starts with every forwarding allowed, then the drop-in" "$(tail -5 "$T/sshd.log")"; harness_leave; }
+check "drop-in: ssh -A: sshd makes alice no agent socket on the host" '@socket: $AGENT_SOCK' eval '! agent_socket && [ -z "$AGENT_SOCK" ]'
+capture ssh $SSH_INFO -o ExitOnForwardFailure=yes -N -R /tmp/alice-fwd.sock:127.0.0.1:5432 alice@127.0.0.1
+check "drop-in: ssh -R of a unix socket (stream-local) is refused by sshd" "status $RC, err: $ERR" \
+	eval '[ "$RC" = 255 ] && has "$ERR" "remote port forwarding failed for listen path /tmp/alice-fwd.sock" && [ ! -e /tmp/alice-fwd.sock ]'
+sshd_mark
+local_forward 9004 "$T/host.sock"
+check "drop-in: ssh -L to a host unix socket (stream-local) is refused by sshd" '@ssh: $(cat "$T/fwd.err"); sshd: $(sshd_since_mark | tail -2)' \
+	sshd_said "refused streamlocal port forward: originator 127\.0\.0\.1 port [0-9]+, target $T/host\.sock"
+capture env DISPLAY=:0 ssh $SSH_INFO -X alice@127.0.0.1 'echo x11-session'
+check "drop-in: ssh -X: sshd refuses the X11 request" "status $RC, out: $OUT, err: $ERR" \
+	eval 'has "$ERR" "X11 forwarding request failed on channel 0" && has "$OUT" "^x11-session$"'
+# sshd's refusal reaches the client only as a debug message; without it the
+# tunnel could fail for another reason (alice cannot open the tun device).
+capture ssh -v $SSH_INFO -o ExitOnForwardFailure=yes -w any -N alice@127.0.0.1
+check "drop-in: ssh -w (tunnel) is refused by sshd" "status $RC, err: $(printf '%s\n' "$ERR" | grep -i 'tun' | tail -3)" \
+	eval '[ "$RC" = 255 ] && has "$ERR" "Remote: Server has rejected tunnel device forwarding" && has "$ERR" "Tunnel forwarding failed"'
+
+# The same sshd without the drop-in: the agent and the socket do reach the
+# host (what the refusals above are worth).
+rm -f /etc/ssh/sshd_config.d/jailme.conf
+stop_sshd
+start_sshd || { fail "sshd starts with every forwarding allowed" "$(tail -5 "$T/sshd.log")"; harness_leave; }
+check "no drop-in: ssh -A: sshd makes alice an agent socket on the host (the hole)" '@socket: $AGENT_SOCK' agent_socket
+rm -f /tmp/alice-fwd.sock
+CAPTURE_TIMEOUT=3 capture ssh $SSH_INFO -o ExitOnForwardFailure=yes -N -R /tmp/alice-fwd.sock:127.0.0.1:5432 alice@127.0.0.1
+check "no drop-in: ssh -R of a unix socket listens on the host (the hole)" "status $RC, err: $ERR" \
+	eval '[ "$RC" = 124 ] && [ -S /tmp/alice-fwd.sock ]'
 
 harness_leave

@@ -9,8 +9,10 @@
  *
  * creates READY once it spins and stops on SIGTERM, printing
  *	opened=N caught=M
- * where opened counts /proc/N/exe fds it obtained (of any program) and caught
- * those that were the host's jailsh. Built static so it runs in a busybox jail. */
+ * where opened counts /proc/N/exe fds it obtained of other processes (of any
+ * program; its own pid, often the last one handed out, does not count: a
+ * watcher that opened only itself saw nothing) and caught those that were
+ * the host's jailsh. Built static so it runs in a busybox jail. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -45,7 +47,7 @@ int main(int argc, char **argv)
 	char path[64];
 	struct stat st;
 	int lastfd, fd;
-	long last, p;
+	long last, p, self = (long)getpid();
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: exewatch DEV INO READY\n");
@@ -68,6 +70,8 @@ int main(int argc, char **argv)
 	while (!done) {
 		last = last_pid(lastfd);
 		for (p = last; p <= last + 3 && !done; p++) {
+			if (p == self)
+				continue;
 			snprintf(path, sizeof path, "/proc/%ld/exe", p);
 			fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd < 0)
