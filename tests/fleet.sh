@@ -281,7 +281,7 @@ check "the helper form refuses a non-root caller" "@status $RC: $OUT $ERR" \
 kill -STOP "$(slapd_pid)"
 CAPTURE_TIMEOUT=$((TIMEOUT * 5))
 export CAPTURE_TIMEOUT
-hung="name service did not answer within ${TIMEOUT}s"
+hung="the directory did not answer within ${TIMEOUT}s"
 
 log_mark
 jailsh_as ldapu true
@@ -299,14 +299,16 @@ check "hung: the module's deny line names the user, code host-user" "@$(log_sinc
 
 # A files user: getpwnam answers from files, but getgrouplist asks every
 # source (glibc, without an initgroups line), so the directory holds the
-# groups. With a group rule in the config the groups decide: refused at the
-# deadline, never hung.
+# groups. A group rule is in the config, but none names a local group of
+# hers (/etc/group): she cannot be jailed without the directory, so the
+# module steps aside at the deadline and logs the outage (issue 21; the
+# module used to refuse her, and root, here).
 log_mark
 pam_open alice
-check "hung: files user alice, config with a group rule: refused at the deadline (groups unknown)" "@status $RC: $OUT $ERR" \
-	eval 'test "$RC" != 0 && test "$RC" != 124 && has "$ERR" "groups of alice: $hung"'
-check "hung: ... and the deny line has her uid" "@$(log_since_mark)" \
-	assert_log "deny service=fleet user=alice uid=2001 .*code=host-user"
+check "hung: files user alice, config with a group rule: session goes on at the deadline (issue 21)" "@status $RC: $OUT $ERR" \
+	test "$RC" = 0
+check "hung: ... with the outage logged: no jailing group rule names a local group of hers" "@$(log_since_mark)" \
+	assert_log "user alice: groups unknown .*$hung.*no group rule that jails names a local group of alice"
 
 # Without a group rule that jails, groups cannot make alice a jailed user:
 # the module steps aside for her once her passwd entry is known.
@@ -384,5 +386,61 @@ check "audit, slapd down: a warning and exit 3" "@status $RC: $(printf '%s' "$ER
 jailsh_as ldapu true
 check "slapd down: jailsh says the name service is unavailable, not that ldapu does not exist" "@status $RC: $ERR" \
 	eval 'test "$RC" = 1 && has "$ERR" "uid 20001: name service unavailable: getpwuid_r\(20001\) failed with errno 2 \(ENOENT\)"'
+
+# --- issue 21: root and host users keep their sessions under a hung directory ----
+# pam_jailme in the sshd, su and login stacks, group rules in the config,
+# slapd stopped: root (uid 0, never the module's business) and the files
+# user alice (no local group a jailing rule names) get host sessions; the
+# module adds at most lookup_timeout to what the host's own lookups cost
+# (sshd's initgroups waits on nslcd too). Each login is timed.
+start_slapd || fail "slapd restarts" "no answer"
+for i in $(seq 100); do getent passwd ldapu >/dev/null && break; sleep 0.1; done
+sed -i '/pam_motd/d' /etc/pam.d/sshd /etc/pam.d/login
+for svc in sshd su login; do
+	echo "session required $PAM_JAILME jailsh=$JAILSH" >>"/etc/pam.d/$svc"
+done
+start_sshd || { fail "sshd starts" "$(tail -5 "$T/sshd.log")"; harness_leave; }
+authorize root
+authorize alice
+conf
+HOSTNAME_HOST=$(hostname)
+probe='echo "at=$(hostname):$(id -un)"'
+export probe
+# timed LABEL CMD...: capture CMD, say how long it took.
+timed() {
+	local label=$1 t0 t1
+	shift
+	t0=$(date +%s%N)
+	capture "$@"
+	t1=$(date +%s%N)
+	say "# $label: $(((t1 - t0) / 1000000)) ms"
+}
+# host_login USER: login -f USER on a pty reaches a shell on the host.
+host_login() {
+	local s=l$RANDOM
+	SHELL=/bin/sh tmux new-session -d -s "$s" -x 160 -y 40 "exec login -f $1"
+	tmux_wait "$s" '[$#] *$' 40
+	tmux send-keys -t "$s" 'echo "LOGIN-$((6*7))-$(id -un)"' Enter
+	tmux_wait "$s" "^LOGIN-42-$1" 10
+	local rc=$?
+	tmux kill-session -t "$s" 2>/dev/null
+	return $rc
+}
+kill -STOP "$(slapd_pid)"
+CAPTURE_TIMEOUT=60
+export CAPTURE_TIMEOUT
+for u in root alice; do
+	timed "hung: ssh $u" ssh_as "$u" "$probe"
+	check "hung, group rules: ssh $u gets a host session (issue 21)" "@status $RC: $OUT $ERR" has "$OUT" "^at=$HOSTNAME_HOST:$u\$"
+	timed "hung: su $u" su - "$u" -c "$probe"
+	check "hung, group rules: su - $u gets a host session (issue 21)" "@status $RC: $OUT $ERR" has "$OUT" "^at=$HOSTNAME_HOST:$u\$"
+	check "hung, group rules: login -f $u gets a host session (issue 21)" "@screen" host_login "$u"
+done
+log_mark
+timed "hung: pam_jailme for root" pamtester -v fleet root open_session
+check "hung: pam_jailme steps aside for root at once, the directory's state unasked (issue 21)" "@status $RC: $OUT $ERR" \
+	eval 'test "$RC" = 0 && ! log_since_mark | grep -q "pam_jailme.*deny"'
+kill -CONT "$(slapd_pid)"
+unset CAPTURE_TIMEOUT
 
 harness_leave

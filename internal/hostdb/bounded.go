@@ -36,7 +36,7 @@ const DefaultTimeout = 5 * time.Second
 var ErrUnavailable = errors.New("name service unavailable")
 
 // ErrTimeout is wrapped in the error for a lookup that missed its deadline.
-var ErrTimeout = errors.New("name service did not answer")
+var ErrTimeout = errors.New("the directory did not answer")
 
 // maxAnswer caps what is read from the helper: a user and the names of at
 // most maxGroups groups.

@@ -89,9 +89,9 @@ func TestBoundedHelper(t *testing.T) {
 		wantUser bool
 	}{
 		{name: "answers", body: "echo '" + userLine + "'; echo '{\"groups\":[{\"Name\":\"g\",\"GID\":20001}],\"done\":true,\"tries\":2}'"},
-		{name: "hung", body: "exec sleep 60", want: ErrTimeout, wantMsg: "name service did not answer within 1s"},
+		{name: "hung", body: "exec sleep 60", want: ErrTimeout, wantMsg: "the directory did not answer within 1s"},
 		{name: "hung-in-groups", body: "echo '" + userLine + "'; exec sleep 60", want: ErrTimeout,
-			wantMsg: "groups of ldapu: name service did not answer within 1s", wantUser: true},
+			wantMsg: "groups of ldapu: the directory did not answer within 1s", wantUser: true},
 		{name: "notfound", body: `echo '{"kind":"notfound","err":"host user \"x\": no such user"}'`, want: ErrNotFound},
 		{name: "outage", body: `echo '{"kind":"unavailable","err":"name service unavailable: getpwnam_r(\"x\") failed with errno 2 (ENOENT)"}'`,
 			want: ErrUnavailable, wantMsg: "errno 2"},

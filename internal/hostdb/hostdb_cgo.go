@@ -156,8 +156,9 @@ func tryUser(buf *C.char, size C.size_t, get func(*C.struct_passwd, *C.char, C.s
 
 // Groups returns u's groups, primary first, then the others in
 // getgrouplist(3) order, each once, named by getgrgid_r(3). A gid without
-// a group entry is an error: the identity check compares names. Members are
-// left empty.
+// a group entry has an empty Name: no group rule can name it, so it is no
+// error for a user the rules cannot jail; a jailed user is refused for it
+// (gate), since the identity check compares names. Members are left empty.
 func Groups(u *userdb.User) ([]userdb.Group, error) {
 	if u.Name == "" || strings.IndexByte(u.Name, 0) >= 0 {
 		return nil, fmt.Errorf("getgrouplist(%q): invalid name", u.Name)
@@ -190,7 +191,7 @@ func Groups(u *userdb.User) ([]userdb.Group, error) {
 			continue
 		}
 		seen[uint32(gid)] = true
-		name, err := groupName(uint32(gid))
+		name, _, err := groupName(uint32(gid))
 		if err != nil {
 			return nil, fmt.Errorf("%w (group of host user %q)", err, u.Name)
 		}
@@ -199,20 +200,17 @@ func Groups(u *userdb.User) ([]userdb.Group, error) {
 	return groups, nil
 }
 
-func groupName(gid uint32) (string, error) {
-	var name string
-	var found bool
-	err := growing(firstGrBuf, func(buf *C.char, size C.size_t) (err error) {
+// groupName is the name of gid; found is false when the group has no
+// entry.
+func groupName(gid uint32) (name string, found bool, err error) {
+	err = growing(firstGrBuf, func(buf *C.char, size C.size_t) (err error) {
 		name, found, err = tryGroup(gid, buf, size)
 		return err
 	})
 	if err != nil {
-		return "", unavailable(fmt.Sprintf("getgrgid_r(%d)", gid), err)
+		return "", false, unavailable(fmt.Sprintf("getgrgid_r(%d)", gid), err)
 	}
-	if !found {
-		return "", fmt.Errorf("getgrgid_r(%d): no group entry", gid)
-	}
-	return name, nil
+	return name, found, nil
 }
 
 func tryGroup(gid uint32, buf *C.char, size C.size_t) (name string, found bool, err error) {
