@@ -83,6 +83,7 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 		return exitDenied
 	}
 	fs, bad := jailFindings(cfg, all)
+	fs = append(fs, hostAliases(cfg, all)...)
 	names, optional, more := candidates(cfg, all, hostdb.GroupByName)
 	fs = append(fs, more...)
 	cov := newCoverage(cfg, all, hostdb.GroupByName)
@@ -194,6 +195,33 @@ func aliases(jusers, host []userdb.User) []finding {
 		uid := ju.UID
 		fs = append(fs, finding{Kind: kindAlias, User: hn[0], UID: &uid, Account: ju.Name, Code: "uid-alias",
 			Reason: fmt.Sprintf("/etc/passwd:%d: jail account %s has uid %d, which is host user %s", ju.Line, ju.Name, ju.UID, hn[0])})
+	}
+	return fs
+}
+
+// hostAliases finds host accounts that share a jailed user's uid under
+// another name (a second passwd line, a directory entry): pam_jailme
+// refuses them (a uid is jailed under every name), jailsh takes them for
+// the uid's first name. Either way the second name is a mistake to fix.
+func hostAliases(cfg *config.Config, all []userdb.User) []finding {
+	byUID := map[uint32][]userdb.User{}
+	for _, u := range all {
+		byUID[u.UID] = append(byUID[u.UID], u)
+	}
+	var fs []finding
+	for _, u := range all {
+		if u.UID == 0 || !gate.JailedByName(cfg, u, "") {
+			continue
+		}
+		for _, o := range byUID[u.UID] {
+			if o.Name == u.Name {
+				continue
+			}
+			uid := u.UID
+			fs = append(fs, finding{Kind: kindAlias, User: u.Name, UID: &uid, Where: "host", Account: o.Name, Code: string(gate.CodeUIDAlias),
+				Reason: fmt.Sprintf("host account %s has uid %d, which is jailed user %s's: pam_jailme refuses %s, jailsh takes it for %s",
+					o.Name, uid, u.Name, o.Name, byUID[uid][0].Name)})
+		}
 	}
 	return fs
 }

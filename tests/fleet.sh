@@ -33,6 +33,7 @@ URI=ldap://127.0.0.1:$PORT/
 TIMEOUT=2                 # lookup_timeout in these cases
 BIG=5000                  # members of the big group
 FLEET=${FLEET:-2000}      # directory users with jailsh as login shell
+MANY=3000                 # directory groups of user many (issue 21)
 
 # --- the directory -----------------------------------------------------------
 mkdir -p -m 0755 "$LDAP" "$LDAP/db"
@@ -89,6 +90,14 @@ ldif_group() {
 	ldif_group biggroup 22000 ldapu $(seq -f 'gone%05g' 2 "$BIG")
 	# A group rule's group with members the directory no longer has.
 	ldif_group stale 23000 ldapv $(seq -f 'stale%04g' 1 300)
+	# Issue 21: jane2 is a directory name for files user jane's uid 2600;
+	# many is in $MANY directory groups.
+	ldif_user jane2 2600 2600 /bin/sh
+	ldif_user many 20010 20010 "$JAILSH"
+	ldif_group many 20010
+	for i in $(seq -f '%04g' 1 "$MANY"); do
+		ldif_group "many$i" $((40000 + 10#$i)) many
+	done
 	# A fleet: $FLEET more jailsh users for --audit to get through.
 	ldif_group bulk 24000
 	for i in $(seq -f '%04g' 1 "$FLEET"); do
@@ -264,11 +273,12 @@ check "users = directory: the jail's own passwd entry must still agree (uid-mism
 pam_open ldapd
 check "users = directory: pam_jailme allows ldapd's session (jail dir)" "@status $RC: $OUT $ERR" test "$RC" = 0
 
-# One request per entry: getpwnam, getgrouplist, getgrgid of the primary
-# group and of the $BIG-member group (a 1 KiB first buffer took 8 for it).
+# One request per entry: getpwnam, getpwuid (is the name the uid's own?
+# issue 21), getgrouplist, getgrgid of the primary group and of the
+# $BIG-member group (a 1 KiB first buffer took 8 for it).
 capture "$JAILSH" --host-lookup name ldapu
 tries=$(printf '%s\n' "$OUT" | sed -n 's/.*"tries":\([0-9]*\).*/\1/p' | tail -1)
-check "healthy: ldapu with a $BIG-member group costs 4 libc requests (got $tries)" "@$OUT $ERR" test "$tries" = 4
+check "healthy: ldapu with a $BIG-member group costs 5 libc requests (got $tries)" "@$OUT $ERR" test "$tries" = 5
 
 # The helper form is root's: anyone else gets the login shell's refusal.
 capture as_uid 2001 "$JAILSH" --host-lookup name ldapu
@@ -394,7 +404,13 @@ check "slapd down: jailsh says the name service is unavailable, not that ldapu d
 # module adds at most lookup_timeout to what the host's own lookups cost
 # (sshd's initgroups waits on nslcd too). Each login is timed.
 start_slapd || fail "slapd restarts" "no answer"
-for i in $(seq 100); do getent passwd ldapu >/dev/null && break; sleep 0.1; done
+# nslcd gives up on a silent server after 4 s (bind_timelimit); a request
+# soon after a failure waits reconnect_sleeptime (3 s) before it fails:
+# every lookup that reaches the directory waits longer than
+# lookup_timeout, whatever came before it.
+stop_nslcd
+printf 'bind_timelimit 4\ntimelimit 4\nreconnect_sleeptime 3\nreconnect_retrytime 1\n' >>/etc/nslcd.conf
+start_nslcd || fail "nslcd restarts" "no answer"
 sed -i '/pam_motd/d' /etc/pam.d/sshd /etc/pam.d/login
 for svc in sshd su login; do
 	echo "session required $PAM_JAILME jailsh=$JAILSH" >>"/etc/pam.d/$svc"
@@ -437,10 +453,36 @@ for u in root alice; do
 	check "hung, group rules: login -f $u gets a host session (issue 21)" "@screen" host_login "$u"
 done
 log_mark
-timed "hung: pam_jailme for root" pamtester -v fleet root open_session
-check "hung: pam_jailme steps aside for root at once, the directory's state unasked (issue 21)" "@status $RC: $OUT $ERR" \
+CAPTURE_TIMEOUT=$TIMEOUT timed "hung: pam_jailme for root" pamtester -v fleet root open_session
+check "hung: pam_jailme steps aside for root before lookup_timeout, its groups not waited for (issue 21)" "@status $RC: $OUT $ERR" \
 	eval 'test "$RC" = 0 && ! log_since_mark | grep -q "pam_jailme.*deny"'
 kill -CONT "$(slapd_pid)"
 unset CAPTURE_TIMEOUT
+
+# --- issue 21: a uid is jailed under every name; groups in one request ------------
+# jane (files, jailsh) has uid 2600; the directory has jane2 with that uid
+# and /bin/sh. jailsh would take uid 2600 for jane; the module refuses jane2.
+add_user jane 2600 2600 "" "$JAILSH"
+log_mark
+pam_open jane2
+check "uid alias: directory user jane2 with files user jane's uid is refused (issue 21)" "@status $RC: $OUT $ERR" \
+	eval 'test "$RC" != 0 && has "$ERR" "jane2 has uid 2600, which is also jane.s, and jane is a jailed user"'
+check "uid alias: ... logged with code=uid-alias" "@$(log_since_mark)" assert_log 'pam_jailme.*deny .*user=jane2 uid=2600 .*code=uid-alias'
+
+# many is in $MANY directory groups: the default lookup_timeout must hold
+# their names and gids.
+jail_add_group "$WEB" many 20010
+jail_add_user "$WEB" many 20010 20010
+write_conf <<-EOF
+	user	many	web
+	default	deny
+	jail web { pidfile = "/run/jails/web.pid"; groups = subset; }
+EOF
+UIDS[many]=20010
+timed "$MANY groups: jailsh for many" jailsh_as many 'id -u; cat /etc/marker'
+check "$MANY directory groups: many lands in web within the default lookup_timeout (issue 21)" "@status $RC: $OUT $ERR" \
+	eval 'test "$RC" = 0 && has "$OUT" web-marker'
+timed "$MANY groups: pam_jailme for many" pam_open many
+check "$MANY directory groups: pam_jailme allows many's session (issue 21)" "@status $RC: $OUT $ERR" test "$RC" = 0
 
 harness_leave

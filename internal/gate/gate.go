@@ -214,13 +214,18 @@ func HostByUID(uid uint32) (identity.Host, error) {
 	return host(u)
 }
 
-// HostByName is PAM_USER as NSS knows them.
+// HostByName is PAM_USER as NSS knows them, with the uid's own entry
+// when it has another name (Host.Owner).
 func HostByName(name string) (identity.Host, error) {
 	u, err := hostdb.ByName(name)
 	if err != nil {
 		return identity.Host{}, fmt.Errorf("user %q: %w", name, err)
 	}
-	return host(u)
+	h, err := host(u)
+	if o, oerr := hostdb.ByUID(u.UID); err == nil && oerr == nil && o.Name != u.Name {
+		h.Owner = o
+	}
+	return h, err
 }
 
 func host(u *userdb.User) (identity.Host, error) {
@@ -268,6 +273,11 @@ func Decide(f Facts, req Request) *Decision {
 			return d.ignore(fmt.Sprintf("%s is not a jailed user: login shell %s is not jailsh", u.Name, orQuoted(u.Shell)))
 		}
 		return d.deny(CodeConfig, f.ConfigErr.Error())
+	}
+	if o := f.Host.Owner; req.Asker == Module && o != nil {
+		if r := uidAlias(f.Config, u, *o, req.Jailsh); r != "" {
+			return d.deny(CodeUIDAlias, r)
+		}
 	}
 	if f.HostErr != nil {
 		return d.withoutGroups(f, req, shellIsJailsh)
@@ -352,6 +362,37 @@ func Decide(f Facts, req Request) *Decision {
 	}
 	d.Outcome = Allow
 	return d
+}
+
+// CodeUIDAlias refuses a name whose uid is a jailed user's: the identity
+// check's code for the same thing inside a jail.
+const CodeUIDAlias = identity.Code("uid-alias")
+
+// uidAlias is why u, another name for owner's uid, is refused, or "": a
+// uid is jailed under every name. jailsh looks its caller up by uid, so it
+// takes u for owner; the module sees the name. When either is jailed by
+// login shell or user rule, the session under the other name would be a
+// host session for the jailed uid (its files, its processes), so it is
+// refused rather than jailed: the jail's passwd has the uid under the
+// owner's name, and entering as u would be refused there anyway
+// (uid-alias). A group rule that names only the owner's groups is not
+// seen here (their groups are not looked up); --audit lists every such
+// alias.
+func uidAlias(cfg *config.Config, u, owner userdb.User, jailsh string) string {
+	for _, who := range []userdb.User{owner, u} {
+		if JailedByName(cfg, who, jailsh) {
+			return fmt.Sprintf("%s has uid %d, which is also %s's, and %s is a jailed user: a uid is jailed under every name",
+				u.Name, u.UID, owner.Name, who.Name)
+		}
+	}
+	return ""
+}
+
+// JailedByName reports whether u is a jailed user whatever their groups:
+// jailsh as login shell, or a user rule of theirs that names jails.
+func JailedByName(cfg *config.Config, u userdb.User, jailsh string) bool {
+	r, ruled := cfg.UserRule(u.Name)
+	return IsJailsh(u.Shell, jailsh) || ruled && r.Jails()
 }
 
 // withoutGroups decides for a user whose passwd entry is known but whose

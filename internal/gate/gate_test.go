@@ -258,3 +258,37 @@ func TestDecideUnnamedGID(t *testing.T) {
 		t.Errorf("jailed user: got %v %s, want deny naming the gid", d.Outcome, d.Reason())
 	}
 }
+
+// Issue 21: a uid is jailed under every name. The module sees PAM_USER's
+// name; when the uid's own entry (Owner) or the name is a jailed user, the
+// session is refused.
+func TestDecideUIDAlias(t *testing.T) {
+	cfg, err := config.Parse("t.conf", []byte("user carol web\ndefault deny\njail web { pidfile = \"/nonexistent/web.pid\"; }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alias := func(name, shell string, owner userdb.User) identity.Host {
+		h := mkHost(name, owner.UID, shell)
+		h.Owner = &owner
+		return h
+	}
+	alice := userdb.User{Name: "alice", UID: 1500, Shell: jailsh}
+	carol := userdb.User{Name: "carol", UID: 1600, Shell: "/bin/bash"}
+	plain := userdb.User{Name: "plain", UID: 1700, Shell: "/bin/bash"}
+	for _, tc := range []struct {
+		h    identity.Host
+		want Outcome
+	}{
+		{alias("alice2", "/bin/sh", alice), Deny},   // owner's shell is jailsh
+		{alias("carol2", "/bin/sh", carol), Deny},   // owner's user rule jails
+		{alias("plain2", jailsh, plain), Deny},      // the alias itself is jailed
+		{alias("plain3", "/bin/sh", plain), Ignore}, // nobody jailed
+		{alias("carol", "/bin/bash", plain), Deny},  // the name's own rule jails
+	} {
+		d := Decide(Facts{Host: tc.h, Config: cfg}, Request{Asker: Module, Jailsh: jailsh})
+		d.Close()
+		if d.Outcome != tc.want || tc.want == Deny && d.Code() != "uid-alias" {
+			t.Errorf("%s (uid of %s): got %v %s %s, want %v", tc.h.User.Name, tc.h.Owner.Name, d.Outcome, d.Code(), d.Reason(), tc.want)
+		}
+	}
+}

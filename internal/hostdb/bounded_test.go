@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"jailme.dev/jailme/internal/userdb"
 )
 
 // fakeHelper writes an executable script standing in for jailsh
@@ -150,5 +152,21 @@ func TestParseKey(t *testing.T) {
 	}
 	if k, err := parseKey([]string{"uid", "4294967295"}); err != nil || k.UID != 4294967295 {
 		t.Errorf("got %+v, %v", k, err)
+	}
+}
+
+// Issue 21: a user whose groups are not needed (uid 0 for pam_jailme) is
+// answered as soon as the helper names them, not at the deadline.
+func TestBoundedUserSuffices(t *testing.T) {
+	remoteNSS(t)
+	b := Bounded{Path: fakeHelper(t, "echo '"+userLine+"'; exec sleep 60"), Timeout: 5 * time.Second,
+		UserSuffices: func(u *userdb.User) bool { return u.UID == 20001 }}
+	start := time.Now()
+	a, err := b.Lookup(Key{ByName: true, Name: "ldapu"})
+	if !errors.Is(err, ErrNotAsked) || a.User == nil || a.User.Name != "ldapu" {
+		t.Fatalf("got %+v, %v; want the user and ErrNotAsked", a, err)
+	}
+	if d := time.Since(start); d >= b.Timeout {
+		t.Errorf("took %v: waited for the deadline", d)
 	}
 }
