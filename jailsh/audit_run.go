@@ -14,6 +14,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 
 	"jailme.dev/jailme/internal/config"
 	"jailme.dev/jailme/internal/gate"
@@ -87,7 +88,13 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 	names, optional, more := candidates(cfg, all, hostdb.GroupByName)
 	fs = append(fs, more...)
 	cov := newCoverage(cfg, all, hostdb.GroupByName)
-	sshd, sshdChecks := true, newSSHDAudit()
+	sshdChecks, err := newSSHDAudit()
+	sshd := err == nil
+	if err != nil {
+		fs = append(fs, sshdUnchecked(err)...)
+	} else {
+		fs = append(fs, sshdChecks.blocks...)
+	}
 	for i, name := range names {
 		ufs, jailed := evaluate(cfg, name, optional[name], bad, cov)
 		fs = append(fs, ufs...)
@@ -97,9 +104,7 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 		}
 		sfs, err := sshdChecks.findings(name, jailed.UID, jailed.groups)
 		if err != nil {
-			// No sshd, or one that cannot evaluate its config here (a
-			// stopped sshd lacks /run/sshd): said once, not a finding.
-			fmt.Fprintf(os.Stderr, "jailsh: audit: note: sshd settings not checked: %v\n", err)
+			fs = append(fs, sshdUnchecked(err)...)
 			sshd = false
 			continue
 		}
@@ -122,6 +127,19 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 		}
 	}
 	return exitOK
+}
+
+// sshdUnchecked says why sshd's settings could not be checked. No sshd at
+// all is a note; an sshd that cannot evaluate a connection (a Match
+// criterion it was not given, a config error) is a finding, since a block
+// it could not evaluate may open a path around the jail. A stopped sshd
+// that lacks its privilege separation directory is a note, as before.
+func sshdUnchecked(err error) []finding {
+	if errors.Is(err, errNoSSHD) || strings.Contains(err.Error(), "privilege separation") {
+		fmt.Fprintf(os.Stderr, "jailsh: audit: note: sshd settings not checked: %v\n", err)
+		return nil
+	}
+	return []finding{{Kind: kindSSHD, Code: "sshd-match", Reason: "sshd settings not checked: " + err.Error()}}
 }
 
 // jailFindings locates every configured jail once: those that cannot be
