@@ -265,4 +265,33 @@ check "uid alias: --audit lists the host-side alias" "out: $OUT" \
 	has "$OUT" '^jailsh: audit: alias user=alice uid=2001 where=host account=alice2 code=uid-alias'
 lands "uid alias: ssh alice still lands in web" web sshc alice "$probe"
 
+# Includes that fan out (3 levels of 5 drop-ins, 155 files) are refused as
+# a whole: jailed users are refused naming the bound, root is not.
+conf deny
+for n in 1 2 3; do
+	mkdir -p -m 0755 "/etc/jailme.l$n.d"
+	for i in 0 1 2 3 4; do
+		if [ "$n" -lt 3 ]; then echo ".include \"/etc/jailme.l$((n + 1)).d/*.conf\"" ; fi >"/etc/jailme.l$n.d/$i.conf"
+	done
+done
+echo '.include "/etc/jailme.l1.d/*.conf"' >>/etc/jailme.conf
+lands "include fan-out: ssh root" host sshc root "$probe"
+refused "include fan-out: ssh alice" config 'more than 128 files included in all' sshc alice "$probe"
+conf deny
+
+# The shipped sshd stack (etc/pam.d/sshd: requisite, before pam_motd): a
+# refused user sees the refusal and not the host's message of the day.
+MOTD="motd-of-$HOSTNAME_HOST-kernel-$(uname -r)"
+echo "$MOTD" >/etc/motd
+{
+	grep -v '^session' /etc/pam.d/sshd
+	grep '^session' "$REPO/etc/pam.d/sshd" | sed "s|pam_jailme.so|$PAM_JAILME jailsh=$JAILSH|"
+} >"$T/sshd.pam"
+cp "$T/sshd.pam" /etc/pam.d/sshd
+capture ssh $SSH_OPTS -tt -p "$SSH_PORT" plain@127.0.0.1 'echo at-host'
+check "MOTD: the shipped stack shows a host user the message of the day" "status $RC, out: $OUT, err: $ERR" has "$OUT$ERR" "$MOTD"
+capture ssh $SSH_OPTS -tt -p "$SSH_PORT" henry@127.0.0.1 'echo at-host'
+check "MOTD: a refused user sees the refusal, not the message of the day (issue 21)" "status $RC, out: $OUT, err: $ERR" \
+	eval 'has "$OUT$ERR" "henry is denied by the default rule" && ! has "$OUT$ERR" "$MOTD"'
+
 harness_leave
