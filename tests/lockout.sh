@@ -288,9 +288,10 @@ echo "$MOTD" >/etc/motd
 	grep '^session' "$REPO/etc/pam.d/sshd" | sed "s|pam_jailme.so|$PAM_JAILME jailsh=$JAILSH|"
 } >"$T/sshd.pam"
 cp "$T/sshd.pam" /etc/pam.d/sshd
-capture ssh $SSH_OPTS -tt -p "$SSH_PORT" plain@127.0.0.1 'echo at-host'
+# An interactive login (no command): sshd shows PAM's messages there.
+capture_in $'echo at-host; exit\n' ssh $SSH_OPTS -tt -p "$SSH_PORT" plain@127.0.0.1
 check "MOTD: the shipped stack shows a host user the message of the day" "status $RC, out: $OUT, err: $ERR" has "$OUT$ERR" "$MOTD"
-capture ssh $SSH_OPTS -tt -p "$SSH_PORT" henry@127.0.0.1 'echo at-host'
+capture_in $'echo at-host; exit\n' ssh $SSH_OPTS -tt -p "$SSH_PORT" henry@127.0.0.1
 check "MOTD: a refused user sees the refusal, not the message of the day (issue 21)" "status $RC, out: $OUT, err: $ERR" \
 	eval 'has "$OUT$ERR" "henry is denied by the default rule" && ! has "$OUT$ERR" "$MOTD"'
 
