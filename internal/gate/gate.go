@@ -443,7 +443,8 @@ func (d *Decision) withoutGroups(f Facts, req Request, shellIsJailsh bool) *Deci
 // They never jail root; they are logged at LOG_ERR and jailsh -t says so.
 func rootWarnings(f Facts) []string {
 	if f.ConfigErr != nil {
-		return []string{fmt.Sprintf("configuration unusable, stepping aside for %s (uid 0): %v", f.Host.User.Name, f.ConfigErr)}
+		return []string{fmt.Sprintf("configuration unusable, stepping aside for %s (login shell %s, uid 0): %v",
+			f.Host.User.Name, orQuoted(f.Host.User.Shell), f.ConfigErr)}
 	}
 	if f.Config == nil {
 		return nil
