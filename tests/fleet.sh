@@ -52,7 +52,7 @@ suffix "$BASE"
 rootdn "cn=admin,$BASE"
 rootpw secret
 directory $LDAP/db
-index uid,memberUid,uidNumber,gidNumber,objectClass eq
+index uid,memberUid,member,uidNumber,gidNumber,objectClass eq
 access to * by * read
 # slapd's default (500) would cut nslcd's getpwent short, silently: glibc
 # sees the end of the list. A fleet's directory must allow the full list
