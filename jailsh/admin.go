@@ -192,6 +192,7 @@ type checkReport struct {
 	LoginShell string
 	Rule       string // "file:line:col: user alice web", or why none
 	Module     string // what pam_jailme does: "ignore: why", "allow (jail web)", "deny: code"
+	Outage     string // what pam_jailme does when the directory does not answer the groups
 	SSHD       string // for a jailed user: what sshd lets them do without the login shell
 	Jailsh     string // whether a login runs jailsh for User: the verdict below is jailsh's
 	Jail       string // how it was located, or "-"
@@ -232,6 +233,7 @@ func check(w io.Writer, cfg *config.Config, cfgErr error, name string) int {
 		r.Module = moduleLine(mod)
 		if i == 0 {
 			r.Jailsh = jailshLine(mod)
+			r.Outage = outageLine(f, mod)
 		}
 		if i == 0 && mod.HostKnown && mod.Outcome != gate.Ignore {
 			// A jailed user: what sshd would let them do around the jail.
@@ -339,6 +341,9 @@ func (r checkReport) write(w io.Writer) {
 	fmt.Fprintf(w, "rule:         %s\n", r.Rule)
 	if r.Module != "" {
 		fmt.Fprintf(w, "pam_jailme:   %s\n", r.Module)
+	}
+	if r.Outage != "" {
+		fmt.Fprintf(w, "  directory down: %s\n", r.Outage)
 	}
 	if r.SSHD != "" {
 		fmt.Fprintf(w, "sshd:         %s\n", r.SSHD)

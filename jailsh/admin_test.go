@@ -528,11 +528,11 @@ func TestMatchesUsers(t *testing.T) {
 		{"Include " + d + "/groups.conf\n", false},
 		{"Include " + d + "/*.conf\n", true},
 	} {
-		if got := matchesUsers(write("sshd_config", tc.text), 0); got != tc.want {
+		if got := matchesUsers(matchBlocks(write("sshd_config", tc.text), 0)); got != tc.want {
 			t.Errorf("%q: %v, want %v", tc.text, got, tc.want)
 		}
 	}
-	if !matchesUsers(d+"/missing", 0) {
+	if !matchesUsers(matchBlocks(d+"/missing", 0)) {
 		t.Error("an unreadable config must mean: ask per user")
 	}
 }

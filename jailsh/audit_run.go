@@ -14,6 +14,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 
 	"jailme.dev/jailme/internal/config"
 	"jailme.dev/jailme/internal/gate"
@@ -84,10 +85,17 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 		return exitDenied
 	}
 	fs, bad := jailFindings(cfg, all)
+	fs = append(fs, hostAliases(cfg, all)...)
 	names, optional, more := candidates(cfg, all, hostdb.GroupByName)
 	fs = append(fs, more...)
 	cov := newCoverage(cfg, all, hostdb.GroupByName)
-	sshd, sshdChecks := true, newSSHDAudit()
+	sshdChecks, err := newSSHDAudit()
+	sshd := err == nil
+	if err != nil {
+		fs = append(fs, sshdUnchecked(err)...)
+	} else {
+		fs = append(fs, sshdChecks.blocks...)
+	}
 	for i, name := range names {
 		ufs, jailed := evaluate(cfg, name, optional[name], bad, cov)
 		fs = append(fs, ufs...)
@@ -97,9 +105,7 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 		}
 		sfs, err := sshdChecks.findings(name, jailed.UID, jailed.groups)
 		if err != nil {
-			// No sshd, or one that cannot evaluate its config here (a
-			// stopped sshd lacks /run/sshd): said once, not a finding.
-			fmt.Fprintf(os.Stderr, "jailsh: audit: note: sshd settings not checked: %v\n", err)
+			fs = append(fs, sshdUnchecked(err)...)
 			sshd = false
 			continue
 		}
@@ -122,6 +128,19 @@ func runAudit(w io.Writer, cfg *config.Config, asJSON bool) int {
 		}
 	}
 	return exitOK
+}
+
+// sshdUnchecked says why sshd's settings could not be checked. No sshd at
+// all is a note; an sshd that cannot evaluate a connection (a Match
+// criterion it was not given, a config error) is a finding, since a block
+// it could not evaluate may open a path around the jail. A stopped sshd
+// that lacks its privilege separation directory is a note, as before.
+func sshdUnchecked(err error) []finding {
+	if errors.Is(err, errNoSSHD) || strings.Contains(err.Error(), "privilege separation") {
+		fmt.Fprintf(os.Stderr, "jailsh: audit: note: sshd settings not checked: %v\n", err)
+		return nil
+	}
+	return []finding{{Kind: kindSSHD, Code: "sshd-match", Reason: "sshd settings not checked: " + err.Error()}}
 }
 
 // jailFindings locates every configured jail once: those that cannot be
@@ -198,6 +217,33 @@ func aliases(jusers, host []userdb.User) []finding {
 		uid := ju.UID
 		fs = append(fs, finding{Kind: kindAlias, User: hn[0], UID: &uid, Account: ju.Name, Code: "uid-alias",
 			Reason: fmt.Sprintf("/etc/passwd:%d: jail account %s has uid %d, which is host user %s", ju.Line, ju.Name, ju.UID, hn[0])})
+	}
+	return fs
+}
+
+// hostAliases finds host accounts that share a jailed user's uid under
+// another name (a second passwd line, a directory entry): pam_jailme
+// refuses them (a uid is jailed under every name), jailsh takes them for
+// the uid's first name. Either way the second name is a mistake to fix.
+func hostAliases(cfg *config.Config, all []userdb.User) []finding {
+	byUID := map[uint32][]userdb.User{}
+	for _, u := range all {
+		byUID[u.UID] = append(byUID[u.UID], u)
+	}
+	var fs []finding
+	for _, u := range all {
+		if u.UID == 0 || !gate.JailedByName(cfg, u, "") {
+			continue
+		}
+		for _, o := range byUID[u.UID] {
+			if o.Name == u.Name {
+				continue
+			}
+			uid := u.UID
+			fs = append(fs, finding{Kind: kindAlias, User: u.Name, UID: &uid, Where: "host", Account: o.Name, Code: string(gate.CodeUIDAlias),
+				Reason: fmt.Sprintf("host account %s has uid %d, which is jailed user %s's: pam_jailme refuses %s, jailsh takes it for %s",
+					o.Name, uid, u.Name, o.Name, byUID[uid][0].Name)})
+		}
 	}
 	return fs
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"jailme.dev/jailme/internal/config"
+	"jailme.dev/jailme/internal/gate"
 	"jailme.dev/jailme/internal/hostdb"
 	"jailme.dev/jailme/internal/jail"
 )
@@ -49,6 +50,7 @@ func configWarnings(cfg *config.Config, user, group func(string) error) []string
 	if !hasDefault {
 		ws = append(ws, fmt.Sprintf("%s: no default rule: jailsh refuses users no rule names (add \"default deny\" to say so)", cfg.File))
 	}
+	ws = append(ws, rootWarnings(cfg)...)
 	for _, name := range cfg.Order {
 		jc := cfg.Jails[name]
 		if w := sourceWarning(jc); w != "" {
@@ -63,6 +65,20 @@ func configWarnings(cfg *config.Config, user, group func(string) error) []string
 		j.Close()
 	}
 	return ws
+}
+
+// rootWarnings are the rules that would jail uid 0, by its name or a
+// group of its: pam_jailme never does (it ignores uid 0 and logs them at
+// LOG_ERR), and jailsh refuses uid 0 unless allow_root. The very decision
+// a root login makes says so.
+func rootWarnings(cfg *config.Config) []string {
+	h, err := gate.HostByUID(0)
+	if err != nil {
+		return nil
+	}
+	d := gate.Decide(gate.Facts{Host: h, Config: cfg}, gate.Request{Asker: gate.Module})
+	d.Close()
+	return d.Warnings
 }
 
 // sourceWarning says when a jail is found in a way this platform lacks.

@@ -10,6 +10,7 @@ import (
 	"jailme.dev/jailme/internal/gate"
 	"jailme.dev/jailme/internal/hostdb"
 	"jailme.dev/jailme/internal/identity"
+	"jailme.dev/jailme/internal/userdb"
 )
 
 // lookup is PAM_USER as the host's NSS knows them, asked in a helper
@@ -22,7 +23,12 @@ import (
 // back to this process, unbounded, and says so at LOG_ERR: refusing
 // instead would lock root out of every host where jailsh is missing.
 func (s *session) lookup(user string, cfg *config.Config) (identity.Host, error) {
-	b := hostdb.Bounded{Path: s.opt.jailsh, Timeout: cfg.HostLookupTimeout()}
+	// uid 0 is never the module's business: its groups are not waited for
+	// (a hung directory would otherwise hold root's login for the whole
+	// deadline); the host's own /etc/group still feeds the warning about a
+	// rule that names root.
+	b := hostdb.Bounded{Path: s.opt.jailsh, Timeout: cfg.HostLookupTimeout(),
+		UserSuffices: func(u *userdb.User) bool { return u.UID == 0 }}
 	h, err := gate.HostWithin(b, hostdb.Key{ByName: true, Name: user})
 	if errors.Is(err, hostdb.ErrNoHelper) {
 		s.h.log(logErr, fmt.Sprintf("user %s: %v: looking up in-process, without a deadline", user, err))

@@ -396,8 +396,9 @@ func (fx *fixture) testSessions(t *testing.T) {
 			codes: "uid-mismatch", msg: "/etc/passwd:4: jmuidmis has uid 2999 in the jail but 2003 on the host"},
 		{name: "missing-user", user: "jmmissing", args: []string{cfg}, want: pam.ErrPermDenied,
 			codes: "missing-user", msg: "user jmmissing does not exist in the jail (/etc/passwd)"},
-		{name: "root", user: "root", args: []string{cfg, "shell_check=off"}, want: pam.ErrPermDenied,
-			codes: "root", msg: "root would run as uid 0 and the jail does not allow root (allow_root)"},
+		// Issue 21: a rule naming root is a LOG_ERR warning, never a
+		// refusal; uid 0 is never the module's business.
+		{name: "root", user: "root", args: []string{cfg, "shell_check=off"}, ignored: true},
 		{name: "shell", user: "jmbash", args: []string{cfg}, want: pam.ErrPermDenied,
 			codes: "shell", msg: "login shell is /bin/bash, not jailsh: the session would not enter jail web"},
 		{name: "shell-warn", user: "jmbash", args: []string{cfg, "shell_check=warn"}},

@@ -10,6 +10,7 @@ import (
 	"jailme.dev/jailme/internal/audit"
 	"jailme.dev/jailme/internal/config"
 	"jailme.dev/jailme/internal/gate"
+	"jailme.dev/jailme/internal/hostdb"
 	"jailme.dev/jailme/internal/identity"
 )
 
@@ -105,6 +106,11 @@ func openSession(h handle, flags int, args []string) (rc int) {
 	if f.Host.User.Name != "" {
 		uid := f.Host.User.UID
 		s.ev.UID = &uid // known even when only the groups failed
+	}
+	if f.HostErr != nil && f.Host.User.Name != "" {
+		// The directory did not give the groups: the host's own
+		// /etc/group still says whether a group rule could jail them.
+		f.LocalGroups, f.LocalErr = hostdb.FilesGroups(f.Host.User)
 	}
 	audit.Required = f.Config != nil && f.Config.LogRequired
 	// Only what the service put into the PAM environment is visible here

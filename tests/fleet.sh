@@ -33,6 +33,7 @@ URI=ldap://127.0.0.1:$PORT/
 TIMEOUT=2                 # lookup_timeout in these cases
 BIG=5000                  # members of the big group
 FLEET=${FLEET:-2000}      # directory users with jailsh as login shell
+MANY=3000                 # directory groups of user many (issue 21)
 
 # --- the directory -----------------------------------------------------------
 mkdir -p -m 0755 "$LDAP" "$LDAP/db"
@@ -51,7 +52,7 @@ suffix "$BASE"
 rootdn "cn=admin,$BASE"
 rootpw secret
 directory $LDAP/db
-index uid,memberUid,uidNumber,gidNumber,objectClass eq
+index uid,memberUid,member,uidNumber,gidNumber,objectClass eq
 access to * by * read
 # slapd's default (500) would cut nslcd's getpwent short, silently: glibc
 # sees the end of the list. A fleet's directory must allow the full list
@@ -89,6 +90,14 @@ ldif_group() {
 	ldif_group biggroup 22000 ldapu $(seq -f 'gone%05g' 2 "$BIG")
 	# A group rule's group with members the directory no longer has.
 	ldif_group stale 23000 ldapv $(seq -f 'stale%04g' 1 300)
+	# Issue 21: jane2 is a directory name for files user jane's uid 2600;
+	# many is in $MANY directory groups.
+	ldif_user jane2 2600 2600 /bin/sh
+	ldif_user many 20010 20010 "$JAILSH"
+	ldif_group many 20010
+	for i in $(seq -f '%04g' 1 "$MANY"); do
+		ldif_group "many$i" $((40000 + 10#$i)) many
+	done
 	# A fleet: $FLEET more jailsh users for --audit to get through.
 	ldif_group bulk 24000
 	for i in $(seq -f '%04g' 1 "$FLEET"); do
@@ -264,11 +273,12 @@ check "users = directory: the jail's own passwd entry must still agree (uid-mism
 pam_open ldapd
 check "users = directory: pam_jailme allows ldapd's session (jail dir)" "@status $RC: $OUT $ERR" test "$RC" = 0
 
-# One request per entry: getpwnam, getgrouplist, getgrgid of the primary
-# group and of the $BIG-member group (a 1 KiB first buffer took 8 for it).
+# One request per entry: getpwnam, getpwuid (is the name the uid's own?
+# issue 21), getgrouplist, getgrgid of the primary group and of the
+# $BIG-member group (a 1 KiB first buffer took 8 for it).
 capture "$JAILSH" --host-lookup name ldapu
 tries=$(printf '%s\n' "$OUT" | sed -n 's/.*"tries":\([0-9]*\).*/\1/p' | tail -1)
-check "healthy: ldapu with a $BIG-member group costs 4 libc requests (got $tries)" "@$OUT $ERR" test "$tries" = 4
+check "healthy: ldapu with a $BIG-member group costs 5 libc requests (got $tries)" "@$OUT $ERR" test "$tries" = 5
 
 # The helper form is root's: anyone else gets a usage error (issue 24: an
 # option is never a login, so not the login shell's logged refusal).
@@ -282,7 +292,7 @@ check "the helper form refuses a non-root caller" "@status $RC: $OUT $ERR" \
 kill -STOP "$(slapd_pid)"
 CAPTURE_TIMEOUT=$((TIMEOUT * 5))
 export CAPTURE_TIMEOUT
-hung="name service did not answer within ${TIMEOUT}s"
+hung="the directory did not answer within ${TIMEOUT}s"
 
 log_mark
 jailsh_as ldapu true
@@ -300,14 +310,16 @@ check "hung: the module's deny line names the user, code host-user" "@$(log_sinc
 
 # A files user: getpwnam answers from files, but getgrouplist asks every
 # source (glibc, without an initgroups line), so the directory holds the
-# groups. With a group rule in the config the groups decide: refused at the
-# deadline, never hung.
+# groups. A group rule is in the config, but none names a local group of
+# hers (/etc/group): she cannot be jailed without the directory, so the
+# module steps aside at the deadline and logs the outage (issue 21; the
+# module used to refuse her, and root, here).
 log_mark
 pam_open alice
-check "hung: files user alice, config with a group rule: refused at the deadline (groups unknown)" "@status $RC: $OUT $ERR" \
-	eval 'test "$RC" != 0 && test "$RC" != 124 && has "$ERR" "groups of alice: $hung"'
-check "hung: ... and the deny line has her uid" "@$(log_since_mark)" \
-	assert_log "deny service=fleet user=alice uid=2001 .*code=host-user"
+check "hung: files user alice, config with a group rule: session goes on at the deadline (issue 21)" "@status $RC: $OUT $ERR" \
+	test "$RC" = 0
+check "hung: ... with the outage logged: no jailing group rule names a local group of hers" "@$(log_since_mark)" \
+	assert_log "user alice: groups unknown .*$hung.*no group rule that jails names a local group of alice"
 
 # Without a group rule that jails, groups cannot make alice a jailed user:
 # the module steps aside for her once her passwd entry is known.
@@ -385,5 +397,95 @@ check "audit, slapd down: a warning and exit 3" "@status $RC: $(printf '%s' "$ER
 jailsh_as ldapu true
 check "slapd down: jailsh says the name service is unavailable, not that ldapu does not exist" "@status $RC: $ERR" \
 	eval 'test "$RC" = 1 && has "$ERR" "uid 20001: name service unavailable: getpwuid_r\(20001\) failed with errno 2 \(ENOENT\)"'
+
+# --- issue 21: root and host users keep their sessions under a hung directory ----
+# pam_jailme in the sshd, su and login stacks, group rules in the config,
+# slapd stopped: root (uid 0, never the module's business) and the files
+# user alice (no local group a jailing rule names) get host sessions; the
+# module adds at most lookup_timeout to what the host's own lookups cost
+# (sshd's initgroups waits on nslcd too). Each login is timed.
+start_slapd || fail "slapd restarts" "no answer"
+# nslcd gives up on a silent server after 4 s (bind_timelimit); a request
+# soon after a failure waits reconnect_sleeptime (3 s) before it fails:
+# every lookup that reaches the directory waits longer than
+# lookup_timeout, whatever came before it.
+stop_nslcd
+printf 'bind_timelimit 4\ntimelimit 4\nreconnect_sleeptime 3\nreconnect_retrytime 1\n' >>/etc/nslcd.conf
+start_nslcd || fail "nslcd restarts" "no answer"
+sed -i '/pam_motd/d' /etc/pam.d/sshd /etc/pam.d/login
+for svc in sshd su login; do
+	echo "session required $PAM_JAILME jailsh=$JAILSH" >>"/etc/pam.d/$svc"
+done
+start_sshd || { fail "sshd starts" "$(tail -5 "$T/sshd.log")"; harness_leave; }
+authorize root
+authorize alice
+conf
+HOSTNAME_HOST=$(hostname)
+probe='echo "at=$(hostname):$(id -un)"'
+export probe
+# timed LABEL CMD...: run CMD (a capture), say how long it took.
+timed() {
+	local label=$1 t0 t1
+	shift
+	t0=$(date +%s%N)
+	"$@"
+	t1=$(date +%s%N)
+	say "# $label: $(((t1 - t0) / 1000000)) ms"
+}
+# host_login USER: login -f USER on a pty reaches a shell on the host.
+host_login() {
+	local s=l$RANDOM
+	SHELL=/bin/sh tmux new-session -d -s "$s" -x 160 -y 40 "exec login -f $1"
+	tmux_wait "$s" '[$#] *$' 40
+	tmux send-keys -t "$s" 'echo "LOGIN-$((6*7))-$(id -un)"' Enter
+	tmux_wait "$s" "^LOGIN-42-$1" 10
+	local rc=$?
+	tmux kill-session -t "$s" 2>/dev/null
+	return $rc
+}
+kill -STOP "$(slapd_pid)"
+CAPTURE_TIMEOUT=60
+export CAPTURE_TIMEOUT
+for u in root alice; do
+	timed "hung: ssh $u" capture ssh_as "$u" "$probe"
+	check "hung, group rules: ssh $u gets a host session (issue 21)" "@status $RC: $OUT $ERR" has "$OUT" "^at=$HOSTNAME_HOST:$u\$"
+	timed "hung: su $u" capture su - "$u" -c "$probe"
+	check "hung, group rules: su - $u gets a host session (issue 21)" "@status $RC: $OUT $ERR" has "$OUT" "^at=$HOSTNAME_HOST:$u\$"
+	check "hung, group rules: login -f $u gets a host session (issue 21)" "@screen" host_login "$u"
+done
+log_mark
+CAPTURE_TIMEOUT=$TIMEOUT timed "hung: pam_jailme for root" capture pamtester -v fleet root open_session
+check "hung: pam_jailme steps aside for root before lookup_timeout, its groups not waited for (issue 21)" "@status $RC: $OUT $ERR" \
+	eval 'test "$RC" = 0 && ! log_since_mark | grep -q "pam_jailme.*deny"'
+kill -CONT "$(slapd_pid)"
+unset CAPTURE_TIMEOUT
+
+# --- issue 21: a uid is jailed under every name; groups in one request ------------
+# jane (files, jailsh) has uid 2600; the directory has jane2 with that uid
+# and /bin/sh. jailsh would take uid 2600 for jane; the module refuses jane2.
+add_user jane 2600 2600 "" "$JAILSH"
+log_mark
+pam_open jane2
+check "uid alias: directory user jane2 with files user jane's uid is refused (issue 21)" "@status $RC: $OUT $ERR" \
+	eval 'test "$RC" != 0 && has "$ERR" "jane2 has uid 2600, which is also jane.s, and jane is a jailed user"'
+check "uid alias: ... logged with code=uid-alias" "@$(log_since_mark)" assert_log 'pam_jailme.*deny .*user=jane2 uid=2600 .*code=uid-alias'
+
+# many is in $MANY directory groups: their names come from one enumeration
+# of the group database, not one getgrgid_r each (3 s here, past the
+# deadline). Checked with lookup_timeout $TIMEOUT, below the default 5.
+jail_add_group "$WEB" many 20010
+jail_add_user "$WEB" many 20010 20010
+write_conf <<-EOF
+	lookup_timeout $TIMEOUT
+	user	many	web
+	default	deny
+	jail web { pidfile = "/run/jails/web.pid"; groups = subset; }
+EOF
+UIDS[many]=20010
+timed "$MANY groups: jailsh for many" jailsh_as many 'id -u; cat /etc/marker'
+check "$MANY directory groups: many lands in web within lookup_timeout ${TIMEOUT}s (issue 21)" "@status $RC: $OUT $ERR" \
+	eval 'test "$RC" = 0 && has "$OUT" web-marker'
+timed "$MANY groups: pam_jailme for many" pam_open many
+check "$MANY directory groups: pam_jailme allows many's session (issue 21)" "@status $RC: $OUT $ERR" test "$RC" = 0
 
 harness_leave

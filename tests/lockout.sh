@@ -228,4 +228,78 @@ capture "$JAILSH" --audit
 check "jails: --audit covers every user and jail pair" "out: $OUT" \
 	eval 'has "$OUT" "^jailsh: audit: allow user=alice .*jail=web" && has "$OUT" "^jailsh: audit: allow user=alice .*jail=build" && has "$OUT" "^jailsh: audit: deny user=dan .*jail=build .*code=uid-mismatch"'
 
+# --- 5. never root, never a host user; a uid jailed under every name (issue 21) ----
+# Rules that name root, or a group root is in: the module ignores uid 0
+# whatever they say (a LOG_ERR line), jailsh -t warns.
+conf deny
+printf 'user\troot\tweb\ngroup\troot\tbuild\n' >>/etc/jailme.conf
+log_mark
+lands "user root web: ssh root" host sshc root "$probe"
+lands "user root web: su root" host su root -c "$probe"
+login_ok "user root web" root
+check "user root web: the module says so at LOG_ERR" "@$(log_since_mark | grep pam_jailme | tail -2)" \
+	assert_log 'pam_jailme.*user root: the user rule at /etc/jailme.conf:10:1 would jail root \(uid 0\): pam_jailme never jails uid 0'
+capture "$JAILSH" -t
+check "user root web: jailsh -t warns, status 0" "status $RC, err: $ERR" \
+	eval '[ "$RC" = 0 ] && has "$ERR" "^jailsh: warning: the user rule at /etc/jailme.conf:10:1 would jail root \(uid 0\)"'
+sed -i '/^user\troot/d' /etc/jailme.conf
+lands "group root build: ssh root" host sshc root "$probe"
+capture "$JAILSH" -t
+check "group root build: jailsh -t warns" "status $RC, err: $ERR" \
+	has "$ERR" "^jailsh: warning: the group rule at /etc/jailme.conf:10:1 would jail root \(uid 0\)"
+
+# A host user whose primary gid has no group entry, with group rules in
+# the config: no rule can name the gid, so it is nobody's business.
+conf deny
+echo "dangle:x:3002:4242:dangle:/home/dangle:/bin/bash" >>/etc/passwd
+echo "dangle:*:19000:0:99999:7:::" >>/etc/shadow
+mkdir -m 0755 /home/dangle && chown 3002:4242 /home/dangle
+authorize dangle
+lands "dangling primary gid 4242: ssh dangle" host sshc dangle "$probe"
+lands "dangling primary gid 4242: su - dangle" host su - dangle -c "$probe"
+
+# alice2: a second passwd name for jailed alice's uid 2001, with a host
+# shell. jailsh takes uid 2001 for alice; the module sees the name alice2
+# and refuses it (a host session would be alice's uid on the host).
+echo "alice2:x:2001:2001:alice2:/home/alice2:/bin/sh" >>/etc/passwd
+echo "alice2:*:19000:0:99999:7:::" >>/etc/shadow
+mkdir -m 0755 /home/alice2 && chown 2001:2001 /home/alice2
+authorize alice2
+refused "uid alias: ssh alice2 (uid 2001 is jailed alice's)" uid-alias 'a uid is jailed under every name' sshc alice2 "$probe"
+refused "uid alias: su - alice2" uid-alias 'a uid is jailed under every name' su - alice2 -c "$probe"
+capture "$JAILSH" --audit
+check "uid alias: --audit lists the host-side alias" "out: $OUT" \
+	has "$OUT" '^jailsh: audit: alias user=alice uid=2001 where=host account=alice2 code=uid-alias'
+lands "uid alias: ssh alice still lands in web" web sshc alice "$probe"
+
+# Includes that fan out (3 levels of 5 drop-ins, 155 files) are refused as
+# a whole: jailed users are refused naming the bound, root is not.
+conf deny
+for n in 1 2 3; do
+	mkdir -p -m 0755 "/etc/jailme.l$n.d"
+	for i in 0 1 2 3 4; do
+		if [ "$n" -lt 3 ]; then echo ".include \"/etc/jailme.l$((n + 1)).d/*.conf\"" ; fi >"/etc/jailme.l$n.d/$i.conf"
+	done
+done
+echo '.include "/etc/jailme.l1.d/*.conf"' >>/etc/jailme.conf
+lands "include fan-out: ssh root" host sshc root "$probe"
+refused "include fan-out: ssh alice" config 'more than 128 files included in all' sshc alice "$probe"
+conf deny
+
+# The shipped sshd stack (etc/pam.d/sshd: requisite, before pam_motd): a
+# refused user sees the refusal and not the host's message of the day.
+MOTD="motd-of-$HOSTNAME_HOST-kernel-$(uname -r)"
+echo "$MOTD" >/etc/motd
+{
+	grep -v '^session' /etc/pam.d/sshd
+	grep '^session' "$REPO/etc/pam.d/sshd" | sed "s|pam_jailme.so|$PAM_JAILME jailsh=$JAILSH|"
+} >"$T/sshd.pam"
+cp "$T/sshd.pam" /etc/pam.d/sshd
+# An interactive login (no command): sshd shows PAM's messages there.
+capture_in $'echo at-host; exit\n' ssh $SSH_OPTS -tt -p "$SSH_PORT" plain@127.0.0.1
+check "MOTD: the shipped stack shows a host user the message of the day" "status $RC, out: $OUT, err: $ERR" has "$OUT$ERR" "$MOTD"
+capture_in $'echo at-host; exit\n' ssh $SSH_OPTS -tt -p "$SSH_PORT" henry@127.0.0.1
+check "MOTD: a refused user sees the refusal, not the message of the day (issue 21)" "status $RC, out: $OUT, err: $ERR" \
+	eval 'has "$OUT$ERR" "henry is denied by the default rule" && ! has "$OUT$ERR" "$MOTD"'
+
 harness_leave

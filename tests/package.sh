@@ -173,8 +173,8 @@ harmless "before pam-auth-update (baseline)"
 CAPTURE_TIMEOUT=120 capture pam-auth-update --enable jailme
 check "pam-auth-update --enable jailme" "status $RC: $OUT $ERR" test "$RC" = 0
 line=$(grep -n pam_jailme /etc/pam.d/common-session)
-check "common-session: session required pam_jailme.so jailsh=$J" "got: $line" \
-	has "$line" "^[0-9]+:session[[:space:]]+required[[:space:]]+pam_jailme\.so jailsh=$J$"
+check "common-session: session requisite pam_jailme.so jailsh=$J" "got: $line" \
+	has "$line" "^[0-9]+:session[[:space:]]+requisite[[:space:]]+pam_jailme\.so jailsh=$J$"
 unix=$(grep -n 'pam_unix\.so' /etc/pam.d/common-session | head -1)
 check "common-session: after pam_unix (the standard modules)" "pam_unix at ${unix%%:*}, pam_jailme at ${line%%:*}" \
 	test "${unix%%:*}" -lt "${line%%:*}"

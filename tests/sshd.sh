@@ -104,6 +104,33 @@ capture "$JAILSH" --audit
 check "internal-sftp: --audit flags it" "status $RC, out: $OUT" \
 	eval '[ "$RC" = 1 ] && has "$OUT" "^jailsh: audit: sshd user=alice .*code=sshd-sftp .*subsystem sftp internal-sftp"'
 
+# --- issue 21: a Match block on another listener -------------------------------------
+# A second port whose Match LocalPort block forces internal-sftp: a jailed
+# user downloads the host's files through it. --audit asks sshd for every
+# listener (laddr/lport) and flags it, with a non-zero exit.
+sed -i "s|^Subsystem sftp .*|Subsystem sftp ${SFTP_SERVER:-/usr/lib/openssh/sftp-server}|" /etc/ssh/sshd_config
+printf 'Port 2292\nMatch LocalPort 2292\n\tForceCommand internal-sftp\n' >/etc/ssh/sshd_config.d/sftp2292.conf
+echo "$SECRET" >/etc/jailme-host-secret
+stop_sshd
+start_sshd || { fail "sshd starts with port 2292" "$(tail -5 "$T/sshd.log")"; harness_leave; }
+printf 'get /etc/jailme-host-secret %s/down-2292\n' "$T" >"$T/batch"
+capture sftp -b "$T/batch" $SSH_OPTS -P 2292 alice@127.0.0.1
+check "Match LocalPort 2292: internal-sftp serves the host's files to alice (the hole)" "status $RC, err: $ERR" \
+	eval '[ "$(cat "$T/down-2292" 2>/dev/null)" = "$SECRET" ]'
+capture "$JAILSH" --audit
+check "Match LocalPort 2292: --audit flags it, naming the listener, exit 1 (issue 21)" "status $RC, out: $OUT, err: $ERR" \
+	eval '[ "$RC" = 1 ] && has "$OUT" "^jailsh: audit: sshd user=alice .*code=sshd-sftp .*forcecommand internal-sftp; from 127.0.0.1 on 127.0.0.1:2292"'
+# A block no connection of the audit can be shown to reach is a finding.
+printf 'Match Address 10.*\n\tForceCommand internal-sftp\n' >/etc/ssh/sshd_config.d/sftp2292.conf
+capture "$JAILSH" --audit
+check "Match Address 10.*: --audit cannot evaluate it: a finding, exit 1 (issue 21)" "status $RC, out: $OUT, err: $ERR" \
+	eval '[ "$RC" = 1 ] && has "$OUT" "^jailsh: audit: sshd code=sshd-match rule=/etc/ssh/sshd_config.d/sftp2292.conf:1 reason=\"Match address 10.\\* cannot be evaluated"'
+printf 'Match Address 10.1.2.0/24\n\tForceCommand internal-sftp\n' >/etc/ssh/sshd_config.d/sftp2292.conf
+capture "$JAILSH" --audit
+check "Match Address 10.1.2.0/24: --audit evaluates a client in it (issue 21)" "status $RC, out: $OUT, err: $ERR" \
+	eval '[ "$RC" = 1 ] && has "$OUT" "code=sshd-sftp .*forcecommand internal-sftp; from 10.1.2.0 on 127.0.0.1:"'
+rm -f /etc/ssh/sshd_config.d/sftp2292.conf
+
 # --- agent, stream-local, X11 and tunnel forwarding, end to end ---------------------
 # Each allowed outright in sshd_config (Debian's own says X11Forwarding yes),
 # so that what refuses them is the drop-in's Match block. The client logs at

@@ -6,7 +6,7 @@ package config
 // reports false when no rule applies; the caller then denies. A rule whose
 // target is deny matches with no jails.
 func (c *Config) Assign(user string, groups []string) (Assignment, bool) {
-	if r, ok := c.find(func(r Rule) bool { return r.Kind == ByUser && r.Subject == user }); ok {
+	if r, ok := c.UserRule(user); ok {
 		return c.assignment(r)
 	}
 	member := make(map[string]bool, len(groups))
@@ -20,6 +20,12 @@ func (c *Config) Assign(user string, groups []string) (Assignment, bool) {
 		return c.assignment(r)
 	}
 	return Assignment{}, false
+}
+
+// UserRule is the user's own rule, if any: it decides whatever the
+// user's groups are.
+func (c *Config) UserRule(user string) (Rule, bool) {
+	return c.find(func(r Rule) bool { return r.Kind == ByUser && r.Subject == user })
 }
 
 func (c *Config) find(match func(Rule) bool) (Rule, bool) {

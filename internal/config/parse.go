@@ -174,6 +174,8 @@ type builder struct {
 	dflt    *Pos
 	logPos  *Pos
 	include func(pos Pos, pattern string, depth int) error // nil: Parse
+	// included counts the files included, read their bytes (Load).
+	included, read int
 }
 
 func newBuilder(file string) *builder {

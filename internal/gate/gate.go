@@ -6,6 +6,7 @@
 package gate
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -101,11 +102,19 @@ type Request struct {
 
 // Facts are what the caller looked up before asking: the host user (NSS)
 // and the configuration, each with the error that replaced it.
+//
+// HostErr with Host.User set means only the groups failed (the directory
+// did not answer getgrouplist): the module then decides from the login
+// shell, the user rules and LocalGroups, the groups the host's own
+// /etc/group gives (hostdb.FilesGroups), with LocalErr when it could not
+// be read.
 type Facts struct {
-	Host      identity.Host
-	HostErr   error
-	Config    *config.Config
-	ConfigErr error
+	Host        identity.Host
+	HostErr     error
+	Config      *config.Config
+	ConfigErr   error
+	LocalGroups []userdb.Group
+	LocalErr    error
 }
 
 // Decision is the one outcome and what was learnt on the way; callers print
@@ -205,13 +214,18 @@ func HostByUID(uid uint32) (identity.Host, error) {
 	return host(u)
 }
 
-// HostByName is PAM_USER as NSS knows them.
+// HostByName is PAM_USER as NSS knows them, with the uid's own entry
+// when it has another name (Host.Owner).
 func HostByName(name string) (identity.Host, error) {
 	u, err := hostdb.ByName(name)
 	if err != nil {
 		return identity.Host{}, fmt.Errorf("user %q: %w", name, err)
 	}
-	return host(u)
+	h, err := host(u)
+	if o, oerr := hostdb.ByUID(u.UID); err == nil && oerr == nil && o.Name != u.Name {
+		h.Owner = o
+	}
+	return h, err
 }
 
 func host(u *userdb.User) (identity.Host, error) {
@@ -235,17 +249,21 @@ func Decide(f Facts, req Request) *Decision {
 	if req.Jail != "" {
 		d.Selected = req.SelectedBy
 	}
-	if f.HostErr != nil {
-		if g := decideWithoutGroups(f, req); g != nil {
-			return g
-		}
+	if f.HostErr != nil && f.Host.User.Name == "" {
 		// Not even the login shell is known, so not whether the user is
 		// jailed: fail closed. sshd, login and su have looked the user up
-		// already; only an NSS outage gets here.
+		// already; only an NSS outage gets here, and only for a user the
+		// host's files do not have (files answer first).
 		return d.deny(CodeHostUser, f.HostErr.Error())
 	}
 	d.HostKnown = true
 	u := f.Host.User
+	if req.Asker == Module && u.UID == 0 {
+		// uid 0 is never the module's business, under any name and
+		// whatever the rules say: jailsh refuses it unless allow_root.
+		d.Warnings = rootWarnings(f)
+		return d.ignore(fmt.Sprintf("%s is not a jailed user: uid 0 is never jailed by pam_jailme", u.Name))
+	}
 	shellIsJailsh := IsJailsh(u.Shell, req.Jailsh)
 	if f.ConfigErr != nil {
 		if req.Asker == Module && !shellIsJailsh {
@@ -256,12 +274,16 @@ func Decide(f Facts, req Request) *Decision {
 		}
 		return d.deny(CodeConfig, f.ConfigErr.Error())
 	}
-
-	names := make([]string, len(f.Host.Groups))
-	for i, g := range f.Host.Groups {
-		names[i] = g.Name
+	if o := f.Host.Owner; req.Asker == Module && o != nil {
+		if r := uidAlias(f.Config, u, *o, req.Jailsh); r != "" {
+			return d.deny(CodeUIDAlias, r)
+		}
 	}
-	a, assigned := f.Config.Assign(u.Name, names)
+	if f.HostErr != nil {
+		return d.withoutGroups(f, req, shellIsJailsh)
+	}
+
+	a, assigned := f.Config.Assign(u.Name, groupNames(f.Host.Groups))
 	if assigned {
 		d.Rule = &a.Rule
 	}
@@ -276,6 +298,11 @@ func Decide(f Facts, req Request) *Decision {
 	}
 	for _, j := range a.Jails {
 		d.Allowed = append(d.Allowed, j.Name)
+	}
+	if gid, ok := unnamedGID(f.Host.Groups); ok {
+		// The identity check compares group names; for anyone the rules
+		// cannot jail a gid without a name is no error (it matches no rule).
+		return d.deny(CodeHostUser, fmt.Sprintf("gid %d of %s has no group entry on the host: the jail's groups are compared by name", gid, u.Name))
 	}
 
 	var shell *identity.Denial
@@ -337,33 +364,121 @@ func Decide(f Facts, req Request) *Decision {
 	return d
 }
 
-// decideWithoutGroups is the module's decision for a user whose passwd
-// entry is known but whose groups the name service could not give (an LDAP
-// outage reaches getgrouplist for files users too: it asks every source).
-// When no group rule jails anyone, groups cannot make this user a jailed
-// user: if the decision without them is to step aside (root, an admin with
-// a host shell), it is taken, and the outage locks nobody out. Otherwise
-// nil: the lookup's refusal stands (host-user).
-func decideWithoutGroups(f Facts, req Request) *Decision {
-	if f.Host.User.Name == "" || req.Asker != Module {
-		return nil
-	}
-	if f.ConfigErr == nil && f.Config != nil {
-		for _, r := range f.Config.Rules {
-			if r.Kind == config.ByGroup && r.Jails() {
-				return nil
-			}
+// CodeUIDAlias refuses a name whose uid is a jailed user's: the identity
+// check's code for the same thing inside a jail.
+const CodeUIDAlias = identity.Code("uid-alias")
+
+// uidAlias is why u, another name for owner's uid, is refused, or "": a
+// uid is jailed under every name. jailsh looks its caller up by uid, so it
+// takes u for owner; the module sees the name. When either is jailed by
+// login shell or user rule, the session under the other name would be a
+// host session for the jailed uid (its files, its processes), so it is
+// refused rather than jailed: the jail's passwd has the uid under the
+// owner's name, and entering as u would be refused there anyway
+// (uid-alias). A group rule that names only the owner's groups is not
+// seen here (their groups are not looked up); --audit lists every such
+// alias.
+func uidAlias(cfg *config.Config, u, owner userdb.User, jailsh string) string {
+	for _, who := range []userdb.User{owner, u} {
+		if JailedByName(cfg, who, jailsh) {
+			return fmt.Sprintf("%s has uid %d, which is also %s's, and %s is a jailed user: a uid is jailed under every name",
+				u.Name, u.UID, owner.Name, who.Name)
 		}
 	}
-	partial := f
-	partial.HostErr, partial.Host.Groups = nil, nil
-	d := Decide(partial, req)
-	if d.Outcome != Ignore {
-		d.Close()
+	return ""
+}
+
+// JailedByName reports whether u is a jailed user whatever their groups:
+// jailsh as login shell, or a user rule of theirs that names jails.
+func JailedByName(cfg *config.Config, u userdb.User, jailsh string) bool {
+	r, ruled := cfg.UserRule(u.Name)
+	return IsJailsh(u.Shell, jailsh) || ruled && r.Jails()
+}
+
+// withoutGroups decides for a user whose passwd entry is known but whose
+// groups the name service could not give: an LDAP outage reaches
+// getgrouplist for files users too (glibc asks every source). jailsh
+// refuses (it needs the groups for the identity check), and so does the
+// module for a user the login shell or a user rule jails: the directory
+// did not answer, and they have no other way in (fail closed). Anyone
+// else is jailed only by a group rule: if no group rule that jails names
+// one of their local groups (the host's own /etc/group), the module steps
+// aside and logs the outage. The trade-off: a user whom only a directory
+// group would jail, and whose login shell is not jailsh, gets a host
+// session while the directory is down; jailsh as login shell is the
+// barrier that fails closed (pam_jailme(8)).
+func (d *Decision) withoutGroups(f Facts, req Request, shellIsJailsh bool) *Decision {
+	u := f.Host.User
+	refuse := f.HostErr.Error()
+	if !errors.Is(f.HostErr, hostdb.ErrTimeout) {
+		refuse = "the directory did not answer: " + refuse
+	}
+	if req.Asker != Module || shellIsJailsh {
+		return d.deny(CodeHostUser, refuse)
+	}
+	if r, ok := f.Config.UserRule(u.Name); ok {
+		d.Rule = &r
+		if r.Jails() {
+			return d.deny(CodeHostUser, refuse)
+		}
+		d.Warnings = append(d.Warnings, fmt.Sprintf("groups unknown (%v): the user rule at %s decides, stepping aside", f.HostErr, r.Pos))
+		return d.ignore(notJailed(u, d.Rule))
+	}
+	if f.LocalErr != nil {
+		return d.deny(CodeHostUser, fmt.Sprintf("%s; and the host's own groups: %v", refuse, f.LocalErr))
+	}
+	a, ok := f.Config.Assign(u.Name, groupNames(f.LocalGroups))
+	if ok && a.Rule.Kind == config.ByGroup && a.Rule.Jails() {
+		d.Rule = &a.Rule
+		return d.deny(CodeHostUser, fmt.Sprintf("%s; local group %s is jailed by the rule at %s", refuse, a.Rule.Subject, a.Rule.Pos))
+	}
+	d.Warnings = append(d.Warnings, fmt.Sprintf("groups unknown (%v): no group rule that jails names a local group of %s, stepping aside", f.HostErr, u.Name))
+	return d.ignore(fmt.Sprintf("%s is not a jailed user: login shell %s is not jailsh, no user rule names them, and their local groups name no jailing group rule (the directory did not answer)",
+		u.Name, orQuoted(u.Shell)))
+}
+
+// rootWarnings are the rules that would jail uid 0 if the module let them:
+// a user rule naming it, or a group rule naming one of the groups known
+// (all of them, or the host's own when the directory did not answer).
+// They never jail root; they are logged at LOG_ERR and jailsh -t says so.
+func rootWarnings(f Facts) []string {
+	if f.ConfigErr != nil {
+		return []string{fmt.Sprintf("configuration unusable, stepping aside for %s (login shell %s, uid 0): %v",
+			f.Host.User.Name, orQuoted(f.Host.User.Shell), f.ConfigErr)}
+	}
+	if f.Config == nil {
 		return nil
 	}
-	d.Warnings = append(d.Warnings, fmt.Sprintf("groups unknown (%v): no group rule jails anyone, so stepping aside", f.HostErr))
-	return d
+	gs := f.Host.Groups
+	if f.HostErr != nil {
+		gs = f.LocalGroups
+	}
+	a, ok := f.Config.Assign(f.Host.User.Name, groupNames(gs))
+	if !ok || a.Rule.Kind == config.ByDefault || !a.Rule.Jails() {
+		return nil
+	}
+	return []string{fmt.Sprintf("the %s rule at %s would jail %s (uid 0): pam_jailme never jails uid 0, jailsh refuses it unless allow_root",
+		a.Rule.Kind, a.Rule.Pos, f.Host.User.Name)}
+}
+
+func groupNames(gs []userdb.Group) []string {
+	names := make([]string, 0, len(gs))
+	for _, g := range gs {
+		if g.Name != "" {
+			names = append(names, g.Name)
+		}
+	}
+	return names
+}
+
+// unnamedGID is the first gid without a group entry (hostdb.Groups).
+func unnamedGID(gs []userdb.Group) (uint32, bool) {
+	for _, g := range gs {
+		if g.Name == "" {
+			return g.GID, true
+		}
+	}
+	return 0, false
 }
 
 // evaluation is one jail's part of a decision.

@@ -165,7 +165,7 @@ func TestShellProblem(t *testing.T) {
 // A user whose passwd entry is known but whose groups the name service did
 // not give in time: the module steps aside only when groups cannot matter.
 func TestDecideWithoutGroups(t *testing.T) {
-	groupsLate := errors.New(`user "alice": groups of alice: name service did not answer within 5s`)
+	groupsLate := errors.New(`user "alice": groups of alice: the directory did not answer within 5s`)
 	alice := identity.Host{User: userdb.User{Name: "alice", UID: 2001, GID: 2001, Shell: "/bin/bash"}}
 	parse := func(s string) *config.Config {
 		c, err := config.Parse("t.conf", []byte(s))
@@ -182,7 +182,16 @@ func TestDecideWithoutGroups(t *testing.T) {
 		ignore bool
 	}{
 		{"no group rule", Facts{Host: alice, HostErr: groupsLate, Config: parse("default deny\n")}, req, true},
-		{"a group rule jails", Facts{Host: alice, HostErr: groupsLate, Config: parse("group devs web\njail web {}\n")}, req, false},
+		// Issue 21: the host's own groups decide under an outage.
+		{"a group rule jails, no local group of hers", Facts{Host: alice, HostErr: groupsLate, Config: parse("group devs web\njail web {}\n")}, req, true},
+		{"a group rule jails her local group", Facts{Host: alice, HostErr: groupsLate, Config: parse("group devs web\njail web {}\n"),
+			LocalGroups: []userdb.Group{{Name: "devs", GID: 3000}}}, req, false},
+		{"local groups unreadable", Facts{Host: alice, HostErr: groupsLate, Config: parse("group devs web\njail web {}\n"),
+			LocalErr: errors.New("/etc/group: EIO")}, req, false},
+		{"a user deny rule decides", Facts{Host: alice, HostErr: groupsLate, Config: parse("user alice deny\ngroup devs web\njail web {}\n"),
+			LocalGroups: []userdb.Group{{Name: "devs", GID: 3000}}}, req, true},
+		{"root, a group rule names root's group", Facts{Host: identity.Host{User: userdb.User{Name: "root", Shell: "/bin/bash"}}, HostErr: groupsLate,
+			Config: parse("group root web\njail web {}\n"), LocalGroups: []userdb.Group{{Name: "root"}}}, req, true},
 		{"a group deny rule only", Facts{Host: alice, HostErr: groupsLate, Config: parse("group devs deny\n")}, req, true},
 		{"a user rule jails her", Facts{Host: alice, HostErr: groupsLate, Config: parse("user alice web\njail web {}\n")}, req, false},
 		{"config unusable", Facts{Host: alice, HostErr: groupsLate, ConfigErr: errors.New("bad")}, req, true},
@@ -200,9 +209,86 @@ func TestDecideWithoutGroups(t *testing.T) {
 				}
 				return
 			}
-			if d.Outcome != Ignore || !strings.Contains(strings.Join(d.Warnings, " "), "groups unknown") {
+			if d.Outcome != Ignore || len(d.Warnings) == 0 && d.Host.User.UID != 0 {
 				t.Fatalf("got %v %q, want ignore with a warning", d.Outcome, d.Warnings)
 			}
 		})
+	}
+}
+
+// Issue 21: uid 0 is never the module's business, whatever the rules say;
+// a rule that would jail it is a warning. jailsh still refuses it.
+func TestDecideRoot(t *testing.T) {
+	cfg, err := config.Parse("t.conf", []byte("user root web\ngroup wheel web\ndefault web\njail web { pidfile = \"/nonexistent/web.pid\"; }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []identity.Host{
+		mkHost("root", 0, "/bin/bash"),
+		mkHost("toor", 0, jailsh, "wheel"),
+	} {
+		d := Decide(Facts{Host: h, Config: cfg}, Request{Asker: Module, Jailsh: jailsh})
+		if d.Outcome != Ignore || len(d.Warnings) != 1 || !strings.Contains(d.Warnings[0], "would jail "+h.User.Name+" (uid 0)") {
+			t.Errorf("%s: got %v %q, want ignore with one warning", h.User.Name, d.Outcome, d.Warnings)
+		}
+		d = Decide(Facts{Host: h, Config: cfg}, Request{Asker: Jailsh})
+		if d.Outcome != Deny {
+			t.Errorf("%s: jailsh got %v, want deny", h.User.Name, d.Outcome)
+		}
+	}
+}
+
+// Issue 21: a gid without a group entry refuses only a jailed user.
+func TestDecideUnnamedGID(t *testing.T) {
+	cfg, err := config.Parse("t.conf", []byte("user alice web\ngroup devs web\ndefault deny\njail web { pidfile = \"/nonexistent/web.pid\"; }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dangling := func(name string, shell string) identity.Host {
+		h := mkHost(name, 2001, shell)
+		h.Groups[0].Name = "" // primary gid 2001 has no entry
+		return h
+	}
+	d := Decide(Facts{Host: dangling("bob", "/bin/bash"), Config: cfg}, Request{Asker: Module, Jailsh: jailsh})
+	if d.Outcome != Ignore {
+		t.Errorf("host user: got %v %s, want ignore", d.Outcome, d.Reason())
+	}
+	d = Decide(Facts{Host: dangling("alice", jailsh), Config: cfg}, Request{Asker: Module, Jailsh: jailsh})
+	if d.Outcome != Deny || !strings.Contains(d.Reason(), "gid 2001 of alice has no group entry") {
+		t.Errorf("jailed user: got %v %s, want deny naming the gid", d.Outcome, d.Reason())
+	}
+}
+
+// Issue 21: a uid is jailed under every name. The module sees PAM_USER's
+// name; when the uid's own entry (Owner) or the name is a jailed user, the
+// session is refused.
+func TestDecideUIDAlias(t *testing.T) {
+	cfg, err := config.Parse("t.conf", []byte("user carol web\ndefault deny\njail web { pidfile = \"/nonexistent/web.pid\"; }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alias := func(name, shell string, owner userdb.User) identity.Host {
+		h := mkHost(name, owner.UID, shell)
+		h.Owner = &owner
+		return h
+	}
+	alice := userdb.User{Name: "alice", UID: 1500, Shell: jailsh}
+	carol := userdb.User{Name: "carol", UID: 1600, Shell: "/bin/bash"}
+	plain := userdb.User{Name: "plain", UID: 1700, Shell: "/bin/bash"}
+	for _, tc := range []struct {
+		h    identity.Host
+		want Outcome
+	}{
+		{alias("alice2", "/bin/sh", alice), Deny},   // owner's shell is jailsh
+		{alias("carol2", "/bin/sh", carol), Deny},   // owner's user rule jails
+		{alias("plain2", jailsh, plain), Deny},      // the alias itself is jailed
+		{alias("plain3", "/bin/sh", plain), Ignore}, // nobody jailed
+		{alias("carol", "/bin/bash", plain), Deny},  // the name's own rule jails
+	} {
+		d := Decide(Facts{Host: tc.h, Config: cfg}, Request{Asker: Module, Jailsh: jailsh})
+		d.Close()
+		if d.Outcome != tc.want || tc.want == Deny && d.Code() != "uid-alias" {
+			t.Errorf("%s (uid of %s): got %v %s %s, want %v", tc.h.User.Name, tc.h.Owner.Name, d.Outcome, d.Code(), d.Reason(), tc.want)
+		}
 	}
 }

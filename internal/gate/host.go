@@ -16,6 +16,7 @@ func HostWithin(b hostdb.Bounded, k hostdb.Key) (identity.Host, error) {
 	if a.User != nil {
 		h.User = *a.User
 	}
+	h.Owner = a.Owner
 	if err != nil {
 		return h, fmt.Errorf("%s: %w", k, err)
 	}

@@ -36,7 +36,7 @@ const DefaultTimeout = 5 * time.Second
 var ErrUnavailable = errors.New("name service unavailable")
 
 // ErrTimeout is wrapped in the error for a lookup that missed its deadline.
-var ErrTimeout = errors.New("name service did not answer")
+var ErrTimeout = errors.New("the directory did not answer")
 
 // maxAnswer caps what is read from the helper: a user and the names of at
 // most maxGroups groups.
@@ -61,7 +61,11 @@ func (k Key) String() string {
 // user, and pam_jailme can tell a host user it never jails (a files user
 // whose groups the directory cannot answer) from one it must refuse.
 type Answer struct {
-	User   *userdb.User
+	User *userdb.User
+	// Owner is, for a lookup by name, the entry getpwuid gives for the
+	// user's uid when its name is another: the uid's first name, whom
+	// jailsh (which looks up by uid) would take the caller for.
+	Owner  *userdb.User
 	Groups []userdb.Group
 	// Tries counts the libc calls made, ERANGE retries included: the
 	// fleet suite checks that a big group costs one.
@@ -84,7 +88,7 @@ func Lookup(k Key, stage func(reply)) {
 		stage(errReply(err, tries-start))
 		return
 	}
-	stage(reply{User: u})
+	stage(reply{User: u, Owner: owner(k, u)})
 	gs, err := Groups(u)
 	if err != nil {
 		stage(errReply(fmt.Errorf("groups of %s: %w", u.Name, err), tries-start))
@@ -93,10 +97,26 @@ func Lookup(k Key, stage func(reply)) {
 	stage(reply{Groups: gs, Done: true, Tries: tries - start})
 }
 
+// owner is the uid's first entry when a lookup by name found another name
+// for it (a second passwd line, a directory entry with a files user's
+// uid): a uid is jailed under every name (issue 21). An error leaves it
+// unknown: the name's own entry then decides, as before.
+func owner(k Key, u *userdb.User) *userdb.User {
+	if !k.ByName {
+		return nil
+	}
+	o, err := ByUID(u.UID)
+	if err != nil || o.Name == u.Name {
+		return nil
+	}
+	return o
+}
+
 // reply is one line from the helper: first the user (or the error), then
 // the groups (or the error).
 type reply struct {
 	User   *userdb.User   `json:"user,omitempty"`
+	Owner  *userdb.User   `json:"owner,omitempty"`
 	Groups []userdb.Group `json:"groups,omitempty"`
 	Done   bool           `json:"done,omitempty"`
 	Kind   string         `json:"kind,omitempty"` // "notfound", "unavailable", "error"
@@ -176,7 +196,16 @@ func parseKey(args []string) (Key, error) {
 type Bounded struct {
 	Path    string // the helper executable (jailsh)
 	Timeout time.Duration
+	// UserSuffices, when set, is asked about the user as soon as the
+	// helper names them: true means their groups are not needed (uid 0
+	// for pam_jailme), and Lookup returns at once with ErrNotAsked
+	// rather than wait for a directory that may not answer.
+	UserSuffices func(*userdb.User) bool
 }
+
+// ErrNotAsked is wrapped in the error when the groups were not waited
+// for because the user alone sufficed (Bounded.UserSuffices).
+var ErrNotAsked = errors.New("groups not needed, not waited for")
 
 // ErrNoHelper is wrapped in the error when the helper cannot be started
 // or gives no readable first answer (not installed, not jailsh): pam_jailme
@@ -200,7 +229,7 @@ func (b Bounded) Lookup(k Key) (Answer, error) {
 	if k.ByName {
 		kind, arg = "name", k.Name
 	}
-	out, runErr := runHelper(b.Path, []string{"jailsh", HelperArg, kind, arg}, t)
+	out, runErr := runHelper(b.Path, []string{"jailsh", HelperArg, kind, arg}, t, b.suffices)
 	if errors.Is(runErr, ErrNoHelper) {
 		return Answer{}, runErr
 	}
@@ -223,12 +252,15 @@ func (b Bounded) Lookup(k Key) (Answer, error) {
 	if err := r.error(); err != nil {
 		return a, err
 	}
-	a.User = r.User
+	a.User, a.Owner = r.User, r.Owner
 	if a.User == nil {
 		return a, fmt.Errorf("lookup helper %s: answer without a user", b.Path)
 	}
 	r = reply{}
 	if dec.Decode(&r) != nil {
+		if runErr == nil && b.UserSuffices != nil && b.UserSuffices(a.User) {
+			return a, fmt.Errorf("groups of %s: %w", a.User.Name, ErrNotAsked)
+		}
 		if runErr == nil {
 			runErr = fmt.Errorf("lookup helper %s: unreadable answer %.80q", b.Path, out)
 		}
@@ -243,6 +275,17 @@ func (b Bounded) Lookup(k Key) (Answer, error) {
 	}
 	a.Groups = r.Groups
 	return a, nil
+}
+
+// suffices reports whether out holds the user's line and the user alone
+// is enough (UserSuffices).
+func (b Bounded) suffices(out []byte) bool {
+	line, _, complete := bytes.Cut(out, []byte{'\n'})
+	if b.UserSuffices == nil || !complete {
+		return false
+	}
+	var r reply
+	return json.Unmarshal(line, &r) == nil && r.User != nil && b.UserSuffices(r.User)
 }
 
 // timeoutErr is the deadline's refusal, in whole seconds when it is one.
@@ -260,7 +303,7 @@ func lookupHere(k Key) (Answer, error) {
 	var err error
 	Lookup(k, func(r reply) {
 		if r.User != nil {
-			a.User = r.User
+			a.User, a.Owner = r.User, r.Owner
 		}
 		a.Groups, a.Tries = r.Groups, r.Tries
 		if e := r.error(); e != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"jailme.dev/jailme/internal/userdb"
 )
 
 // fakeHelper writes an executable script standing in for jailsh
@@ -97,9 +99,9 @@ func TestBoundedHelper(t *testing.T) {
 		wantUser bool
 	}{
 		{name: "answers", body: "echo '" + userLine + "'; echo '{\"groups\":[{\"Name\":\"g\",\"GID\":20001}],\"done\":true,\"tries\":2}'"},
-		{name: "hung", body: "exec sleep 60", want: ErrTimeout, wantMsg: "name service did not answer within 1s"},
+		{name: "hung", body: "exec sleep 60", want: ErrTimeout, wantMsg: "the directory did not answer within 1s"},
 		{name: "hung-in-groups", body: "echo '" + userLine + "'; exec sleep 60", want: ErrTimeout,
-			wantMsg: "groups of ldapu: name service did not answer within 1s", wantUser: true},
+			wantMsg: "groups of ldapu: the directory did not answer within 1s", wantUser: true},
 		{name: "notfound", body: `echo '{"kind":"notfound","err":"host user \"x\": no such user"}'`, want: ErrNotFound},
 		{name: "outage", body: `echo '{"kind":"unavailable","err":"name service unavailable: getpwnam_r(\"x\") failed with errno 2 (ENOENT)"}'`,
 			want: ErrUnavailable, wantMsg: "errno 2"},
@@ -192,5 +194,21 @@ func TestLocalOnlyCompat(t *testing.T) {
 		if got := localOnly(ns); got != tc.want {
 			t.Errorf("compat with %s and %s: localOnly = %v, want %v", tc.passwd, tc.group, got, tc.want)
 		}
+	}
+}
+
+// Issue 21: a user whose groups are not needed (uid 0 for pam_jailme) is
+// answered as soon as the helper names them, not at the deadline.
+func TestBoundedUserSuffices(t *testing.T) {
+	remoteNSS(t)
+	b := Bounded{Path: fakeHelper(t, "echo '"+userLine+"'; exec sleep 60"), Timeout: 5 * time.Second,
+		UserSuffices: func(u *userdb.User) bool { return u.UID == 20001 }}
+	start := time.Now()
+	a, err := b.Lookup(Key{ByName: true, Name: "ldapu"})
+	if !errors.Is(err, ErrNotAsked) || a.User == nil || a.User.Name != "ldapu" {
+		t.Fatalf("got %+v, %v; want the user and ErrNotAsked", a, err)
+	}
+	if d := time.Since(start); d >= b.Timeout {
+		t.Errorf("took %v: waited for the deadline", d)
 	}
 }

@@ -17,7 +17,10 @@ import (
 // helper wrote once it closes the pipe, or ErrTimeout at the deadline, the
 // helper killed and reaped, with what it wrote until then. No goroutine and no thread is left behind: the
 // wait is poll(2) on the pipe.
-func runHelper(path string, argv []string, t time.Duration) ([]byte, error) {
+//
+// done, when not nil, is asked after each read whether what arrived is
+// enough: then the helper is killed and that is the answer.
+func runHelper(path string, argv []string, t time.Duration, done func([]byte) bool) ([]byte, error) {
 	deadline := time.Now().Add(t)
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
@@ -84,5 +87,9 @@ func runHelper(path string, argv []string, t time.Duration) ([]byte, error) {
 			return nil, fmt.Errorf("lookup helper %s: answer larger than %d bytes", path, maxAnswer)
 		}
 		out = append(out, buf[:m]...)
+		if done != nil && done(out) {
+			c.kill()
+			return out, nil
+		}
 	}
 }

@@ -3,6 +3,7 @@
 package hostdb
 
 /*
+#define _GNU_SOURCE // getgrent_r (glibc)
 #include <sys/types.h>
 #include <errno.h>
 #include <grp.h>
@@ -30,6 +31,18 @@ static int jm_getgrgid(gid_t gid, struct group *gr, char *buf, size_t len, int *
 	struct group *res = NULL;
 	int rc = getgrgid_r(gid, gr, buf, len, &res);
 	*found = res != NULL;
+	return rc;
+}
+
+// The next group of the enumeration; *found is 0 at its end (glibc
+// answers ENOENT there, FreeBSD 0 with no result).
+static int jm_getgrent(struct group *gr, char *buf, size_t len, int *found) {
+	struct group *res = NULL;
+	int rc = getgrent_r(gr, buf, len, &res);
+	*found = res != NULL;
+	if (rc == ENOENT) {
+		rc = 0;
+	}
 	return rc;
 }
 
@@ -156,8 +169,9 @@ func tryUser(buf *C.char, size C.size_t, get func(*C.struct_passwd, *C.char, C.s
 
 // Groups returns u's groups, primary first, then the others in
 // getgrouplist(3) order, each once, named by getgrgid_r(3). A gid without
-// a group entry is an error: the identity check compares names. Members are
-// left empty.
+// a group entry has an empty Name: no group rule can name it, so it is no
+// error for a user the rules cannot jail; a jailed user is refused for it
+// (gate), since the identity check compares names. Members are left empty.
 func Groups(u *userdb.User) ([]userdb.Group, error) {
 	if u.Name == "" || strings.IndexByte(u.Name, 0) >= 0 {
 		return nil, fmt.Errorf("getgrouplist(%q): invalid name", u.Name)
@@ -183,36 +197,91 @@ func Groups(u *userdb.User) ([]userdb.Group, error) {
 		n = min(max(2*n, int(ng)), maxGroups)
 	}
 
-	groups := make([]userdb.Group, 0, len(gids)+1)
+	all := make([]uint32, 0, len(gids)+1)
 	seen := make(map[uint32]bool, len(gids)+1)
 	for _, gid := range append([]C.gid_t{C.gid_t(u.GID)}, gids...) {
-		if seen[uint32(gid)] {
-			continue
+		if !seen[uint32(gid)] {
+			seen[uint32(gid)] = true
+			all = append(all, uint32(gid))
 		}
-		seen[uint32(gid)] = true
-		name, err := groupName(uint32(gid))
-		if err != nil {
-			return nil, fmt.Errorf("%w (group of host user %q)", err, u.Name)
+	}
+	names := map[uint32]string{}
+	if len(all) > enumerateAbove {
+		if err := namesByEnumeration(names, seen); err != nil {
+			return nil, fmt.Errorf("%w (groups of host user %q)", err, u.Name)
 		}
-		groups = append(groups, userdb.Group{Name: name, GID: uint32(gid)})
+	}
+	groups := make([]userdb.Group, 0, len(all))
+	for _, gid := range all {
+		name, ok := names[gid]
+		if !ok {
+			var err error
+			if name, _, err = groupName(gid); err != nil {
+				return nil, fmt.Errorf("%w (group of host user %q)", err, u.Name)
+			}
+		}
+		groups = append(groups, userdb.Group{Name: name, GID: gid})
 	}
 	return groups, nil
 }
 
-func groupName(gid uint32) (string, error) {
-	var name string
-	var found bool
-	err := growing(firstGrBuf, func(buf *C.char, size C.size_t) (err error) {
+// enumerateAbove is how many groups a user may have before their names
+// are had by one enumeration of the group database instead of one
+// getgrgid_r each. Each getgrgid_r is a request to the directory (1 ms
+// or more through nslcd: 3,000 groups took 3 s, past a 2 s deadline);
+// an enumeration is one search streamed back, whose cost grows with the
+// directory's groups instead (issue 21).
+const enumerateAbove = 64
+
+// namesByEnumeration fills names for the gids in want from one
+// setgrent/getgrent_r/endgrent pass, stopping once every gid is named.
+// A gid it does not list (a directory that does not enumerate, such as
+// sssd by default or nslcd with nss_disable_enumeration) is left for
+// getgrgid_r.
+func namesByEnumeration(names map[uint32]string, want map[uint32]bool) error {
+	C.setgrent()
+	defer C.endgrent()
+	start := tries
+	defer func() { tries = start + 1 }() // one enumeration is one request
+	for len(names) < len(want) {
+		var name string
+		var gid uint32
+		var found bool
+		err := growing(firstGrBuf, func(buf *C.char, size C.size_t) error {
+			var gr C.struct_group
+			var ok C.int
+			if rc := C.jm_getgrent(&gr, buf, size, &ok); rc != 0 {
+				return syscall.Errno(rc)
+			}
+			if found = ok != 0; found {
+				name, gid = C.GoString(gr.gr_name), uint32(gr.gr_gid)
+			}
+			return nil
+		})
+		if err != nil {
+			return unavailable("getgrent_r", err)
+		}
+		if !found {
+			return nil
+		}
+		if _, dup := names[gid]; want[gid] && !dup {
+			names[gid] = name // the first entry, as getgrgid_r answers
+		}
+	}
+	return nil
+}
+
+// groupName is the name of gid; found is false when the group has no
+// entry.
+func groupName(gid uint32) (name string, found bool, err error) {
+	err = growing(firstGrBuf, func(buf *C.char, size C.size_t) (err error) {
 		name, found, err = tryGroup(gid, buf, size)
 		return err
 	})
 	if err != nil {
-		return "", unavailable(fmt.Sprintf("getgrgid_r(%d)", gid), err)
+		return "", false, unavailable(fmt.Sprintf("getgrgid_r(%d)", gid), err)
 	}
-	if !found {
-		return "", fmt.Errorf("getgrgid_r(%d): no group entry", gid)
-	}
-	return name, nil
+	return name, found, nil
 }
 
 func tryGroup(gid uint32, buf *C.char, size C.size_t) (name string, found bool, err error) {

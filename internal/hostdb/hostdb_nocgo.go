@@ -47,8 +47,8 @@ func lookupUser(who string, match func(u *userdb.User) bool) (*userdb.User, erro
 
 // Groups returns u's groups, primary first, then the groups listing u in
 // file order, each once, named by the first entry with that gid (as
-// getgrgid does). A gid without a group entry is an error. Members are
-// left empty.
+// getgrgid does). A gid without a group entry has an empty Name, as with
+// cgo. Members are left empty.
 func Groups(u *userdb.User) ([]userdb.Group, error) {
 	data, err := os.ReadFile(groupFile)
 	if err != nil {
@@ -74,7 +74,8 @@ func Groups(u *userdb.User) ([]userdb.Group, error) {
 	for _, gid := range gids {
 		i := slices.IndexFunc(entries, func(g userdb.Group) bool { return g.GID == gid })
 		if i < 0 {
-			return nil, fmt.Errorf("%s: gid %d: no group entry (group of host user %q)", groupFile, gid, u.Name)
+			groups = append(groups, userdb.Group{GID: gid}) // no entry: no name, as with cgo
+			continue
 		}
 		groups = append(groups, userdb.Group{Name: entries[i].Name, GID: gid, Line: entries[i].Line})
 	}

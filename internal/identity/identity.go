@@ -22,6 +22,10 @@ import (
 type Host struct {
 	User   userdb.User
 	Groups []userdb.Group
+	// Owner, for a user looked up by name, is the entry the host gives for
+	// User.UID when it bears another name (hostdb.Answer.Owner); nil when
+	// the name is the uid's own.
+	Owner *userdb.User
 }
 
 // Policy is what the jail's configuration allows.
