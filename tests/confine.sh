@@ -577,7 +577,10 @@ if command -v strace >/dev/null; then
 	CLONER=${CLONE%% *}
 	LASTCAPSET=$(awk -v t="$CLONER" '$1 == t && /capset\(/ { c = $0 } $1 == t && /CLONE_PARENT([^_]|$)/ { print c; exit }' "$T/strace.out")
 	LASTSETUID=$(awk -v t="$CLONER" '$1 == t && /setresuid\(/ { c = $0 } $1 == t && /CLONE_PARENT([^_]|$)/ { print c; exit }' "$T/strace.out")
-	STAGED=$(grep -m1 -E "^[0-9]+ +clone3?\(.* = $CLONER\$" "$T/strace.out")
+	# The clone that made the stage; strace splits it into "<unfinished ...>"
+	# and "<... clone resumed>" when the stage runs first.
+	STAGER=$(grep -m1 -E "^[0-9]+ +(clone3?\(|<\.\.\. clone3? resumed>).* = $CLONER\$" "$T/strace.out" | awk '{ print $1 }')
+	STAGED=$([ -n "$STAGER" ] && awk -v t="$STAGER" '$1 == t && $2 ~ /^clone3?\(/ { c = $0 } $1 == t && / = '"$CLONER"'$/ { print c; exit }' "$T/strace.out")
 	case9_ok() {
 		[ "$RC" = 0 ] && has "$OUT" '^in-jail$' || { WHY="status $RC, out: $OUT, err: $ERR"; return 1; }
 		[ -n "$CLONE" ] || { WHY="no CLONE_PARENT clone in: $(grep -cE 'clone' "$T/strace.out") clone lines"; return 1; }

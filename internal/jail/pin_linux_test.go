@@ -147,20 +147,3 @@ func TestPtraceJailRefused(t *testing.T) {
 		t.Fatalf("without CAP_SYS_PTRACE: %v", err)
 	}
 }
-
-func TestChildFiles(t *testing.T) {
-	var none *terminal
-	if f, ctty := none.childFiles(); ctty != -1 || f[0] != 0 || f[1] != 1 || f[2] != 2 {
-		t.Fatalf("no terminal: %v %d", f, ctty)
-	}
-	// stdin a pipe, stdout a file, stderr the caller's terminal: only fd 2
-	// becomes the pty, and it is the controlling tty.
-	tt := &terminal{slave: 9, isTTY: [3]bool{false, false, true}}
-	if f, ctty := tt.childFiles(); ctty != 2 || f[0] != 0 || f[1] != 1 || f[2] != 9 {
-		t.Fatalf("got %v %d", f, ctty)
-	}
-	tt.isTTY = [3]bool{true, true, true}
-	if f, ctty := tt.childFiles(); ctty != 0 || f[0] != 9 || f[1] != 9 || f[2] != 9 {
-		t.Fatalf("got %v %d", f, ctty)
-	}
-}
