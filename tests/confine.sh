@@ -256,6 +256,7 @@ sess_caps_ok() {
 
 # --- default jail: no_new_privs, nothing inheritable, the init's bounding set
 
+JAILSH_SUM=$(sha256sum <"$JAILSH")
 conf box
 log_mark
 jail_run 'grep -E "^(Cap|NoNewPrivs)" /proc/self/status; echo "sh_uid=$(id -u)"'
@@ -520,24 +521,28 @@ case6b_ok() {
 }
 check "6: the same seccomp jail without allow_setuid is entered: NoNewPrivs: 1, euid 2001" '@$WHY' case6b_ok
 
-# 8. issue 11 item 1: between fork and exec the session child is visible in
-# the jail's pid namespace and is still the host's setuid jailsh (its
-# /proc/PID/exe), sharing memory with the root parent. A jail whose processes
-# may hold CAP_SYS_PTRACE could open or trace it: refused before the allow line.
+# 8. issue 11 item 1, issue 27 item 2: a jail whose init keeps every
+# capability, CAP_SYS_PTRACE included, in the host's user namespace (nspawn,
+# privileged LXC, docker --cap-add sys_ptrace) is entered, while its root
+# spins on /proc/NEXT/exe through 30 logins, reopening every foreign
+# executable it catches for writing: the only process of ours it can see is
+# the session, run from a sealed memfd, never the host's jailsh.
+exewatch_start pt nsenter -t "$PT" -m -u -i -n -p -C -r -w
 conf pt
-log_mark
-jail_run 'echo SHOULD-NOT-RUN'
+LOGINS_OK=0
+for i in $(seq 30); do
+	jail_run 'true'
+	[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
+done
+exewatch_stop
 case8_ok() {
-	[ "$RC" = 1 ] || { WHY="status $RC, want 1; out: $OUT; err: $ERR"; return 1; }
-	! has "$OUT$ERR" SHOULD-NOT-RUN || { WHY="the command ran"; return 1; }
-	has "$ERR" '^jailsh: denied: .*CAP_SYS_PTRACE.*(/proc/PID/exe|trace)' ||
-		{ WHY="stderr does not name CAP_SYS_PTRACE and why: $ERR"; return 1; }
-	assert_log "jailsh\[[0-9]+\]: deny user=alice uid=2001 jail=pt where=pid:$PT .*code=confine .*CAP_SYS_PTRACE" ||
-		{ WHY="no syslog deny line with code=confine naming CAP_SYS_PTRACE; got: $(log_since_mark | tr '\n' '|')"; return 1; }
-	! log_since_mark | grep -qE 'jailsh\[[0-9]+\]: allow ' || { WHY="an allow line was logged"; return 1; }
+	[ -n "$WATCH" ] || { WHY="exewatch did not start in jail pt: $(cat "$T/exewatch.out")"; return 1; }
+	[ "$LOGINS_OK" = 30 ] || { WHY="$LOGINS_OK of 30 logins into pt succeeded; last err: $ERR"; return 1; }
+	grep -q '^opened=[0-9]* caught=0$' "$T/exewatch.out" && grep -q '^foreign=[1-9][0-9]* wrote=0$' "$T/exewatch.out" ||
+		{ WHY="exewatch ($WATCH_CAPS): $(tr '\n' ' ' <"$T/exewatch.out")"; return 1; }
 }
-check "8: a jail whose init keeps CAP_SYS_PTRACE is refused (code=confine, the reason names the capability)" '@$WHY' case8_ok
-check "8: nothing entered jail pt" '@left: $(jail_procs_line pt)' jail_quiet pt 3
+check "8: a jail whose init keeps CAP_SYS_PTRACE is entered; its root ($WATCH_CAPS) spinning on /proc/NEXT/exe through 30 logins never gets the host's jailsh nor writes a foreign executable ($(tr '\n' ' ' <"$T/exewatch.out" 2>/dev/null))" '@$WHY' case8_ok
+check "8: nothing left in jail pt" '@left: $(jail_procs_line pt)' jail_quiet pt 3
 jail_kill_strays pt
 
 # ... and one without it (nnp: the init's bounding set lacks sys_ptrace) is
@@ -630,6 +635,58 @@ case10_ok() {
 check "10: with fs.suid_dumpable=1, the parent waiting as alice is not dumpable: /proc/JSH owned by root, alice cannot read its environ" '@$WHY' case10_ok
 check "10: fs.suid_dumpable restored to $SUID_DUMPABLE" "it is $(cat /proc/sys/fs/suid_dumpable)" [ "$(cat /proc/sys/fs/suid_dumpable)" = "$SUID_DUMPABLE" ]
 jail_kill_strays nnp
+
+# 11. issue 27 item 1: the jail's root chooses alice's shell. /proc/self/exe,
+# or a script starting "#!/proc/self/exe", made the session execute the
+# host's setuid jailsh inside the jail, as alice, dumpable; root there
+# (fsuid alice, no CAP_SYS_PTRACE) opened its /proc/PID/exe and, once it
+# exited, rewrote the host's jailsh. Now what /proc/self/exe names is the
+# sealed helper, which run as alice refuses (126) and does nothing else;
+# the watcher opens it and can write nothing.
+# selfexe_logins NAME: 15 logins each with the shell /proc/self/exe and
+# /bin/selfexe (#!/proc/self/exe) in jail NAME, whose watcher runs already.
+selfexe_logins() {
+	local name=$1 shell i
+	cp "${JAIL_ROOT[$name]}/etc/passwd" "$T/$name.passwd"
+	printf '#!/proc/self/exe\n' >"${JAIL_ROOT[$name]}/bin/selfexe"
+	chmod 0755 "${JAIL_ROOT[$name]}/bin/selfexe"
+	conf "$name"
+	SELF_RC= SELF_ERR=
+	for shell in /proc/self/exe /bin/selfexe; do
+		sed "s|^\(alice:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:\).*\$|\1$shell|" "$T/$name.passwd" >"${JAIL_ROOT[$name]}/etc/passwd"
+		for i in $(seq 15); do
+			jail_run 'echo SHOULD-NOT-RUN'
+			SELF_RC="$SELF_RC $RC"
+		done
+		SELF_ERR="$SELF_ERR $ERR"
+	done
+	exewatch_stop
+	cat "$T/$name.passwd" >"${JAIL_ROOT[$name]}/etc/passwd"
+}
+# case11_ok MIN_FOREIGN: every login refused by the helper (126), no host
+# jailsh caught, no foreign executable written, at least MIN opened.
+case11_ok() {
+	[ -n "$WATCH" ] || { WHY="exewatch did not start: $(cat "$T/exewatch.out")"; return 1; }
+	[ "$(echo $SELF_RC | tr ' ' '\n' | sort -u | tr '\n' ' ')" = "126 " ] || { WHY="exit statuses: $SELF_RC; err: $SELF_ERR"; return 1; }
+	has "$SELF_ERR" 'runs only from jailsh' || { WHY="err: $SELF_ERR"; return 1; }
+	grep -q '^opened=[0-9]* caught=0$' "$T/exewatch.out" && grep -qE "^foreign=[0-9]+ wrote=0\$" "$T/exewatch.out" &&
+		[ "$(sed -n 's/^foreign=\([0-9]*\) .*/\1/p' "$T/exewatch.out")" -ge "$1" ] ||
+		{ WHY="exewatch ($WATCH_CAPS${EXEWATCH_AS:+, fsuid $EXEWATCH_AS}): $(tr '\n' ' ' <"$T/exewatch.out")"; return 1; }
+}
+# The attack as the issue found it: root without CAP_SYS_PTRACE, fsuid alice
+# (the session is not dumpable: it may catch nothing foreign at all).
+EXEWATCH_AS=2001 exewatch_start nnp nsenter -t "$NNP" -m -u -i -n -p -C -r -w /usr/bin/setpriv --bounding-set "$BND_CAPS" --inh-caps=-all
+selfexe_logins nnp
+check "11: shell /proc/self/exe and #!/proc/self/exe in nnp: the helper refuses (126); root (fsuid alice) catches no host jailsh, writes no foreign executable ($(tr '\n' ' ' <"$T/exewatch.out" 2>/dev/null))" '@$WHY' case11_ok 0
+jail_kill_strays nnp
+# The strongest root: every capability, CAP_SYS_PTRACE included. It opens
+# the sealed helper (foreign > 0) and still writes nothing.
+exewatch_start pt nsenter -t "$PT" -m -u -i -n -p -C -r -w
+selfexe_logins pt
+check "11: shell /proc/self/exe and #!/proc/self/exe in pt: the helper refuses (126); root with CAP_SYS_PTRACE opens the sealed image and writes nothing ($(tr '\n' ' ' <"$T/exewatch.out" 2>/dev/null))" '@$WHY' case11_ok 1
+jail_kill_strays pt
+JAILSH_SUM_NOW=$(sha256sum <"$JAILSH")
+check "11: the host's jailsh is unchanged" "sha256 $JAILSH_SUM_NOW, was $JAILSH_SUM" [ "$JAILSH_SUM_NOW" = "$JAILSH_SUM" ]
 
 all_quiet() {
 	local j

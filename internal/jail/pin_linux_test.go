@@ -130,20 +130,15 @@ func TestProveInitRefusesOurselves(t *testing.T) {
 	}
 }
 
-func TestPtraceJailRefused(t *testing.T) {
+func TestPtraceJailEntered(t *testing.T) {
+	// Issue 27: the session runs from a sealed image, so a jail that keeps
+	// CAP_SYS_PTRACE, in the host's user namespace or its own, is entered.
 	j := &Jail{name: "pt", cfg: &config.Jail{Name: "pt"}, init: &initState{capBnd: 1 << unix.CAP_SYS_PTRACE, lastCap: 40}}
-	err := j.CheckConfinement()
-	if !errors.Is(err, ErrConfine) || !strings.Contains(err.Error(), "CAP_SYS_PTRACE") || !strings.Contains(err.Error(), "/proc/PID/exe") {
-		t.Fatalf("err = %v", err)
+	if err := j.CheckConfinement(); err != nil {
+		t.Fatalf("host user namespace: %v", err)
 	}
-	// In a user namespace of its own the capability is the namespace's.
 	j.userns = &usernsState{fd: -1}
 	if err := j.CheckConfinement(); err != nil {
 		t.Fatalf("own user namespace: %v", err)
-	}
-	j.userns = nil
-	j.init.capBnd = 1<<unix.CAP_SETUID | 1<<unix.CAP_SETGID
-	if err := j.CheckConfinement(); err != nil {
-		t.Fatalf("without CAP_SYS_PTRACE: %v", err)
 	}
 }
