@@ -70,7 +70,7 @@ if [ "${JAILME_INNER:-}" != 1 ]; then
 	export CONFINE_ID=$$
 	confine_outer_sweep() {
 		local rc=$? c d
-		for c in pids memory v2; do
+		for c in pids memory freezer v2; do
 			if [ "$c" = v2 ]; then
 				d=$(cg_dir_v2) || continue
 			else
@@ -687,6 +687,43 @@ check "11: shell /proc/self/exe and #!/proc/self/exe in pt: the helper refuses (
 jail_kill_strays pt
 JAILSH_SUM_NOW=$(sha256sum <"$JAILSH")
 check "11: the host's jailsh is unchanged" "sha256 $JAILSH_SUM_NOW, was $JAILSH_SUM" [ "$JAILSH_SUM_NOW" = "$JAILSH_SUM" ]
+
+# 12. issue 27 item 4: a frozen jail (runc/podman pause, lxc-freeze, a v1
+# freezer.state FROZEN, a v2 cgroup.freeze) is refused at once with the
+# reason, code=jail, before the allow line, and nothing is left behind: the
+# stage would have joined the frozen cgroup and slept there as root.
+CG_FRZ=$(cg_dir freezer) || CG_FRZ=
+frozen_ok() {
+	[ "$RC" = 1 ] && ! has "$OUT" SHOULD-NOT-RUN || { WHY="status $RC, out: $OUT, err: $ERR"; return 1; }
+	has "$ERR" "^jailsh: denied: jail box: .*frozen \\(runc pause\\?.*$1" || { WHY="err: $ERR"; return 1; }
+	assert_log "jailsh\[[0-9]+\]: deny user=alice .*jail=box .*code=jail .*frozen" || { WHY="no deny line code=jail: $(log_since_mark | tr '\n' '|')"; return 1; }
+	! log_since_mark | grep -qE 'jailsh\[[0-9]+\]: allow ' || { WHY="an allow line was logged"; return 1; }
+	[ "$(jail_procs box | wc -l)" = 1 ] || { WHY="left in box: $(jail_procs_line box)"; return 1; }
+}
+conf box
+if [ -n "$CG_FRZ" ] && mkdir "$CG_FRZ" && echo "$BOX" >"$CG_FRZ/cgroup.procs"; then
+	echo FROZEN >"$CG_FRZ/freezer.state"
+	log_mark
+	jail_run 'echo SHOULD-NOT-RUN'
+	check "12: a jail in a frozen v1 freezer cgroup is refused with the reason (code=jail)" '@$WHY' frozen_ok 'freezer.state is FROZEN'
+	echo THAWED >"$CG_FRZ/freezer.state"
+	echo "$BOX" >"$(dirname "$CG_FRZ")/cgroup.procs"
+	cg_remove "$CG_FRZ"
+else
+	fail "12: v1 freezer cgroup $CG_FRZ" "cannot create it or move box's init there"
+fi
+jail_run 'echo thawed'
+check "12: thawed, box is entered again" "status $RC, out: $OUT, err: $ERR" has "$OUT" '^thawed$'
+if [ -n "$CG_V2" ]; then
+	echo 1 >"$CG_V2/cgroup.freeze"
+	log_mark
+	jail_run 'echo SHOULD-NOT-RUN'
+	check "12: a jail in a frozen v2 cgroup is refused with the reason (code=jail)" '@$WHY' frozen_ok 'cgroup.freeze is 1'
+	echo 0 >"$CG_V2/cgroup.freeze"
+else
+	skip "12: a jail in a frozen v2 cgroup is refused" "no cgroup2 hierarchy mounted"
+fi
+jail_kill_strays box
 
 all_quiet() {
 	local j

@@ -23,6 +23,7 @@ package jail
 // together for the moment between the fork and the stage's exit.
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -109,4 +110,51 @@ func (m mountTable) find(c cgroupLine) (cgroupMount, string, bool) {
 		return mt, path.Join(mt.mountpoint, rel), true
 	}
 	return cgroupMount{}, "", false
+}
+
+// thawed refuses a jail one of whose init's cgroups is frozen or freezing
+// (runc, podman and docker pause, lxc-freeze, a v2 cgroup.freeze the jail's
+// root may set in a delegated subtree): the stage would join it and stop
+// in the refrigerator. v1 freezer.state is the effective state (a frozen
+// parent shows FROZEN); v2 is read up the tree, cgroup.freeze of each
+// ancestor to the mount's root, as the kernel applies it. A freeze after
+// this check stops the stage once it is the user (attach.c); the attach
+// helper's deadline then ends the login.
+func (st *initState) thawed() error {
+	mounts, err := cgroupMounts()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrConfine, err)
+	}
+	for _, c := range st.cgroups {
+		mt, dir, ok := mounts.find(c)
+		if !ok {
+			continue
+		}
+		if !mt.v2 {
+			if !hasAll(mt.options, []string{"freezer"}) {
+				continue
+			}
+			b, err := readAt(unix.AT_FDCWD, path.Join(dir, "freezer.state"))
+			if errors.Is(err, unix.ENOENT) {
+				continue // the root cgroup, which cannot be frozen
+			}
+			if err != nil {
+				return fmt.Errorf("read %s: %w", path.Join(dir, "freezer.state"), err)
+			}
+			if s := strings.TrimSpace(string(b)); s != "THAWED" {
+				return fmt.Errorf("frozen (runc pause? lxc-freeze?): %s is %s", path.Join(dir, "freezer.state"), s)
+			}
+			continue
+		}
+		for d := dir; ; d = path.Dir(d) {
+			b, err := readAt(unix.AT_FDCWD, path.Join(d, "cgroup.freeze"))
+			if err == nil && strings.TrimSpace(string(b)) == "1" {
+				return fmt.Errorf("frozen (runc pause?): %s is 1", path.Join(d, "cgroup.freeze"))
+			}
+			if d == mt.mountpoint || d == "/" || !strings.HasPrefix(d, mt.mountpoint) {
+				break
+			}
+		}
+	}
+	return nil
 }

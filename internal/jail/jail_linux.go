@@ -267,8 +267,10 @@ func (j *Jail) open() error {
 		}
 		j.ns = append(j.ns, nsFile{n.name, n.flag, fd})
 	}
-	j.init, err = readInit(procfd, dir)
-	return err
+	if j.init, err = readInit(procfd, dir); err != nil {
+		return err
+	}
+	return j.init.thawed()
 }
 
 func sameNS(procfd int, name string) (bool, error) {
