@@ -725,6 +725,36 @@ else
 fi
 jail_kill_strays box
 
+# 13. issue 27 item 3: stdio redirected from and to host files reaches the
+# session through pipes the helper relays, never as the files: the jail's
+# root reopening /proc/PID/fd/0 of a session whose stdin is a read-only host
+# file for writing would otherwise write that host file.
+conf box
+printf 'host-input\n' >"$T/stdin.txt"
+chmod 0644 "$T/stdin.txt"
+STDIN_SUM=$(sha256sum <"$T/stdin.txt")
+: >"$T/stdout.txt"
+chown alice "$T/stdout.txt"
+as alice sh -c '"$0" -c "for f in 0 1 2; do readlink /proc/self/fd/\$f; done; cat; exec sleep 7.13"' "$JAILSH" \
+	<"$T/stdin.txt" >"$T/stdout.txt" 2>&1 &
+STDIO_BG=$!
+STDIO_SLEEP=$(await_jail_proc box sleep)
+STDIO_INJECT=no
+if [ -n "$STDIO_SLEEP" ]; then
+	JPID=$(awk '$1 == "NSpid:" { print $NF }' "/proc/$STDIO_SLEEP/status")
+	nsenter -t "$BOX" -m -u -i -n -p -C -r -w /bin/sh -c "echo INJECTED >/proc/$JPID/fd/0" 2>/dev/null && STDIO_INJECT=opened
+	kill -TERM "$STDIO_SLEEP"
+fi
+timeout 10 tail --pid="$STDIO_BG" -f /dev/null
+case13_ok() {
+	[ -n "$STDIO_SLEEP" ] || { WHY="the session never ran: $(cat "$T/stdout.txt")"; return 1; }
+	[ "$(grep -c '^pipe:' "$T/stdout.txt")" = 3 ] || { WHY="the session's fds 0-2: $(tr '\n' ' ' <"$T/stdout.txt")"; return 1; }
+	grep -qx host-input "$T/stdout.txt" || { WHY="stdin did not reach the session: $(tr '\n' ' ' <"$T/stdout.txt")"; return 1; }
+	[ "$(sha256sum <"$T/stdin.txt")" = "$STDIN_SUM" ] || { WHY="the jail's root wrote the host file through /proc/PID/fd/0 (reopen: $STDIO_INJECT): $(cat "$T/stdin.txt")"; return 1; }
+}
+check "13: stdio redirected from and to host files: the session's fds 0-2 are pipes, the input arrives, the jail's root cannot write the host file through /proc/PID/fd/0" '@$WHY' case13_ok
+jail_kill_strays box
+
 all_quiet() {
 	local j
 	for j in box nnp sc pt; do
