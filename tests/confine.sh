@@ -527,13 +527,18 @@ check "6: the same seccomp jail without allow_setuid is entered: NoNewPrivs: 1, 
 # spins on /proc/NEXT/exe through 30 logins, reopening every foreign
 # executable it catches for writing: the only process of ours it can see is
 # the session, run from a sealed memfd, never the host's jailsh.
+# logins N: N logins running true; LOGINS_OK counts those that succeeded.
+logins() {
+	local i
+	LOGINS_OK=0
+	for i in $(seq "$1"); do
+		jail_run 'true'
+		[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
+	done
+}
 exewatch_start pt nsenter -t "$PT" -m -u -i -n -p -C -r -w
 conf pt
-LOGINS_OK=0
-for i in $(seq 30); do
-	jail_run 'true'
-	[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
-done
+logins 30
 exewatch_stop
 case8_ok() {
 	[ -n "$WATCH" ] || { WHY="exewatch did not start in jail pt: $(cat "$T/exewatch.out")"; return 1; }
@@ -550,11 +555,7 @@ jail_kill_strays pt
 # never gets an fd of the host's jailsh (dumpable 0, no CAP_SYS_PTRACE).
 exewatch_start nnp nsenter -t "$NNP" -m -u -i -n -p -C -r -w /usr/bin/setpriv --bounding-set "$BND_CAPS" --inh-caps=-all
 conf nnp
-LOGINS_OK=0
-for i in $(seq 20); do
-	jail_run 'true'
-	[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
-done
+logins 20
 exewatch_stop
 case8b_ok() {
 	[ -n "$WATCH" ] || { WHY="exewatch did not start in jail nnp: $(cat "$T/exewatch.out")"; return 1; }

@@ -932,11 +932,16 @@ main(int argc, char **argv)
 		die("usage: jailsh-attach PLANFD");
 	load((int)planfd);
 
+	/* Default dispositions first: a caller's SIG_IGN would discard the
+	 * signal before signalfd sees it (an ignored SIGCHLD even reaps the
+	 * session for us, and its status would be lost). */
 	sigemptyset(&set);
 	for (i = 0; i < sizeof(relayed) / sizeof(relayed[0]); i++)
 		sigaddset(&set, relayed[i]);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		die("sigprocmask");
+	for (i = 0; i < sizeof(relayed) / sizeof(relayed[0]); i++)
+		signal(relayed[i], SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 	sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sigfd < 0)
