@@ -22,30 +22,39 @@ JAILME_VERSION ?= $(shell v=$$(git describe --tags --always --dirty 2>/dev/null)
 EXTLDFLAGS ?=
 GOFLAGS_BUILD = -trimpath -ldflags "-s -w -X main.version=$(JAILME_VERSION) $(if $(EXTLDFLAGS),-extldflags '$(EXTLDFLAGS)')"
 
-.PHONY: all jailsh pam cross vet unit fuzz rootcheck integration confine e2e lockout sshd fleet runtimes installcheck manlint portlint demo test clean deps version package-test
+.PHONY: all helper jailsh pam cross vet unit fuzz rootcheck integration confine e2e lockout sshd fleet runtimes installcheck manlint portlint demo test clean deps version package-test
 
 all: jailsh pam
 
-jailsh:
+# The attach helper (internal/attach/c/attach.c), embedded in jailsh: a
+# static program with no libc of the host's, run from a sealed memfd
+# (issue 27). Built into the source tree because go:embed reads it there.
+HELPER   = internal/attach/jailsh-attach
+MUSLCC  ?= musl-gcc
+helper: $(HELPER)
+$(HELPER): internal/attach/c/attach.c internal/attach/c/plan.h
+	$(MUSLCC) -static -Os -s -Wall -Wextra -Werror -o $@ internal/attach/c/attach.c
+
+jailsh: $(HELPER)
 	$(GO) build $(GOFLAGS_BUILD) -o $(BUILD)/jailsh ./jailsh
 
 # c-shared Go behind hand-written C glue (pam_jailme/glue.c); Go links it
 # -z nodelete already, said again here because it is load-bearing: the Go
 # runtime cannot be unloaded.
-pam:
+pam: $(HELPER)
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath \
 		-ldflags "-s -w -X main.version=$(JAILME_VERSION) -extldflags '-Wl,-soname,pam_jailme.so -Wl,-z,nodelete $(EXTLDFLAGS)'" \
 		-o $(BUILD)/pam_jailme.so ./pam_jailme
 	rm -f $(BUILD)/pam_jailme.h
 
-cross:
+cross: $(HELPER)
 	GOOS=freebsd GOARCH=amd64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BUILD)/freebsd-amd64/jailsh ./jailsh
 	GOOS=freebsd GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BUILD)/freebsd-arm64/jailsh ./jailsh
 
 version:
 	@echo $(JAILME_VERSION)
 
-vet:
+vet: $(HELPER)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
 	GOOS=freebsd CGO_ENABLED=0 $(GO) vet ./internal/... ./jailsh
@@ -128,7 +137,7 @@ demo: deps all
 	bash tests/demo.sh
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(HELPER)
 
 deps:
 	@sh .ci/deps.sh

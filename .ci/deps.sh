@@ -2,7 +2,7 @@
 # Installs what jailme's build and tests need, only what is missing (Debian
 # or Ubuntu). Not root: prints the command to run instead.
 set -eu
-pkgs="gcc libc6-dev make libpam0g-dev openssh-server openssh-client pamtester busybox-static
+pkgs="gcc libc6-dev musl-tools make libpam0g-dev openssh-server openssh-client pamtester busybox-static
       iproute2 util-linux procps binutils mandoc man-db rsync tmux strace
       dpkg-dev debhelper fakeroot lintian libpam-runtime"
 # tests/fleet.sh: a real directory (slapd) and NSS provider (nslcd), run only

@@ -99,6 +99,7 @@ func main() {
 	if err := audit.Allow(ev); err != nil {
 		fatalf("%v: refusing to start an unlogged session", err)
 	}
+	s.Log = audit.DenyHandoff(ev)
 	status, err := d.Located.Run(s)
 	if err != nil {
 		code := gate.CodeAttach

@@ -70,7 +70,7 @@ if [ "${JAILME_INNER:-}" != 1 ]; then
 	export CONFINE_ID=$$
 	confine_outer_sweep() {
 		local rc=$? c d
-		for c in pids memory v2; do
+		for c in pids memory freezer v2; do
 			if [ "$c" = v2 ]; then
 				d=$(cg_dir_v2) || continue
 			else
@@ -256,6 +256,7 @@ sess_caps_ok() {
 
 # --- default jail: no_new_privs, nothing inheritable, the init's bounding set
 
+JAILSH_SUM=$(sha256sum <"$JAILSH")
 conf box
 log_mark
 jail_run 'grep -E "^(Cap|NoNewPrivs)" /proc/self/status; echo "sh_uid=$(id -u)"'
@@ -523,24 +524,33 @@ case6b_ok() {
 }
 check "6: the same seccomp jail without allow_setuid is entered: NoNewPrivs: 1, euid 2001" '@$WHY' case6b_ok
 
-# 8. issue 11 item 1: between fork and exec the session child is visible in
-# the jail's pid namespace and is still the host's setuid jailsh (its
-# /proc/PID/exe), sharing memory with the root parent. A jail whose processes
-# may hold CAP_SYS_PTRACE could open or trace it: refused before the allow line.
-conf pt
-log_mark
-jail_run 'echo SHOULD-NOT-RUN'
-case8_ok() {
-	[ "$RC" = 1 ] || { WHY="status $RC, want 1; out: $OUT; err: $ERR"; return 1; }
-	! has "$OUT$ERR" SHOULD-NOT-RUN || { WHY="the command ran"; return 1; }
-	has "$ERR" '^jailsh: denied: .*CAP_SYS_PTRACE.*(/proc/PID/exe|trace)' ||
-		{ WHY="stderr does not name CAP_SYS_PTRACE and why: $ERR"; return 1; }
-	assert_log "jailsh\[[0-9]+\]: deny user=alice uid=2001 jail=pt where=pid:$PT .*code=confine .*CAP_SYS_PTRACE" ||
-		{ WHY="no syslog deny line with code=confine naming CAP_SYS_PTRACE; got: $(log_since_mark | tr '\n' '|')"; return 1; }
-	! log_since_mark | grep -qE 'jailsh\[[0-9]+\]: allow ' || { WHY="an allow line was logged"; return 1; }
+# 8. issue 11 item 1, issue 27 item 2: a jail whose init keeps every
+# capability, CAP_SYS_PTRACE included, in the host's user namespace (nspawn,
+# privileged LXC, docker --cap-add sys_ptrace) is entered, while its root
+# spins on /proc/NEXT/exe through 30 logins, reopening every foreign
+# executable it catches for writing: the only process of ours it can see is
+# the session, run from a sealed memfd, never the host's jailsh.
+# logins N: N logins running true; LOGINS_OK counts those that succeeded.
+logins() {
+	local i
+	LOGINS_OK=0
+	for i in $(seq "$1"); do
+		jail_run 'true'
+		[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
+	done
 }
-check "8: a jail whose init keeps CAP_SYS_PTRACE is refused (code=confine, the reason names the capability)" '@$WHY' case8_ok
-check "8: nothing entered jail pt" '@left: $(jail_procs_line pt)' jail_quiet pt 3
+exewatch_start pt nsenter -t "$PT" -m -u -i -n -p -C -r -w
+conf pt
+logins 30
+exewatch_stop
+case8_ok() {
+	[ -n "$WATCH" ] || { WHY="exewatch did not start in jail pt: $(cat "$T/exewatch.out")"; return 1; }
+	[ "$LOGINS_OK" = 30 ] || { WHY="$LOGINS_OK of 30 logins into pt succeeded; last err: $ERR"; return 1; }
+	grep -q '^opened=[0-9]* caught=0$' "$T/exewatch.out" && grep -q '^foreign=[1-9][0-9]* wrote=0$' "$T/exewatch.out" ||
+		{ WHY="exewatch ($WATCH_CAPS): $(tr '\n' ' ' <"$T/exewatch.out")"; return 1; }
+}
+check "8: a jail whose init keeps CAP_SYS_PTRACE is entered; its root ($WATCH_CAPS) spinning on /proc/NEXT/exe through 30 logins never gets the host's jailsh nor writes a foreign executable ($(tr '\n' ' ' <"$T/exewatch.out" 2>/dev/null))" '@$WHY' case8_ok
+check "8: nothing left in jail pt" '@left: $(jail_procs_line pt)' jail_quiet pt 3
 jail_kill_strays pt
 
 # ... and one without it (nnp: the init's bounding set lacks sys_ptrace) is
@@ -586,7 +596,10 @@ if command -v strace >/dev/null; then
 	CLONER=${CLONE%% *}
 	LASTCAPSET=$(awk -v t="$CLONER" '$1 == t && /capset\(/ { c = $0 } $1 == t && /CLONE_PARENT([^_]|$)/ { print c; exit }' "$T/strace.out")
 	LASTSETUID=$(awk -v t="$CLONER" '$1 == t && /setresuid\(/ { c = $0 } $1 == t && /CLONE_PARENT([^_]|$)/ { print c; exit }' "$T/strace.out")
-	STAGED=$(grep -m1 -E "^[0-9]+ +clone3?\(.* = $CLONER\$" "$T/strace.out")
+	# The clone that made the stage; strace splits it into "<unfinished ...>"
+	# and "<... clone resumed>" when the stage runs first.
+	STAGER=$(grep -m1 -E "^[0-9]+ +(clone3?\(|<\.\.\. clone3? resumed>).* = $CLONER\$" "$T/strace.out" | awk '{ print $1 }')
+	STAGED=$([ -n "$STAGER" ] && awk -v t="$STAGER" '$1 == t && $2 ~ /^clone3?\(/ { c = $0 } $1 == t && / = '"$CLONER"'$/ { print c; exit }' "$T/strace.out")
 	case9_ok() {
 		[ "$RC" = 0 ] && has "$OUT" '^in-jail$' || { WHY="status $RC, out: $OUT, err: $ERR"; return 1; }
 		[ -n "$CLONE" ] || { WHY="no CLONE_PARENT clone in: $(grep -cE 'clone' "$T/strace.out") clone lines"; return 1; }
@@ -637,7 +650,126 @@ check "10: with fs.suid_dumpable=1, the parent waiting as alice is not dumpable:
 check "10: fs.suid_dumpable restored to $SUID_DUMPABLE" "it is $(cat /proc/sys/fs/suid_dumpable)" [ "$(cat /proc/sys/fs/suid_dumpable)" = "$SUID_DUMPABLE" ]
 jail_kill_strays nnp
 
-# 11. issue 23: the session carries the init's seccomp filters. scd's init
+# 11. issue 27 item 1: the jail's root chooses alice's shell. /proc/self/exe,
+# or a script starting "#!/proc/self/exe", made the session execute the
+# host's setuid jailsh inside the jail, as alice, dumpable; root there
+# (fsuid alice, no CAP_SYS_PTRACE) opened its /proc/PID/exe and, once it
+# exited, rewrote the host's jailsh. Now what /proc/self/exe names is the
+# sealed helper, which run as alice refuses (126) and does nothing else;
+# the watcher opens it and can write nothing.
+# selfexe_logins NAME: 15 logins each with the shell /proc/self/exe and
+# /bin/selfexe (#!/proc/self/exe) in jail NAME, whose watcher runs already.
+selfexe_logins() {
+	local name=$1 shell i
+	cp "${JAIL_ROOT[$name]}/etc/passwd" "$T/$name.passwd"
+	printf '#!/proc/self/exe\n' >"${JAIL_ROOT[$name]}/bin/selfexe"
+	chmod 0755 "${JAIL_ROOT[$name]}/bin/selfexe"
+	conf "$name"
+	SELF_RC= SELF_ERR=
+	for shell in /proc/self/exe /bin/selfexe; do
+		sed "s|^\(alice:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:\).*\$|\1$shell|" "$T/$name.passwd" >"${JAIL_ROOT[$name]}/etc/passwd"
+		for i in $(seq 15); do
+			jail_run 'echo SHOULD-NOT-RUN'
+			SELF_RC="$SELF_RC $RC"
+		done
+		SELF_ERR="$SELF_ERR $ERR"
+	done
+	exewatch_stop
+	cat "$T/$name.passwd" >"${JAIL_ROOT[$name]}/etc/passwd"
+}
+# case11_ok MIN_FOREIGN: every login refused by the helper (126), no host
+# jailsh caught, no foreign executable written, at least MIN opened.
+case11_ok() {
+	[ -n "$WATCH" ] || { WHY="exewatch did not start: $(cat "$T/exewatch.out")"; return 1; }
+	[ "$(echo $SELF_RC | tr ' ' '\n' | sort -u | tr '\n' ' ')" = "126 " ] || { WHY="exit statuses: $SELF_RC; err: $SELF_ERR"; return 1; }
+	has "$SELF_ERR" 'runs only from jailsh' || { WHY="err: $SELF_ERR"; return 1; }
+	grep -q '^opened=[0-9]* caught=0$' "$T/exewatch.out" && grep -qE "^foreign=[0-9]+ wrote=0\$" "$T/exewatch.out" &&
+		[ "$(sed -n 's/^foreign=\([0-9]*\) .*/\1/p' "$T/exewatch.out")" -ge "$1" ] ||
+		{ WHY="exewatch ($WATCH_CAPS${EXEWATCH_AS:+, fsuid $EXEWATCH_AS}): $(tr '\n' ' ' <"$T/exewatch.out")"; return 1; }
+}
+# The attack as the issue found it: root without CAP_SYS_PTRACE, fsuid alice
+# (the session is not dumpable: it may catch nothing foreign at all).
+EXEWATCH_AS=2001 exewatch_start nnp nsenter -t "$NNP" -m -u -i -n -p -C -r -w /usr/bin/setpriv --bounding-set "$BND_CAPS" --inh-caps=-all
+selfexe_logins nnp
+check "11: shell /proc/self/exe and #!/proc/self/exe in nnp: the helper refuses (126); root (fsuid alice) catches no host jailsh, writes no foreign executable ($(tr '\n' ' ' <"$T/exewatch.out" 2>/dev/null))" '@$WHY' case11_ok 0
+jail_kill_strays nnp
+# The strongest root: every capability, CAP_SYS_PTRACE included. It opens
+# the sealed helper (foreign > 0) and still writes nothing.
+exewatch_start pt nsenter -t "$PT" -m -u -i -n -p -C -r -w
+selfexe_logins pt
+check "11: shell /proc/self/exe and #!/proc/self/exe in pt: the helper refuses (126); root with CAP_SYS_PTRACE opens the sealed image and writes nothing ($(tr '\n' ' ' <"$T/exewatch.out" 2>/dev/null))" '@$WHY' case11_ok 1
+jail_kill_strays pt
+JAILSH_SUM_NOW=$(sha256sum <"$JAILSH")
+check "11: the host's jailsh is unchanged" "sha256 $JAILSH_SUM_NOW, was $JAILSH_SUM" [ "$JAILSH_SUM_NOW" = "$JAILSH_SUM" ]
+
+# 12. issue 27 item 4: a frozen jail (runc/podman pause, lxc-freeze, a v1
+# freezer.state FROZEN, a v2 cgroup.freeze) is refused at once with the
+# reason, code=jail, before the allow line, and nothing is left behind: the
+# stage would have joined the frozen cgroup and slept there as root.
+CG_FRZ=$(cg_dir freezer) || CG_FRZ=
+frozen_ok() {
+	[ "$RC" = 1 ] && ! has "$OUT" SHOULD-NOT-RUN || { WHY="status $RC, out: $OUT, err: $ERR"; return 1; }
+	has "$ERR" "^jailsh: denied: jail box: .*frozen \\(runc pause\\?.*$1" || { WHY="err: $ERR"; return 1; }
+	assert_log "jailsh\[[0-9]+\]: deny user=alice .*jail=box .*code=jail .*frozen" || { WHY="no deny line code=jail: $(log_since_mark | tr '\n' '|')"; return 1; }
+	! log_since_mark | grep -qE 'jailsh\[[0-9]+\]: allow ' || { WHY="an allow line was logged"; return 1; }
+	[ "$(jail_procs box | wc -l)" = 1 ] || { WHY="left in box: $(jail_procs_line box)"; return 1; }
+}
+conf box
+if [ -n "$CG_FRZ" ] && mkdir "$CG_FRZ" && echo "$BOX" >"$CG_FRZ/cgroup.procs"; then
+	echo FROZEN >"$CG_FRZ/freezer.state"
+	log_mark
+	jail_run 'echo SHOULD-NOT-RUN'
+	check "12: a jail in a frozen v1 freezer cgroup is refused with the reason (code=jail)" '@$WHY' frozen_ok 'freezer.state is FROZEN'
+	echo THAWED >"$CG_FRZ/freezer.state"
+	echo "$BOX" >"$(dirname "$CG_FRZ")/cgroup.procs"
+	cg_remove "$CG_FRZ"
+else
+	fail "12: v1 freezer cgroup $CG_FRZ" "cannot create it or move box's init there"
+fi
+jail_run 'echo thawed'
+check "12: thawed, box is entered again" "status $RC, out: $OUT, err: $ERR" has "$OUT" '^thawed$'
+if [ -n "$CG_V2" ]; then
+	echo 1 >"$CG_V2/cgroup.freeze"
+	log_mark
+	jail_run 'echo SHOULD-NOT-RUN'
+	check "12: a jail in a frozen v2 cgroup is refused with the reason (code=jail)" '@$WHY' frozen_ok 'cgroup.freeze is 1'
+	echo 0 >"$CG_V2/cgroup.freeze"
+else
+	skip "12: a jail in a frozen v2 cgroup is refused" "no cgroup2 hierarchy mounted"
+fi
+jail_kill_strays box
+
+# 13. issue 27 item 3: stdio redirected from and to host files reaches the
+# session through pipes the helper relays, never as the files: the jail's
+# root reopening /proc/PID/fd/0 of a session whose stdin is a read-only host
+# file for writing would otherwise write that host file.
+conf box
+printf 'host-input\n' >"$T/stdin.txt"
+chmod 0644 "$T/stdin.txt"
+STDIN_SUM=$(sha256sum <"$T/stdin.txt")
+: >"$T/stdout.txt"
+chown alice "$T/stdout.txt"
+as alice sh -c '"$0" -c "for f in 0 1 2; do readlink /proc/self/fd/\$f; done; cat; exec sleep 7.13"' "$JAILSH" \
+	<"$T/stdin.txt" >"$T/stdout.txt" 2>&1 &
+STDIO_BG=$!
+STDIO_SLEEP=$(await_jail_proc box sleep)
+STDIO_INJECT=no
+if [ -n "$STDIO_SLEEP" ]; then
+	JPID=$(awk '$1 == "NSpid:" { print $NF }' "/proc/$STDIO_SLEEP/status")
+	nsenter -t "$BOX" -m -u -i -n -p -C -r -w /bin/sh -c "echo INJECTED >/proc/$JPID/fd/0" 2>/dev/null && STDIO_INJECT=opened
+	kill -TERM "$STDIO_SLEEP"
+fi
+timeout 10 tail --pid="$STDIO_BG" -f /dev/null
+case13_ok() {
+	[ -n "$STDIO_SLEEP" ] || { WHY="the session never ran: $(cat "$T/stdout.txt")"; return 1; }
+	[ "$(grep -c '^pipe:' "$T/stdout.txt")" = 3 ] || { WHY="the session's fds 0-2: $(tr '\n' ' ' <"$T/stdout.txt")"; return 1; }
+	grep -qx host-input "$T/stdout.txt" || { WHY="stdin did not reach the session: $(tr '\n' ' ' <"$T/stdout.txt")"; return 1; }
+	[ "$(sha256sum <"$T/stdin.txt")" = "$STDIN_SUM" ] || { WHY="the jail's root wrote the host file through /proc/PID/fd/0 (reopen: $STDIO_INJECT): $(cat "$T/stdin.txt")"; return 1; }
+}
+check "13: stdio redirected from and to host files: the session's fds 0-2 are pipes, the input arrives, the jail's root cannot write the host file through /proc/PID/fd/0" '@$WHY' case13_ok
+jail_kill_strays box
+
+# 14. issue 23: the session carries the init's seccomp filters. scd's init
 # runs under two filters (tests/confine/seccomp_deny.c): keyctl -> EACCES,
 # then keyctl -> EPERM and unshare -> EPERM; scn's has a third that hands
 # getppid to a supervisor (SECCOMP_RET_USER_NOTIF). Their inits pivot_root
@@ -669,14 +801,14 @@ start_pivoted scd || fail "start jail scd" "no init: $(cat "$T/start-scd.err")"
 start_pivoted scn --notif || fail "start jail scn" "no init: $(cat "$T/start-scn.err")"
 SCD=${JAIL_PID[scd]:-} SCN=${JAIL_PID[scn]:-}
 SCD_FILTERS=$(status_field "$SCD" Seccomp_filters)
-check "11: setup: scd's init has Seccomp: 2 with 2 filters, scn's 3" \
+check "14: setup: scd's init has Seccomp: 2 with 2 filters, scn's 3" \
 	"scd: Seccomp $(status_field "$SCD" Seccomp) filters $SCD_FILTERS; scn: $(status_field "$SCN" Seccomp_filters)" \
 	[ "$(status_field "$SCD" Seccomp)/$SCD_FILTERS/$(status_field "$SCN" Seccomp_filters)" = 2/2/3 ]
 
 conf_sc scd
 log_mark
 jail_run /usr/local/bin/sysprobe
-case11_ok() {
+case14_ok() {
 	[ "$RC" = 0 ] || { WHY="status $RC, err: $ERR"; return 1; }
 	[ "$(out_field unshare)" = EPERM ] || { WHY="unshare(CLONE_NEWUSER): $(out_field unshare), want EPERM"; return 1; }
 	[ "$(out_field keyctl)" = EPERM ] ||
@@ -685,23 +817,23 @@ case11_ok() {
 	[ "$(out_field Seccomp_filters)" = "$SCD_FILTERS" ] || { WHY="Seccomp_filters: $(out_field Seccomp_filters), the init's $SCD_FILTERS"; return 1; }
 	assert_log "jailsh\[[0-9]+\]: allow user=alice uid=2001 jail=scd" || { WHY="no allow line: $(log_since_mark | tr '\n' '|')"; return 1; }
 }
-check "11: a pidfile jail whose init refuses keyctl and unshare: the session gets EPERM for both, Seccomp: 2, the init's $SCD_FILTERS filters in its order" '@$WHY' case11_ok
+check "14: a pidfile jail whose init refuses keyctl and unshare: the session gets EPERM for both, Seccomp: 2, the init's $SCD_FILTERS filters in its order" '@$WHY' case14_ok
 capture "$JAILSH" -n alice
-check "11: jailsh -n shows the filter the session gets" "@status $RC: $OUT" \
+check "14: jailsh -n shows the filter the session gets" "@status $RC: $OUT" \
 	has "$OUT" "seccomp +filter \(2\) +2 filters \(7\+9 instructions\) copied from pid $SCD in .*, installed last before exec"
-check "11: the copy left scd's init untraced and running" "TracerPid $(status_field "$SCD" TracerPid), State $(status_field "$SCD" State)" \
+check "14: the copy left scd's init untraced and running" "TracerPid $(status_field "$SCD" TracerPid), State $(status_field "$SCD" State)" \
 	[ "$(status_field "$SCD" TracerPid)/$(status_field "$SCD" State)" = 0/S ]
 
 # The opt-out: nothing copied, the session runs without the filter; -n and
 # --audit say so.
 conf_sc scd "seccomp = none;"
 jail_run /usr/local/bin/sysprobe
-check "11: seccomp = none: the session runs without the filter (keyctl ok, unshare ok, Seccomp: 0)" \
+check "14: seccomp = none: the session runs without the filter (keyctl ok, unshare ok, Seccomp: 0)" \
 	"@status $RC, out: $(echo $OUT), err: $ERR" [ "$RC/$(out_field keyctl)/$(out_field unshare)/$(out_field Seccomp)" = 0/ok/ok/0 ]
 capture "$JAILSH" -n alice
-check "11: seccomp = none: jailsh -n says the filter is not carried" "@$OUT" has "$OUT" "seccomp +filter \(2\) +none \(seccomp = none: not carried\)"
+check "14: seccomp = none: jailsh -n says the filter is not carried" "@$OUT" has "$OUT" "seccomp +filter \(2\) +none \(seccomp = none: not carried\)"
 capture "$JAILSH" --audit
-check "11: seccomp = none: --audit shows the opt-out" "@status $RC: $OUT" \
+check "14: seccomp = none: --audit shows the opt-out" "@status $RC: $OUT" \
 	has "$OUT" "jailsh: audit: seccomp jail=scd where=pid:$SCD reason=.*seccomp = none: sessions run without the seccomp filter"
 jail_kill_strays scd
 
@@ -710,19 +842,19 @@ jail_kill_strays scd
 conf_sc scn
 log_mark
 jail_run 'echo SHOULD-NOT-RUN'
-case11n_ok() {
+case14n_ok() {
 	[ "$RC" = 1 ] && ! has "$OUT" SHOULD-NOT-RUN || { WHY="status $RC, out: $OUT, err: $ERR"; return 1; }
 	has "$ERR" '^jailsh: denied: .*filter 3 of 3 .*SECCOMP_RET_USER_NOTIF.*seccomp = none' || { WHY="stderr: $ERR"; return 1; }
 	assert_log "jailsh\[[0-9]+\]: deny user=alice uid=2001 jail=scn where=pid:$SCN .*code=confine .*USER_NOTIF" ||
 		{ WHY="no deny line with code=confine: $(log_since_mark | tr '\n' '|')"; return 1; }
 	! log_since_mark | grep -qE 'jailsh\[[0-9]+\]: allow ' || { WHY="an allow line was logged"; return 1; }
 }
-check "11: an init whose filter returns SECCOMP_RET_USER_NOTIF: refused, code=confine, the reason names it and the opt-out" '@$WHY' case11n_ok
+check "14: an init whose filter returns SECCOMP_RET_USER_NOTIF: refused, code=confine, the reason names it and the opt-out" '@$WHY' case14n_ok
 capture "$JAILSH" --audit
-check "11: --audit reports the USER_NOTIF jail as confine" "@$OUT" has "$OUT" "jailsh: audit: confine jail=scn .*USER_NOTIF"
+check "14: --audit reports the USER_NOTIF jail as confine" "@$OUT" has "$OUT" "jailsh: audit: confine jail=scn .*USER_NOTIF"
 conf_sc scn "seccomp = none;"
 jail_run /usr/local/bin/sysprobe
-check "11: the same jail with seccomp = none is entered without a filter" "@status $RC, out: $(echo $OUT), err: $ERR" \
+check "14: the same jail with seccomp = none is entered without a filter" "@status $RC, out: $(echo $OUT), err: $ERR" \
 	[ "$RC/$(out_field Seccomp)" = 0/0 ]
 jail_kill_strays scn
 
@@ -742,22 +874,22 @@ if command -v strace >/dev/null; then
 	TRACER=$(status_field "$SCD" TracerPid)
 	kill -TERM "$STRACE"
 	wait "$STRACE" 2>/dev/null
-	case11t_ok() {
+	case14t_ok() {
 		[ "$TRACER" != 0 ] || { WHY="strace did not attach"; return 1; }
 		[ "$RC" = 1 ] && ! has "$OUT" SHOULD-NOT-RUN || { WHY="status $RC, out: $OUT, err: $ERR"; return 1; }
 		has "$ERR" "^jailsh: denied: .*traced by pid $TRACER" || { WHY="stderr: $ERR"; return 1; }
 		assert_log "jailsh\[[0-9]+\]: deny user=alice uid=2001 jail=scd .*code=confine" || { WHY="no deny line"; return 1; }
 	}
-	check "11: an init traced already (strace) is refused, code=confine, naming the tracer" '@$WHY' case11t_ok
+	check "14: an init traced already (strace) is refused, code=confine, naming the tracer" '@$WHY' case14t_ok
 	for i in $(seq 100); do
 		[ "$(status_field "$SCD" TracerPid)" = 0 ] && break
 		sleep 0.05
 	done
 	jail_run /usr/local/bin/sysprobe
-	check "11: once the tracer is gone, the session is entered with the filter" "@status $RC, out: $(echo $OUT), err: $ERR" \
+	check "14: once the tracer is gone, the session is entered with the filter" "@status $RC, out: $(echo $OUT), err: $ERR" \
 		[ "$RC/$(out_field keyctl)/$(out_field Seccomp)" = 0/EPERM/2 ]
 else
-	skip "11: an init traced already is refused" "strace is not installed"
+	skip "14: an init traced already is refused" "strace is not installed"
 fi
 
 # Concurrent logins copy the same init: each waits for the other's copy
@@ -770,14 +902,14 @@ for k in $(seq 10); do
 done
 for p in "${PARS[@]}"; do timeout 20 tail --pid="$p" -f /dev/null; wait "$p" 2>/dev/null; done
 PAR_OK=$(grep -l '^keyctl=EPERM$' "$T"/par.*.out | wc -l)
-check "11: 10 concurrent logins into scd all run under the filter ($PAR_OK of 10)" \
+check "14: 10 concurrent logins into scd all run under the filter ($PAR_OK of 10)" \
 	"@$(grep -hv '^\(unshare\|keyctl\|kcmp\|userfaultfd\|Seccomp\)' "$T"/par.*.out | sort | uniq -c | head -3)" [ "$PAR_OK" = 10 ]
 jail_kill_strays scd
 
 # allow_setuid with the opt-out: nothing to install, so nothing refused.
 conf_sc sc "allow_setuid = true; seccomp = none;"
 jail_run 'echo in-sc'
-check "11: allow_setuid on a filtered init with seccomp = none is entered" "@status $RC, out: $OUT, err: $ERR" \
+check "14: allow_setuid on a filtered init with seccomp = none is entered" "@status $RC, out: $OUT, err: $ERR" \
 	[ "$RC/$OUT" = 0/in-sc ]
 jail_kill_strays sc
 for j in scd scn; do

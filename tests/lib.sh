@@ -602,13 +602,14 @@ status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # jail NAME as its root) runs it, spinning on /proc/NEXT/exe for the host's
 # jailsh. Sets WATCH (its host pid, empty if it did not start), WATCH_CAPS
 # and WATCH_BG; exewatch_stop ends it, and $T/exewatch.out has its counts.
+# EXEWATCH_AS=UID: it opens /proc/N/exe with that fsuid (issue 27).
 exewatch_start() {
 	local name=$1 i dev ino
 	shift
 	install -D -m 0755 "$T/bin/exewatch" "${JAIL_ROOT[$name]}/usr/local/bin/exewatch"
 	rm -f "${JAIL_ROOT[$name]}/tmp/exewatch.ready"
 	read -r dev ino < <(stat -L -c '%d %i' "$JAILSH")
-	"$@" /usr/local/bin/exewatch "$dev" "$ino" /tmp/exewatch.ready >"$T/exewatch.out" 2>&1 &
+	"$@" /usr/local/bin/exewatch "$dev" "$ino" /tmp/exewatch.ready ${EXEWATCH_AS:-} >"$T/exewatch.out" 2>&1 &
 	WATCH_BG=$!
 	for i in $(seq 100); do
 		[ -e "${JAIL_ROOT[$name]}/tmp/exewatch.ready" ] && break

@@ -263,6 +263,22 @@ oci_suite() {
 	capture as alice "$JAILSH" -c 'cat /etc/marker'
 	check "$rt: oci_root = $root: lands" "@status $RC: $ERR" test "$RC" = 0 -a "$OUT" = "$MARK"
 
+	# Paused (issue 27 item 4): refused at once with the reason, nothing
+	# left in the container; resumed, it lands again.
+	if "$rt" pause "$rt-web" >"$T/$rt.out" 2>&1; then
+		log_mark
+		capture as alice "$JAILSH" -c 'echo SHOULD-NOT-RUN'
+		check "$rt pause: refused with the reason (code=jail)" "@status $RC: $OUT $ERR" \
+			eval '[ "$RC" = 1 ] && ! has "$OUT" SHOULD-NOT-RUN && has "$ERR" "^jailsh: denied: jail web: .*frozen \(runc pause" && assert_log "deny user=alice .*code=jail .*frozen"'
+		"$rt" resume "$rt-web" >/dev/null 2>&1
+		check "$rt pause: nothing of alice's left in the container" "@left: $(ps -o pid=,user=,comm= --ppid "$pid" | tr '\n' ' ')" \
+			eval '[ -z "$(ps -o pid= -u 2001)" ]'
+		capture as alice "$JAILSH" -c 'cat /etc/marker'
+		check "$rt resume: lands again" "@status $RC: $ERR" test "$RC" = 0 -a "$OUT" = "$MARK"
+	else
+		fail "$rt pause" "$(cat "$T/$rt.out")"
+	fi
+
 	if (cd "$T/$rt-uns" && "$rt" run -d "$rt-uns" </dev/null >"$T/$rt.out" 2>&1); then
 		userns "$rt" "oci = $rt-uns;" "$(oci_init "$rt" "$rt-uns")" 102001
 		"$rt" delete -f "$rt-uns" >/dev/null 2>&1
@@ -467,7 +483,7 @@ lxc.hook.start-host = $REPO/etc/lxc-jailme-hook"
 			lxc.init.cmd = /bin/init
 			lxc.mount.auto = proc:mixed sys:ro
 			lxc.autodev = 1
-			lxc.cap.drop = sys_ptrace sys_module sys_rawio sys_time mac_admin mac_override
+			lxc.cap.drop = ${LXC_DROP-sys_ptrace sys_module sys_rawio sys_time mac_admin mac_override}
 			lxc.apparmor.profile = unconfined
 			$placed
 			${2:-}
@@ -495,6 +511,20 @@ lxc.idmap = g 0 100000 65536"
 	kill -KILL "$pid"
 	stale "lxc" "$pid"
 	lxc-stop -k -n web >/dev/null 2>&1
+
+	# A privileged container with LXC's default capabilities, CAP_SYS_PTRACE
+	# included (issue 27 item 2): entered, no longer refused.
+	LXC_DROP= lxc_config full
+	if lxc-start -n full -o "$T/lxc.log" -l INFO >"$T/lxc.out" 2>&1; then
+		pid=$(lxc-info -pH -n full)
+		jail_conf "lxc = full;"
+		capture as alice "$JAILSH" -c 'id -u; cat /etc/marker'
+		check "lxc privileged, default capabilities (init CapBnd $(awk '$1 == "CapBnd:" { print $2 }' "/proc/$pid/status")): alice lands" "@status $RC, out: $(echo $OUT), err: $ERR" \
+			eval '[ "$RC" = 0 ] && [ "$OUT" = "$(printf "2001\n%s" "$MARK")" ] && (( (16#$(awk '\''$1 == "CapBnd:" { print $2 }'\'' "/proc/$pid/status") >> 19) & 1 ))'
+		lxc-stop -k -n full >/dev/null 2>&1
+	else
+		fail "lxc-start full" "$(tail -3 "$T/lxc.out" "$T/lxc.log")"
+	fi
 }
 lxc_suite
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/userns.sh — issue 14: jails with a user namespace of their own,
-# entered through the single-threaded attach stage (internal/jail/
-# stage_linux.c). Busybox jails started by tests/usernsjail the way LXC with
+# entered through the single-threaded attach stage (internal/attach/c/
+# attach.c since issue 27). Busybox jails started by tests/usernsjail the way LXC with
 # lxc.idmap or podman --uidmap start theirs (new user, mount, pid, uts, ipc,
 # net and cgroup namespaces, maps written by root):
 #   uns     0 100000 65536 (uid and gid)

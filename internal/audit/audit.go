@@ -269,3 +269,31 @@ func dial(typ int) (int, error) {
 	}
 	return fd, nil
 }
+
+// Handoff is what a process that replaces this one needs to log its deny
+// line: the connected syslog socket (FD -1 when there is none) and the
+// line up to its code and reason fields. The Linux attach helper takes
+// over jailsh after the allow line (issue 27).
+type Handoff struct {
+	FD     int
+	Stream bool
+	Prefix string
+}
+
+// DenyHandoff prepares e's deny line for a successor; the time stamp is now.
+func DenyHandoff(e Event) Handoff {
+	if pre.fd < 0 {
+		return Handoff{FD: -1}
+	}
+	prog := e.Prog
+	if prog == "" {
+		prog = "jailme"
+	}
+	e.Code, e.Reason = "", ""
+	line := prog + "[" + strconv.Itoa(os.Getpid()) + "]: " + Line("deny", e)
+	return Handoff{
+		FD:     pre.fd,
+		Stream: pre.typ == unix.SOCK_STREAM,
+		Prefix: fmt.Sprintf("<%d>%s %s", logAuthpriv|logNotice, time.Now().UTC().Format(time.Stamp), line),
+	}
+}

@@ -167,7 +167,7 @@ func (j *Jail) Confinement() ([]Step, error) {
 		steps = append(steps, Step{"uid_map", oneLine(j.userns.uidText), "the user's ids mapped"})
 		steps = append(steps, Step{"gid_map", oneLine(j.userns.gidText), "the user's ids mapped"})
 	} else {
-		steps = append(steps, Step{"CAP_SYS_PTRACE", ptrace, "refused if the jail has it"})
+		steps = append(steps, Step{"CAP_SYS_PTRACE", ptrace, "allowed: the jail sees only the session, run from a sealed image"})
 	}
 	steps = append(steps, Step{"inheritable/ambient", "-", "empty"})
 	for _, c := range in.cgroups {
@@ -201,13 +201,10 @@ func (j *Jail) CheckConfinement() error {
 
 // checkConfinable refuses what cannot be made as strong as the jail.
 func (j *Jail) checkConfinable() error {
-	// In a jail with a user namespace of its own, CAP_SYS_PTRACE is the
-	// jail's namespace's: the stage's session child is not dumpable and
-	// its address space belongs to the host's namespace, where no process
-	// of the jail has any capability (stage_linux.c).
-	if j.init != nil && j.userns == nil && j.init.capBnd&(1<<unix.CAP_SYS_PTRACE) != 0 {
-		return errPtrace
-	}
+	// CAP_SYS_PTRACE in the jail, even in the host's user namespace, is
+	// no refusal: the only process of ours the jail can see is the
+	// session, the user, a copy of the sealed attach helper holding its
+	// stdio alone (internal/attach/c/attach.c).
 	if err := j.checkSeccomp(); err != nil {
 		return err
 	}
@@ -216,28 +213,6 @@ func (j *Jail) checkConfinable() error {
 	}
 	return nil
 }
-
-// errPtrace refuses a jail that shares the host's user namespace and whose
-// processes may hold CAP_SYS_PTRACE. Between fork and exec the session
-// child is visible in the jail's pid namespace while it is still jailsh:
-// its /proc/PID/exe is the host's setuid binary (runc CVE-2019-5736: open
-// it, wait for jailsh to exit, write it). The child is the user, holds no
-// capability, shares no memory with root and is not dumpable
-// (stage_linux.c), which stops every tracer but one with CAP_SYS_PTRACE in
-// the host's user namespace: in such a jail, its root. In a jail with a
-// user namespace of its own nobody has that, and this does not apply.
-//
-// A type rather than a fmt.Errorf value: a package-level fmt.Errorf runs
-// at init, in every process that loads pam_jailme.so (issue 16).
-var errPtrace error = ptraceError{}
-
-type ptraceError struct{}
-
-func (ptraceError) Error() string {
-	return ErrConfine.Error() + ": the jail's init keeps CAP_SYS_PTRACE in its bounding set: a process in the jail could open the host's jailsh through /proc/PID/exe of the session before it executes; drop sys_ptrace from the container's capabilities, or give the container a user namespace of its own"
-}
-
-func (ptraceError) Unwrap() error { return ErrConfine }
 
 func slicesContains(ls []cgroupLine, c cgroupLine) bool {
 	for _, l := range ls {

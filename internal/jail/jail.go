@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 
+	"jailme.dev/jailme/internal/audit"
 	"jailme.dev/jailme/internal/identity"
 )
 
@@ -22,6 +23,9 @@ type Session struct {
 	// Notice tells the user something that does not stop the session, such
 	// as a missing home directory. It may be nil.
 	Notice func(msg string)
+	// Log is the caller's syslog connection and deny line, for a failure
+	// after the allow line that only the Linux attach helper sees.
+	Log audit.Handoff
 }
 
 // ErrNotRunning means the jail the config names has no running process or

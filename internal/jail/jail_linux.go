@@ -247,7 +247,7 @@ func (j *Jail) open() error {
 	j.root = os.NewFile(uintptr(rootfd), dir+"/root")
 
 	// A jail with its own user namespace maps ids differently from the
-	// host: the session is entered by the stage (stage_linux.c) and runs
+	// host: the session is entered by the attach stage (internal/attach) and runs
 	// as the host ids the maps give the user's. Compared with our own
 	// namespace, not /proc/1's, which a setuid process cannot always read.
 	same, err := sameNS(procfd, "user")
@@ -279,8 +279,10 @@ func (j *Jail) open() error {
 		}
 		j.ns = append(j.ns, nsFile{n.name, n.flag, fd})
 	}
-	j.init, err = readInit(procfd, dir)
-	return err
+	if j.init, err = readInit(procfd, dir); err != nil {
+		return err
+	}
+	return j.init.thawed()
 }
 
 func sameNS(procfd int, name string) (bool, error) {

@@ -130,37 +130,15 @@ func TestProveInitRefusesOurselves(t *testing.T) {
 	}
 }
 
-func TestPtraceJailRefused(t *testing.T) {
+func TestPtraceJailEntered(t *testing.T) {
+	// Issue 27: the session runs from a sealed image, so a jail that keeps
+	// CAP_SYS_PTRACE, in the host's user namespace or its own, is entered.
 	j := &Jail{name: "pt", cfg: &config.Jail{Name: "pt"}, init: &initState{capBnd: 1 << unix.CAP_SYS_PTRACE, lastCap: 40}}
-	err := j.CheckConfinement()
-	if !errors.Is(err, ErrConfine) || !strings.Contains(err.Error(), "CAP_SYS_PTRACE") || !strings.Contains(err.Error(), "/proc/PID/exe") {
-		t.Fatalf("err = %v", err)
+	if err := j.CheckConfinement(); err != nil {
+		t.Fatalf("host user namespace: %v", err)
 	}
-	// In a user namespace of its own the capability is the namespace's.
 	j.userns = &usernsState{fd: -1}
 	if err := j.CheckConfinement(); err != nil {
 		t.Fatalf("own user namespace: %v", err)
-	}
-	j.userns = nil
-	j.init.capBnd = 1<<unix.CAP_SETUID | 1<<unix.CAP_SETGID
-	if err := j.CheckConfinement(); err != nil {
-		t.Fatalf("without CAP_SYS_PTRACE: %v", err)
-	}
-}
-
-func TestChildFiles(t *testing.T) {
-	var none *terminal
-	if f, ctty := none.childFiles(); ctty != -1 || f[0] != 0 || f[1] != 1 || f[2] != 2 {
-		t.Fatalf("no terminal: %v %d", f, ctty)
-	}
-	// stdin a pipe, stdout a file, stderr the caller's terminal: only fd 2
-	// becomes the pty, and it is the controlling tty.
-	tt := &terminal{slave: 9, isTTY: [3]bool{false, false, true}}
-	if f, ctty := tt.childFiles(); ctty != 2 || f[0] != 0 || f[1] != 1 || f[2] != 9 {
-		t.Fatalf("got %v %d", f, ctty)
-	}
-	tt.isTTY = [3]bool{true, true, true}
-	if f, ctty := tt.childFiles(); ctty != 0 || f[0] != 9 || f[1] != 9 || f[2] != 9 {
-		t.Fatalf("got %v %d", f, ctty)
 	}
 }

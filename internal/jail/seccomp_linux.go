@@ -7,16 +7,12 @@ package jail
 // bpf, userfaultfd, unshare of new namespaces, mount...). The filters are
 // copied from the init as the kernel holds them (package seccomp) and
 // installed by the session as its last step before execve, after
-// no_new_privs (stage_linux.c): nothing of ours then depends on what the
+// no_new_privs (internal/attach/c/attach.c): nothing of ours then depends on what the
 // filter makes of a system call.
 
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
-
-	"golang.org/x/sys/unix"
 
 	"jailme.dev/jailme/internal/config"
 	"jailme.dev/jailme/internal/seccomp"
@@ -149,41 +145,16 @@ func (j *Jail) SeccompWaived() string {
 	return fmt.Sprintf("%s: seccomp = none: sessions run without the seccomp filter of the jail's init (Seccomp: %d)", j.cfg.Pos, j.init.seccomp)
 }
 
-// seccompFailed names the filter the session could not install.
-func (j *Jail) seccompFailed(i int, errno unix.Errno) error {
-	n := 0
-	if set, _ := j.sessionSeccomp(); set != nil {
-		n = len(set.Filters)
+// sessionFilters are the filters the attach helper has the session install
+// (the copy sessionSeccomp made when the login was decided), oldest first.
+func (j *Jail) sessionFilters() ([]Filter, error) {
+	set, err := j.sessionSeccomp()
+	if err != nil || set == nil {
+		return nil, err
 	}
-	return fmt.Errorf("%w: seccomp(SECCOMP_SET_MODE_FILTER) of the init's filter %d of %d in the session: %v", ErrConfine, i+1, n, errno)
-}
-
-// verifySeccomp reads back, from the host's /proc, that the session (which
-// has executed when the stage reports it) runs under at least the filters
-// it carried.
-func verifySeccomp(pid int, set *seccomp.Set) error {
-	if set == nil {
-		return nil
+	fs := make([]Filter, len(set.Filters))
+	for i, f := range set.Filters {
+		fs[i] = f
 	}
-	b, err := readAt(unix.AT_FDCWD, "/proc/"+strconv.Itoa(pid)+"/status")
-	if err != nil {
-		return fmt.Errorf("verify the session's seccomp filter: %w", err)
-	}
-	mode, n := statusValue(b, "Seccomp"), statusValue(b, "Seccomp_filters")
-	if mode != "2" {
-		return fmt.Errorf("%w: the session runs without the jail's seccomp filter (Seccomp: %s)", ErrConfine, mode)
-	}
-	if got, err := strconv.Atoi(n); err == nil && got < len(set.Filters) {
-		return fmt.Errorf("%w: the session has %d seccomp filters, the jail's init %d", ErrConfine, got, len(set.Filters))
-	}
-	return nil
-}
-
-func statusValue(status []byte, key string) string {
-	for _, line := range strings.Split(string(status), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && k == key {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
+	return fs, nil
 }

@@ -100,8 +100,8 @@ func (j *Jail) HostCred(c identity.Cred) (identity.Cred, error) {
 	if h.GID, ok = u.gids.toHost(c.GID); !ok {
 		return c, fmt.Errorf("gid %d of %s is %w (pid %d's gid_map: %s)", c.GID, c.Name, ErrUnmapped, j.pid, oneLine(u.gidText))
 	}
-	if len(c.Groups) > maxStageGroups {
-		return c, fmt.Errorf("%s has %d groups: a jail with its own user namespace takes at most %d", c.Name, len(c.Groups), maxStageGroups)
+	if len(c.Groups) > maxGroups {
+		return c, fmt.Errorf("%s has %d groups: a jail with its own user namespace takes at most %d", c.Name, len(c.Groups), maxGroups)
 	}
 	h.Groups = make([]uint32, len(c.Groups))
 	for i, g := range c.Groups {

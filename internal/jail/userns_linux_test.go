@@ -74,7 +74,7 @@ func TestHostCred(t *testing.T) {
 		t.Errorf("setgroups deny, primary group only: %v", err)
 	}
 	many := alice
-	many.Groups = make([]uint32, maxStageGroups+1)
+	many.Groups = make([]uint32, maxGroups+1)
 	if _, err := j.HostCred(many); err == nil {
 		t.Error("more groups than the stage takes: no error")
 	}

@@ -4,7 +4,7 @@
 // every source — docker, podman, runc/crun, LXC, nspawn and a bare pidfile
 // — is covered the same way, whatever compiled the filter. It also says
 // which filters cannot be carried. Installing them is the attach stage's
-// last step before execve (internal/jail/stage_linux.c).
+// last step before execve (internal/attach/c/attach.c).
 //
 // Linux only: FreeBSD jails confine whatever enters them.
 package seccomp
