@@ -287,7 +287,11 @@ check() {
 		ok "$name"
 		return 0
 	fi
-	[ "${why#@}" != "$why" ] && why=$(eval "printf '%s' \"${why#@}\"")
+	# A WHY written in double quotes was expanded already; what it brought
+	# (a log line with quotes) must not break the eval: shown as it is.
+	if [ "${why#@}" != "$why" ]; then
+		why=$(eval "printf '%s' \"${why#@}\"" 2>/dev/null) || why=${2#@}
+	fi
 	fail "$name" "$why"
 	return 1
 }
