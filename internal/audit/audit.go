@@ -237,7 +237,11 @@ func write(typ int, msg []byte) error {
 // writeAll writes msg in one piece; a stream socket that takes part of it
 // before the timeout has not logged the line.
 func writeAll(fd int, msg []byte) error {
-	n, err := unix.Write(fd, msg)
+	var n int
+	err := untilDeadline(fd, func() (err error) {
+		n, err = unix.Write(fd, msg)
+		return err
+	})
 	if errors.Is(err, unix.EAGAIN) {
 		return fmt.Errorf("no room within %v (syslog daemon not reading)", SendTimeout)
 	}
@@ -260,7 +264,7 @@ func dial(typ int) (int, error) {
 		unix.Close(fd)
 		return -1, err
 	}
-	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: socketPath}); err != nil {
+	if err := untilDeadline(fd, func() error { return unix.Connect(fd, &unix.SockaddrUnix{Name: socketPath}) }); err != nil {
 		unix.Close(fd)
 		if errors.Is(err, unix.EAGAIN) {
 			return -1, fmt.Errorf("connect: no room within %v (syslog daemon not reading)", SendTimeout)
@@ -268,6 +272,29 @@ func dial(typ int) (int, error) {
 		return -1, err
 	}
 	return fd, nil
+}
+
+// untilDeadline runs op, a blocking call on fd bounded by SO_SNDTIMEO,
+// again when a signal interrupted it: with a send timeout set the kernel
+// returns EINTR even for handlers installed with SA_RESTART (signal(7)),
+// and Go's runtime has several. The timeout is set to what is left of
+// SendTimeout, so the whole call still gives up after it (EAGAIN).
+func untilDeadline(fd int, op func() error) error {
+	deadline := time.Now().Add(SendTimeout)
+	for {
+		err := op()
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return unix.EAGAIN
+		}
+		tv := unix.NsecToTimeval(left.Nanoseconds())
+		if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv); err != nil {
+			return err
+		}
+	}
 }
 
 // Handoff is what a process that replaces this one needs to log its deny
