@@ -286,6 +286,18 @@ capture as_uid 2001 "$JAILSH" --host-lookup name ldapu
 check "the helper form refuses a non-root caller" "@status $RC: $OUT $ERR" \
 	eval 'test "$RC" = 2 && ! has "$OUT" tries && has "$ERR" usage'
 
+# await_directory WHAT: once slapd is continued, nslcd answers again only
+# after its reconnect_sleeptime; what comes next (WHAT) is not about the
+# outage, so it waits for a directory user (jane2) to be found.
+await_directory() {
+	local i
+	for i in $(seq 60); do
+		getent passwd jane2 >/dev/null && break
+		sleep 0.5
+	done
+	check "slapd continued, $1 next: the directory answers again" '@$(getent passwd jane2 2>&1)' getent passwd jane2
+}
+
 # --- a hung directory: slapd stopped, nslcd waits for it --------------------------
 # Each case must end by itself, well inside timeout(1)'s limit (CAPTURE_TIMEOUT):
 # status 124 would mean the deadline did not hold.
@@ -353,13 +365,7 @@ cp "$T/nsswitch.saved" /etc/nsswitch.conf
 
 kill -CONT "$(slapd_pid)"
 unset CAPTURE_TIMEOUT
-# nslcd answers again only after its reconnect_sleeptime: the next case is
-# about aliases, not the outage.
-for i in $(seq 60); do
-	getent passwd jane2 >/dev/null && break
-	sleep 0.5
-done
-check "slapd continued: the directory answers again" '@$(getent passwd jane2 2>&1)' getent passwd jane2
+await_directory "after the first outage: the audit"
 
 # --- jailsh --audit against the directory -----------------------------------------
 conf 'group	stale	web'
@@ -466,13 +472,7 @@ check "hung: pam_jailme steps aside for root before lookup_timeout, its groups n
 	eval 'test "$RC" = 0 && ! log_since_mark | grep -q "pam_jailme.*deny"'
 kill -CONT "$(slapd_pid)"
 unset CAPTURE_TIMEOUT
-# nslcd answers again only after its reconnect_sleeptime: the next case is
-# about aliases, not the outage.
-for i in $(seq 60); do
-	getent passwd jane2 >/dev/null && break
-	sleep 0.5
-done
-check "slapd continued: the directory answers again" '@$(getent passwd jane2 2>&1)' getent passwd jane2
+await_directory "after the hung logins: the uid aliases"
 
 # --- issue 21: a uid is jailed under every name; groups in one request ------------
 # jane (files, jailsh) has uid 2600; the directory has jane2 with that uid
