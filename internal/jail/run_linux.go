@@ -1,5 +1,7 @@
 package jail
 
+import "golang.org/x/sys/unix"
+
 // Run makes this process the attach helper (internal/attach/attach.c),
 // which enters the jail, starts the session and waits for it, relaying
 // its terminal or stdio, signals, stops and exit status; it returns only
@@ -21,16 +23,18 @@ func (j *Jail) Run(s Session) (int, error) {
 	if err := j.checkConfinable(); err != nil {
 		return 0, &Error{Jail: j.name, Err: err}
 	}
-	// Opened in the host's mount namespace, before anything is entered.
-	term, err := newTerminal(host.UID)
+	// The copy made when the login was decided (gate.Decide).
+	set, err := j.sessionSeccomp()
 	if err != nil {
 		return 0, &Error{Jail: j.name, Err: err}
 	}
-	filters, err := j.sessionFilters()
+	var filters [][]unix.SockFilter
+	if set != nil {
+		filters = set.Filters
+	}
+	// Opened in the host's mount namespace, before anything is entered.
+	term, err := newTerminal(host.UID)
 	if err != nil {
-		if term != nil {
-			term.close()
-		}
 		return 0, &Error{Jail: j.name, Err: err}
 	}
 	err = j.execAttach(&s, host, term, filters)

@@ -144,17 +144,3 @@ func (j *Jail) SeccompWaived() string {
 	}
 	return fmt.Sprintf("%s: seccomp = none: sessions run without the seccomp filter of the jail's init (Seccomp: %d)", j.cfg.Pos, j.init.seccomp)
 }
-
-// sessionFilters are the filters the attach helper has the session install
-// (the copy sessionSeccomp made when the login was decided), oldest first.
-func (j *Jail) sessionFilters() ([]Filter, error) {
-	set, err := j.sessionSeccomp()
-	if err != nil || set == nil {
-		return nil, err
-	}
-	fs := make([]Filter, len(set.Filters))
-	for i, f := range set.Filters {
-		fs[i] = f
-	}
-	return fs, nil
-}

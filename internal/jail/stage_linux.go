@@ -47,13 +47,11 @@ type planHeader struct {
 	NFilters, Pad       uint32
 }
 
-// Filter is one seccomp program (struct sock_filter array) the session
-// installs, in order, after no_new_privs and just before execve.
-type Filter []unix.SockFilter
-
 // execAttach replaces jailsh by the attach helper with the plan for s. It
-// returns only on failure, before anything was entered.
-func (j *Jail) execAttach(s *Session, host identity.Cred, term *terminal, filters []Filter) error {
+// returns only on failure, before anything was entered. filters are the
+// seccomp programs the session installs, in order, after no_new_privs and
+// just before execve.
+func (j *Jail) execAttach(s *Session, host identity.Cred, term *terminal, filters [][]unix.SockFilter) error {
 	if len(host.Groups) > maxGroups || len(s.Cred.Groups) > maxGroups {
 		return fmt.Errorf("more than %d supplementary groups", maxGroups)
 	}
@@ -141,7 +139,7 @@ func (j *Jail) execAttach(s *Session, host identity.Cred, term *terminal, filter
 	}
 	for _, f := range filters {
 		put(uint32(len(f)))
-		put([]unix.SockFilter(f))
+		put(f)
 	}
 	err = attach.Exec(b.Bytes(), keep)
 	for _, c := range cgroups {
