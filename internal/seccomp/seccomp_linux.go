@@ -93,27 +93,45 @@ func (s *Set) Carriable() error {
 // detached by PTRACE_DETACH, only by its tracer's exit). The caller waits
 // for it: nothing runs concurrently with the login.
 func FromProcess(pid int) (*Set, error) {
-	type result struct {
-		set *Set
-		err error
-	}
 	done := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread exits with this goroutine
-		defer func() {
-			if r := recover(); r != nil {
-				done <- result{nil, fmt.Errorf("copy the seccomp filters of pid %d: panic: %v", pid, r)}
-			}
-		}()
-		start := time.Now()
-		fs, err := copyTraced(pid, start.Add(Timeout))
-		done <- result{&Set{Pid: pid, Filters: fs, Took: time.Since(start)}, err}
-	}()
+	go onTracerThread(pid, done)
 	r := <-done
 	if r.err != nil {
 		return nil, r.err
 	}
 	return r.set, nil
+}
+
+type result struct {
+	set *Set
+	err error
+}
+
+// onTracerThread copies pid's filters on the calling goroutine's thread,
+// which it locks and never unlocks, unless that thread is the main one: the
+// Go runtime never lets the main thread exit (it parks it for good), so a
+// tracee that did not stop would stay traced, and stopped once thawed, for
+// as long as the process lives (seen in CI: TracerPid was the test
+// binary's pid). The main thread is then held, locked, while a goroutine
+// that cannot be scheduled on it does the copy.
+func onTracerThread(pid int, done chan<- result) {
+	runtime.LockOSThread()
+	if unix.Gettid() == unix.Getpid() {
+		inner := make(chan result, 1)
+		go onTracerThread(pid, inner)
+		r := <-inner
+		runtime.UnlockOSThread()
+		done <- r
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			done <- result{nil, fmt.Errorf("copy the seccomp filters of pid %d: panic: %v", pid, r)}
+		}
+	}()
+	start := time.Now()
+	fs, err := copyTraced(pid, start.Add(Timeout))
+	done <- result{&Set{Pid: pid, Filters: fs, Took: time.Since(start)}, err}
 }
 
 func ptrace(req, pid int, addr, data uintptr) (uintptr, error) {

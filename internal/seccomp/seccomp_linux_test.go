@@ -3,6 +3,7 @@ package seccomp
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
@@ -43,6 +44,9 @@ func init() {
 		return
 	}
 	runtime.LockOSThread()
+	if mode == "frozen-on-main" {
+		frozenOnMain()
+	}
 	for _, f := range childFilters(mode == "notif") {
 		prog := unix.SockFprog{Len: uint16(len(f)), Filter: &f[0]}
 		if _, _, e := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&prog))); e != 0 {
@@ -151,12 +155,9 @@ func BenchmarkFromProcess(b *testing.B) {
 	}
 }
 
-// An init that cannot stop (a frozen cgroup: a paused jail) is refused at
-// the deadline, and released by the tracer thread's exit: once thawed it is
-// neither traced nor stopped.
-func TestFrozenRefusedAndReleased(t *testing.T) {
-	c := child(t, "plain")
-	pid := c.Process.Pid
+// freezerDir makes a cgroup v1 freezer group for this test process under
+// its own, "" if there is none (cgroup v2 hosts, no freezer mounted).
+func freezerDir() (string, error) {
 	var self string
 	st, _ := os.ReadFile("/proc/self/cgroup")
 	for _, line := range strings.Split(string(st), "\n") {
@@ -165,16 +166,53 @@ func TestFrozenRefusedAndReleased(t *testing.T) {
 		}
 	}
 	if self == "" {
-		t.Skip("no cgroup v1 freezer hierarchy")
+		return "", nil
 	}
 	dir := "/sys/fs/cgroup/freezer" + strings.TrimSuffix(self, "/") + "/jailme-seccomp-test-" + strconv.Itoa(os.Getpid())
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Skip(err)
+	return dir, os.Mkdir(dir, 0o755)
+}
+
+// refusedAndReleased freezes pid in dir, copies its filters through copy
+// (refused: it cannot stop), thaws it and says what became of it: "" once
+// it is neither traced nor stopped, else why not.
+func refusedAndReleased(dir string, pid int, copy func(int) error) string {
+	write := func(f, v string) error { return os.WriteFile(dir+"/"+f, []byte(v), 0) }
+	if err := write("cgroup.procs", strconv.Itoa(pid)); err != nil {
+		return err.Error()
 	}
-	write := func(f, v string) {
-		if err := os.WriteFile(dir+"/"+f, []byte(v), 0); err != nil {
-			t.Fatal(err)
+	if err := write("freezer.state", "FROZEN"); err != nil {
+		return err.Error()
+	}
+	err := copy(pid)
+	if err := write("freezer.state", "THAWED"); err != nil {
+		return err.Error()
+	}
+	if !errors.Is(err, ErrUncarriable) || !strings.Contains(err.Error(), "did not stop within") {
+		return fmt.Sprintf("FromProcess of a frozen process: %v", err)
+	}
+	var status string
+	for i := 0; i < 100; i++ {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+		status = string(b)
+		if strings.Contains(status, "TracerPid:\t0\n") && !strings.Contains(status, "State:\tt") {
+			return ""
 		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return "still traced or stopped after the thaw:\n" + status
+}
+
+// An init that cannot stop (a frozen cgroup: a paused jail) is refused at
+// the deadline, and released by the tracer thread's exit: once thawed it is
+// neither traced nor stopped.
+func TestFrozenRefusedAndReleased(t *testing.T) {
+	c := child(t, "plain")
+	dir, err := freezerDir()
+	if dir == "" {
+		t.Skip("no cgroup v1 freezer hierarchy")
+	}
+	if err != nil {
+		t.Skip(err)
 	}
 	t.Cleanup(func() {
 		os.WriteFile(dir+"/freezer.state", []byte("THAWED"), 0)
@@ -182,23 +220,71 @@ func TestFrozenRefusedAndReleased(t *testing.T) {
 		c.Wait()
 		os.Remove(dir)
 	})
-	write("cgroup.procs", strconv.Itoa(pid))
-	write("freezer.state", "FROZEN")
-	_, err := FromProcess(pid)
-	if !errors.Is(err, ErrUncarriable) || !strings.Contains(err.Error(), "did not stop within") {
-		t.Fatalf("FromProcess of a frozen process: %v", err)
+	if why := refusedAndReleased(dir, c.Process.Pid, func(pid int) error {
+		_, err := FromProcess(pid)
+		return err
+	}); why != "" {
+		t.Fatal(why)
 	}
-	write("freezer.state", "THAWED")
-	var status string
-	for i := 0; i < 100; i++ {
-		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-		status = string(b)
-		if strings.Contains(status, "TracerPid:\t0\n") && !strings.Contains(status, "State:\tt") {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+}
+
+// The same when the copy starts on the main thread, which the Go runtime
+// never lets exit: the copy must move to a thread that can (CI ran the
+// tracer goroutine there once and the thawed child stayed traced).
+func TestFrozenReleasedFromMainThread(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root")
 	}
-	t.Fatalf("still traced or stopped after the thaw:\n%s", status)
+	if dir, err := freezerDir(); dir == "" {
+		t.Skip("no cgroup v1 freezer hierarchy")
+	} else if err != nil {
+		t.Skip(err)
+	} else {
+		os.Remove(dir)
+	}
+	c := exec.Command(os.Args[0], "-test.run=^$")
+	c.Env = append(os.Environ(), "JAILME_SECCOMP_CHILD=frozen-on-main")
+	out, err := c.CombinedOutput()
+	if string(out) != "released\n" || err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+}
+
+// frozenOnMain is that test's child: init runs on the main thread, locked,
+// and calls onTracerThread there, as the scheduler sometimes does.
+func frozenOnMain() {
+	say := func(s string) { os.Stdout.WriteString(s + "\n"); os.Exit(0) }
+	if unix.Gettid() != unix.Getpid() {
+		say("init is not on the main thread")
+	}
+	c := exec.Command(os.Args[0], "-test.run=^$")
+	c.Env = append(os.Environ(), "JAILME_SECCOMP_CHILD=plain")
+	in, _ := c.StdinPipe()
+	out, _ := c.StdoutPipe()
+	if err := c.Start(); err != nil {
+		say(err.Error())
+	}
+	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+		say("child: " + line)
+	}
+	dir, err := freezerDir()
+	if dir == "" || err != nil {
+		say(fmt.Sprintf("freezer %q: %v", dir, err))
+	}
+	why := refusedAndReleased(dir, c.Process.Pid, func(pid int) error {
+		done := make(chan result, 1)
+		onTracerThread(pid, done)
+		return (<-done).err
+	})
+	os.WriteFile(dir+"/freezer.state", []byte("THAWED"), 0)
+	c.Process.Kill()
+	in.Close()
+	c.Wait()
+	os.Remove(dir)
+	if why == "" {
+		why = "released"
+	}
+	say(why)
 }
 
 // Another login's jailsh copying the same init holds it for a moment: the
