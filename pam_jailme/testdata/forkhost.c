@@ -13,7 +13,8 @@
  *	             sshd's forked child does with setcred
  *	loop N       N sequential pam_start/open/close/end in one process;
  *	             the number of open fds is reported before the first
- *	             (fds-before, the module not loaded yet) and after each
+ *	             (fds-before, the module not loaded yet) and after each,
+ *	             with the number of threads (threads:)
  *	mask         open a session, then report each thread's blocked signals
  *	sigpipe-ign  SIGPIPE ignored, stderr a pipe with no reader: open,
  *	             then write to stderr ourselves (EPIPE expected)
@@ -121,6 +122,24 @@ nfds(void)
 			continue;
 		n++;
 	}
+	closedir(d);
+	return n;
+}
+
+/* nthreads is the number of threads of this process. */
+static int
+nthreads(void)
+{
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	d = opendir("/proc/self/task");
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
 	closedir(d);
 	return n;
 }
@@ -277,6 +296,7 @@ main(int argc, char *argv[])
 		say("close: %d", pam_close_session(h, 0));
 		pam_end(h, PAM_SUCCESS);
 		say("fds: %d", nfds());
+		say("threads: %d", nthreads());
 	}
 	fdlist();
 	say("done: %d", n);
