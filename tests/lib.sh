@@ -533,9 +533,12 @@ start_jail() {
 # unshare --fork, pid 1 inside) and writes its pidfile.
 await_jail() {
 	local name=$1 root=$2 upid=$3 child i
-	# 15 s: a loaded CI machine starts a jail's Go init slowly.
+	# 15 s: a loaded CI machine starts a jail's Go init slowly. Every
+	# task's children: a Go starter (tests/usernsjail) forks from whichever
+	# thread its goroutine runs on, not always the main one (a CI run timed
+	# out here with the jail running).
 	for i in $(seq 300); do
-		child=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null)
+		child=$(cat "/proc/$upid/task/"*/children 2>/dev/null)
 		child=${child%% *}
 		if [ -n "$child" ] && [ "$(cat "/proc/$child/comm" 2>/dev/null)" = init ]; then
 			JAIL_PID[$name]=$child
