@@ -150,3 +150,42 @@ func TestLockFileBelongsToTheJail(t *testing.T) {
 		t.Fatalf(".pwd.lock: %v uid %d gid %d, want 100000", err, st.Uid, st.Gid)
 	}
 }
+
+// The jail's root plants a device node as /etc/passwd or /etc/.pwd.lock
+// (docker lets a container mknod any device): the admin's enroll, host
+// root outside the jail's device cgroup, must not open it, for reading or
+// for writing, because a driver's open acts (a watchdog starts counting
+// down to a reboot). A FIFO stands for the device: inotify's IN_OPEN,
+// which an O_PATH open does not raise, says whether it was opened. The
+// lock FIFO has a reader, so that the O_WRONLY|O_NONBLOCK open enroll made
+// before it looked succeeds and shows.
+func TestEnrollNeverOpensSpecialFiles(t *testing.T) {
+	for _, name := range []string{"passwd", ".pwd.lock"} {
+		dir, root := jailRoot(t)
+		p := filepath.Join(dir, "etc", name)
+		os.Remove(p)
+		if err := mkfifo(p); err != nil {
+			t.Fatal(err)
+		}
+		reader, err := unix.Open(p, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(reader)
+		in, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(in)
+		if _, err := unix.InotifyAddWatch(in, p, unix.IN_OPEN); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Enroll(root, alice(), me(), false); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("%s: got %v, want not a regular file", name, err)
+		}
+		buf := make([]byte, 4096)
+		if n, _ := unix.Read(in, buf); n > 0 {
+			t.Errorf("%s: the FIFO was opened (inotify IN_OPEN)", name)
+		}
+	}
+}

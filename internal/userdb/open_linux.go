@@ -40,8 +40,15 @@ func openInRoot(root *os.File, path string) (int, error) {
 	if err := checkFileSystem(pathfd); err != nil {
 		return -1, err
 	}
+	return Reopen(pathfd, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY)
+}
+
+// Reopen opens the file the O_PATH descriptor pathfd names, with flags,
+// through our /proc/self/fd: the same inode whatever its name means by
+// now, so what was checked on pathfd is what is opened.
+func Reopen(pathfd, flags int) (int, error) {
 	for {
-		fd, err := unix.Open("/proc/self/fd/"+strconv.Itoa(pathfd), unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+		fd, err := unix.Open("/proc/self/fd/"+strconv.Itoa(pathfd), flags, 0)
 		if err != unix.EINTR {
 			return fd, err
 		}
