@@ -174,7 +174,9 @@ func lockPasswd(etc int) (unlock func(), err error) {
 // namespace of its own, a file of the host's root would be nobody's there,
 // and the jail's own lckpwdf could no longer open it.
 func openLockFile(etc int) (int, error) {
-	const flags = unix.O_WRONLY | unix.O_NOCTTY | unix.O_CLOEXEC
+	// O_NONBLOCK: a lease the jail's root holds would make a blocking
+	// open wait for fs.lease-break-time (45 s); checkRegular clears it.
+	const flags = unix.O_WRONLY | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
 	fd, err := unix.Openat(etc, ".pwd.lock", flags|unix.O_NOFOLLOW|unix.O_CREAT|unix.O_EXCL, 0o600)
 	if errors.Is(err, unix.EEXIST) {
 		return openRegular(etc, ".pwd.lock", flags)
@@ -230,7 +232,7 @@ func (f *jailFile) close() { unix.Close(f.fd) }
 // regular file with one name, locks it, and reads it whole (capped).
 func readFile(etc int, name string) (*jailFile, error) {
 	where := "/etc/" + name + " in the jail"
-	fd, err := openRegular(etc, name, unix.O_RDONLY|unix.O_NOCTTY|unix.O_CLOEXEC)
+	fd, err := openRegular(etc, name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC)
 	if errors.Is(err, unix.ELOOP) {
 		return nil, fmt.Errorf("%s is a symbolic link: enroll edits regular files only", where)
 	}
@@ -326,7 +328,7 @@ func checkRegular(fd int, single bool) error {
 	if st.Size > userdb.MaxFileSize {
 		return fmt.Errorf("larger than %d bytes", userdb.MaxFileSize)
 	}
-	return nil
+	return unix.SetNonblock(fd, false)
 }
 
 // replace writes data to a new file beside f, with f's owner and mode,

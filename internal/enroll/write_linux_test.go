@@ -1,10 +1,12 @@
 package enroll
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -187,5 +189,29 @@ func TestEnrollNeverOpensSpecialFiles(t *testing.T) {
 		if n, _ := unix.Read(in, buf); n > 0 {
 			t.Errorf("%s: the FIFO was opened (inotify IN_OPEN)", name)
 		}
+	}
+}
+
+// A write lease the jail's root holds on its passwd must not stall the
+// admin's enroll for fs.lease-break-time (45 s): the open fails at once.
+func TestEnrollLeaseDoesNotWait(t *testing.T) {
+	dir, root := jailRoot(t)
+	fd, err := unix.Open(filepath.Join(dir, "etc/passwd"), unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_WRLCK); err != nil {
+		t.Skipf("F_SETLEASE: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Enroll(root, alice(), me(), false); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, unix.EWOULDBLOCK) {
+			t.Errorf("got %v, want EWOULDBLOCK", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("enroll waits for the jail's lease")
 	}
 }

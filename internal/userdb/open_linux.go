@@ -40,7 +40,9 @@ func openInRoot(root *os.File, path string) (int, error) {
 	if err := checkFileSystem(pathfd); err != nil {
 		return -1, err
 	}
-	return Reopen(pathfd, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOCTTY)
+	// O_NONBLOCK still: a lease the jail's root holds on the file would
+	// make a blocking open wait for fs.lease-break-time (45 s).
+	return Reopen(pathfd, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY)
 }
 
 // Reopen opens the file the O_PATH descriptor pathfd names, with flags,

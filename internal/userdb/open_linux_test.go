@@ -132,3 +132,23 @@ func TestOpenInRootRefusesKernelFileSystems(t *testing.T) {
 		}
 	}
 }
+
+// The jail's root takes a write lease on its /etc/passwd (it owns the
+// file; docker leaves it CAP_LEASE): a blocking open waits for the lease
+// to be broken, fs.lease-break-time, 45 s by default, at every login. The
+// open must not wait: O_NONBLOCK makes it fail at once (EWOULDBLOCK).
+func TestOpenInRootLeaseDoesNotWait(t *testing.T) {
+	dir, root := jailTree(t, map[string]string{"etc/passwd": "a:x:1:1::/:\n"})
+	fd, err := unix.Open(filepath.Join(dir, "etc/passwd"), unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_WRLCK); err != nil {
+		t.Skipf("F_SETLEASE: %v", err)
+	}
+	_, err = openWithin(t, root, "/etc/passwd")
+	if !errors.Is(err, unix.EWOULDBLOCK) {
+		t.Errorf("got %v, want EWOULDBLOCK at once", err)
+	}
+}
