@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"jailme.dev/jailme/internal/testutil"
 )
 
 // jailRoot is a tree with /etc/passwd and /etc/group, opened as enroll
@@ -174,19 +176,11 @@ func TestEnrollNeverOpensSpecialFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer unix.Close(reader)
-		in, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer unix.Close(in)
-		if _, err := unix.InotifyAddWatch(in, p, unix.IN_OPEN); err != nil {
-			t.Fatal(err)
-		}
+		opened := testutil.WatchOpens(t, p)
 		if _, err := Enroll(root, alice(), me(), false); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 			t.Errorf("%s: got %v, want not a regular file", name, err)
 		}
-		buf := make([]byte, 4096)
-		if n, _ := unix.Read(in, buf); n > 0 {
+		if opened() {
 			t.Errorf("%s: the FIFO was opened (inotify IN_OPEN)", name)
 		}
 	}
@@ -196,14 +190,7 @@ func TestEnrollNeverOpensSpecialFiles(t *testing.T) {
 // admin's enroll for fs.lease-break-time (45 s): the open fails at once.
 func TestEnrollLeaseDoesNotWait(t *testing.T) {
 	dir, root := jailRoot(t)
-	fd, err := unix.Open(filepath.Join(dir, "etc/passwd"), unix.O_RDWR|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_WRLCK); err != nil {
-		t.Skipf("F_SETLEASE: %v", err)
-	}
+	testutil.WriteLease(t, filepath.Join(dir, "etc/passwd"))
 	done := make(chan error, 1)
 	go func() { _, err := Enroll(root, alice(), me(), false); done <- err }()
 	select {

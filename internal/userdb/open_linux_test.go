@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"jailme.dev/jailme/internal/testutil"
 )
 
 // An absolute symlink in the jail resolves inside the jail root, never on
@@ -88,24 +90,14 @@ func TestOpenInRootNeverOpensSpecialFiles(t *testing.T) {
 	if err := unix.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	in, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(in)
-	if _, err := unix.InotifyAddWatch(in, fifo, unix.IN_OPEN); err != nil {
-		t.Fatal(err)
-	}
-	_, err = openWithin(t, root, "/etc/passwd")
+	opened := testutil.WatchOpens(t, fifo)
+	_, err := openWithin(t, root, "/etc/passwd")
 	wantErr(t, err, "/etc/passwd: not a regular file")
 	if _, err := LookPathInRoot(root, "/etc/passwd", nil); err == nil {
 		t.Error("LookPathInRoot took a FIFO for a program")
 	}
-	buf := make([]byte, 4096)
-	if n, err := unix.Read(in, buf); n > 0 {
-		t.Errorf("the FIFO was opened (inotify IN_OPEN, %d bytes of events)", n)
-	} else if !errors.Is(err, unix.EAGAIN) {
-		t.Fatalf("read inotify: %v", err)
+	if opened() {
+		t.Error("the FIFO was opened (inotify IN_OPEN)")
 	}
 }
 
@@ -139,15 +131,8 @@ func TestOpenInRootRefusesKernelFileSystems(t *testing.T) {
 // open must not wait: O_NONBLOCK makes it fail at once (EWOULDBLOCK).
 func TestOpenInRootLeaseDoesNotWait(t *testing.T) {
 	dir, root := jailTree(t, map[string]string{"etc/passwd": "a:x:1:1::/:\n"})
-	fd, err := unix.Open(filepath.Join(dir, "etc/passwd"), unix.O_RDWR|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_WRLCK); err != nil {
-		t.Skipf("F_SETLEASE: %v", err)
-	}
-	_, err = openWithin(t, root, "/etc/passwd")
+	testutil.WriteLease(t, filepath.Join(dir, "etc/passwd"))
+	_, err := openWithin(t, root, "/etc/passwd")
 	if !errors.Is(err, unix.EWOULDBLOCK) {
 		t.Errorf("got %v, want EWOULDBLOCK at once", err)
 	}
