@@ -174,10 +174,12 @@ func lockPasswd(etc int) (unlock func(), err error) {
 // namespace of its own, a file of the host's root would be nobody's there,
 // and the jail's own lckpwdf could no longer open it.
 func openLockFile(etc int) (int, error) {
-	const flags = unix.O_WRONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
-	fd, err := unix.Openat(etc, ".pwd.lock", flags|unix.O_CREAT|unix.O_EXCL, 0o600)
+	// O_NONBLOCK: a lease the jail's root holds would make a blocking
+	// open wait for fs.lease-break-time (45 s); checkRegular clears it.
+	const flags = unix.O_WRONLY | unix.O_NONBLOCK | unix.O_NOCTTY | unix.O_CLOEXEC
+	fd, err := unix.Openat(etc, ".pwd.lock", flags|unix.O_NOFOLLOW|unix.O_CREAT|unix.O_EXCL, 0o600)
 	if errors.Is(err, unix.EEXIST) {
-		return unix.Openat(etc, ".pwd.lock", flags, 0)
+		return openRegular(etc, ".pwd.lock", flags)
 	}
 	if err != nil {
 		return -1, err
@@ -230,7 +232,7 @@ func (f *jailFile) close() { unix.Close(f.fd) }
 // regular file with one name, locks it, and reads it whole (capped).
 func readFile(etc int, name string) (*jailFile, error) {
 	where := "/etc/" + name + " in the jail"
-	fd, err := unix.Openat(etc, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	fd, err := openRegular(etc, name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC)
 	if errors.Is(err, unix.ELOOP) {
 		return nil, fmt.Errorf("%s is a symbolic link: enroll edits regular files only", where)
 	}
@@ -288,6 +290,30 @@ func readAll(fd int) ([]byte, error) {
 // checkRegular refuses what is not a regular file (a FIFO, a device, a
 // directory: a jail admin's trap) and, for the account files, a file with
 // another name somewhere (a hard link to a file outside the jail).
+// openRegular opens the jail's /etc/NAME with flags once a look with
+// O_PATH, which runs no driver's open, shows a regular file: a device node
+// the jail's root put there would act when host root opens it (a watchdog
+// starts counting down to a reboot, a tape rewinds). A symbolic link is
+// ELOOP, as O_NOFOLLOW makes it for an open.
+func openRegular(etc int, name string, flags int) (int, error) {
+	pathfd, err := unix.Openat(etc, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(pathfd)
+	var st unix.Stat_t
+	if err := unix.Fstat(pathfd, &st); err != nil {
+		return -1, fmt.Errorf("fstat: %w", err)
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return userdb.Reopen(pathfd, flags)
+	case unix.S_IFLNK:
+		return -1, unix.ELOOP
+	}
+	return -1, errors.New("not a regular file")
+}
+
 func checkRegular(fd int, single bool) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {

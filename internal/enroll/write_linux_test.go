@@ -1,12 +1,16 @@
 package enroll
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
+
+	"jailme.dev/jailme/internal/testutil"
 )
 
 // jailRoot is a tree with /etc/passwd and /etc/group, opened as enroll
@@ -148,5 +152,53 @@ func TestLockFileBelongsToTheJail(t *testing.T) {
 	var st unix.Stat_t
 	if err := unix.Stat(filepath.Join(dir, "etc/.pwd.lock"), &st); err != nil || st.Uid != 100000 || st.Gid != 100000 {
 		t.Fatalf(".pwd.lock: %v uid %d gid %d, want 100000", err, st.Uid, st.Gid)
+	}
+}
+
+// The jail's root plants a device node as /etc/passwd or /etc/.pwd.lock
+// (docker lets a container mknod any device): the admin's enroll, host
+// root outside the jail's device cgroup, must not open it, for reading or
+// for writing, because a driver's open acts (a watchdog starts counting
+// down to a reboot). A FIFO stands for the device: inotify's IN_OPEN,
+// which an O_PATH open does not raise, says whether it was opened. The
+// lock FIFO has a reader, so that the O_WRONLY|O_NONBLOCK open enroll made
+// before it looked succeeds and shows.
+func TestEnrollNeverOpensSpecialFiles(t *testing.T) {
+	for _, name := range []string{"passwd", ".pwd.lock"} {
+		dir, root := jailRoot(t)
+		p := filepath.Join(dir, "etc", name)
+		os.Remove(p)
+		if err := mkfifo(p); err != nil {
+			t.Fatal(err)
+		}
+		reader, err := unix.Open(p, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(reader)
+		opened := testutil.WatchOpens(t, p)
+		if _, err := Enroll(root, alice(), me(), false); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("%s: got %v, want not a regular file", name, err)
+		}
+		if opened() {
+			t.Errorf("%s: the FIFO was opened (inotify IN_OPEN)", name)
+		}
+	}
+}
+
+// A write lease the jail's root holds on its passwd must not stall the
+// admin's enroll for fs.lease-break-time (45 s): the open fails at once.
+func TestEnrollLeaseDoesNotWait(t *testing.T) {
+	dir, root := jailRoot(t)
+	testutil.WriteLease(t, filepath.Join(dir, "etc/passwd"))
+	done := make(chan error, 1)
+	go func() { _, err := Enroll(root, alice(), me(), false); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, unix.EWOULDBLOCK) {
+			t.Errorf("got %v, want EWOULDBLOCK", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("enroll waits for the jail's lease")
 	}
 }

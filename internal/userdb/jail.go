@@ -80,9 +80,13 @@ func readPasswd(root *os.File, w Want) (*JailDB, error) {
 	if err := checkAccountDB(root, f); err != nil {
 		return nil, err
 	}
+	k := keeper{what: fmt.Sprintf("entries named %s or with uid %d", w.Name, w.UID)}
 	users, notices, err := parseJailPasswd(jailPasswd, f, func(u *User) bool {
-		return u.Name == w.Name || u.UID == w.UID
+		return k.keep(u.Name == w.Name || u.UID == w.UID, u.Line)
 	})
+	if err == nil {
+		err = k.err(jailPasswd)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -95,9 +99,13 @@ func readPasswd(root *os.File, w Want) (*JailDB, error) {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return nil, fmt.Errorf("read %s in jail: %w", jailPasswd, err)
 		}
+		k := keeper{what: fmt.Sprintf("entries named %s or with uid %d or %d", w.Name, w.UID, first.UID)}
 		users, _, err = parseJailPasswd(jailPasswd, f, func(u *User) bool {
-			return u.Name == w.Name || u.UID == w.UID || u.UID == first.UID
+			return k.keep(u.Name == w.Name || u.UID == w.UID || u.UID == first.UID, u.Line)
 		})
+		if err == nil {
+			err = k.err(jailPasswd)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -124,10 +132,50 @@ func readGroup(root *os.File, w Want) ([]Group, []Notice, error) {
 	defer gf.Close()
 	gids := slices.Clone(w.GIDs)
 	slices.Sort(gids)
-	return ParseGroup(jailGroup, gf, func(g *Group) bool {
-		if _, found := slices.BinarySearch(gids, g.GID); found {
-			return true
-		}
-		return slices.Contains(g.Members, w.Name)
+	k := keeper{what: fmt.Sprintf("groups with a gid of %s or %s as member", w.Name, w.Name)}
+	groups, notices, err := ParseGroup(jailGroup, gf, func(g *Group) bool {
+		_, found := slices.BinarySearch(gids, g.GID)
+		return k.keep(found || slices.Contains(g.Members, w.Name), g.Line)
 	})
+	if err == nil {
+		err = k.err(jailGroup)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return groups, notices, nil
+}
+
+// MaxKept caps the entries ReadJail keeps from one file: the wanted user,
+// its aliases, its groups. The jail's root writes the files, and 32 MiB of
+// "a:x:2001:1::/:" lines kept 2.4M aliases, 2.3 GB and 11 s per login as
+// root; one alias already denies. Groups: a process has at most 65536.
+const MaxKept = 1 << 16
+
+// keeper counts what a parser's keep function accepts and stops keeping
+// past MaxKept, remembering the line where it stopped.
+type keeper struct {
+	what string // what is kept, for the error
+	n    int
+	line int // the first line not kept for the cap; 0: none
+}
+
+func (k *keeper) keep(wanted bool, line int) bool {
+	if !wanted {
+		return false
+	}
+	if k.n++; k.n > MaxKept {
+		if k.line == 0 {
+			k.line = line
+		}
+		return false
+	}
+	return true
+}
+
+func (k *keeper) err(file string) error {
+	if k.line == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s:%d: more than %d %s", file, k.line, MaxKept, k.what)
 }

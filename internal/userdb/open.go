@@ -21,8 +21,10 @@ import (
 //     resolving them inside: a jail whose /etc/passwd is an absolute
 //     symlink cannot be read, and its users are denied.
 //
-// The file is opened O_NONBLOCK so a FIFO cannot hang us, then must be a
-// regular file of at most MaxFileSize bytes. It may still grow: readers
+// The file must be a regular file of at most MaxFileSize bytes. Linux
+// checks that, and that its file system is not one of the kernel's
+// interfaces (/proc, /sys), before opening it (open_linux.go); FreeBSD
+// opens it O_NONBLOCK so a FIFO cannot hang us, then checks. It may still grow: readers
 // cap what they read (ReadJail does).
 func OpenInRoot(root *os.File, path string) (*os.File, error) {
 	fd, err := openInRoot(root, path)

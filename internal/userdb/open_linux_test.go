@@ -1,12 +1,15 @@
 package userdb
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"jailme.dev/jailme/internal/testutil"
 )
 
 // An absolute symlink in the jail resolves inside the jail root, never on
@@ -72,4 +75,65 @@ func TestOpenInRootDevice(t *testing.T) {
 	}
 	_, err := openWithin(t, root, "/etc/zero")
 	wantErr(t, err, "/etc/zero: not a regular file")
+}
+
+// The jail's root makes its /etc/passwd a device node (docker's default
+// device rules let it mknod any device; only opening is denied, and only to
+// the container's processes): OpenInRoot, host root outside the jail's
+// device cgroup, must not open it, because a driver's open acts (a
+// watchdog starts counting down to a reboot, a tape rewinds, a serial line
+// raises DTR). A FIFO stands for the device here: inotify's IN_OPEN, which
+// an O_PATH open does not raise, says whether it was opened.
+func TestOpenInRootNeverOpensSpecialFiles(t *testing.T) {
+	dir, root := jailTree(t, map[string]string{"etc/.keep": ""})
+	fifo := filepath.Join(dir, "etc/passwd")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opened := testutil.WatchOpens(t, fifo)
+	_, err := openWithin(t, root, "/etc/passwd")
+	wantErr(t, err, "/etc/passwd: not a regular file")
+	if _, err := LookPathInRoot(root, "/etc/passwd", nil); err == nil {
+		t.Error("LookPathInRoot took a FIFO for a program")
+	}
+	if opened() {
+		t.Error("the FIFO was opened (inotify IN_OPEN)")
+	}
+}
+
+// The jail's root points its /etc/passwd at a file of a kernel interface
+// file system, its own /proc's (every container has one mounted): jailsh
+// reads it as host root, with host root's rights. /proc/kmsg blocks a read
+// until the kernel logs something (O_NONBLOCK is cleared for a regular
+// file), and takes those lines from the host's log reader; /proc/kallsyms
+// gives host root the kernel's addresses. Their files look regular, size 0.
+func TestOpenInRootRefusesKernelFileSystems(t *testing.T) {
+	root, err := os.Open("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	for _, p := range []string{"/proc/version", "/proc/self/stat", "/sys/kernel/uevent_seqnum"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Logf("%s: %v: skipped", p, err)
+			continue
+		}
+		_, err := openWithin(t, root, p)
+		if err == nil || !strings.Contains(err.Error(), "a kernel interface file system") {
+			t.Errorf("%s: got %v, want a refusal", p, err)
+		}
+	}
+}
+
+// The jail's root takes a write lease on its /etc/passwd (it owns the
+// file; docker leaves it CAP_LEASE): a blocking open waits for the lease
+// to be broken, fs.lease-break-time, 45 s by default, at every login. The
+// open must not wait: O_NONBLOCK makes it fail at once (EWOULDBLOCK).
+func TestOpenInRootLeaseDoesNotWait(t *testing.T) {
+	dir, root := jailTree(t, map[string]string{"etc/passwd": "a:x:1:1::/:\n"})
+	testutil.WriteLease(t, filepath.Join(dir, "etc/passwd"))
+	_, err := openWithin(t, root, "/etc/passwd")
+	if !errors.Is(err, unix.EWOULDBLOCK) {
+		t.Errorf("got %v, want EWOULDBLOCK at once", err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"slices"
 	"strconv"
 	"unsafe"
 )
@@ -141,6 +142,7 @@ func ParseGroup(file string, r io.Reader, keep func(g *Group) bool) ([]Group, []
 		f       [4][]byte
 		tmp     Group
 		members = make([]string, 0, 16) // views, reused from line to line
+		total   int                     // member names so far, ≤ MaxGroupMembers
 	)
 	for {
 		line, err := lr.next()
@@ -172,17 +174,18 @@ func ParseGroup(file string, r io.Reader, keep func(g *Group) bool) ([]Group, []
 		if err != nil {
 			return nil, nil, err
 		}
-		members, err = lr.members(f[3], members[:0], view)
+		members, err = lr.members(f[3], members[:0], view, MaxGroupMembers-total)
 		if err != nil {
 			return nil, nil, err
 		}
+		total += len(members)
 		tmp = Group{Name: view(f[0]), GID: gid, Members: members, Line: lr.n}
 		if keep != nil && !keep(&tmp) {
 			continue
 		}
 		var kept []string
 		if len(members) > 0 {
-			kept, _ = lr.members(f[3], make([]string, 0, len(members)), bstring)
+			kept, _ = lr.members(f[3], make([]string, 0, len(members)), bstring, len(members))
 		}
 		groups = append(groups, Group{Name: string(f[0]), GID: gid, Members: kept, Line: lr.n})
 	}
@@ -215,6 +218,11 @@ func (lr *lineReader) next() ([]byte, error) {
 		lr.long = append(lr.long[:0], line...)
 		for err == bufio.ErrBufferFull {
 			line, err = lr.br.ReadSlice('\n')
+			// Doubling: append grows a large slice by a quarter, which
+			// copied a 32 MiB line 160 MB worth.
+			if cap(lr.long)-len(lr.long) < len(line) {
+				lr.long = slices.Grow(lr.long, max(len(line), len(lr.long)))
+			}
 			lr.long = append(lr.long, line...)
 		}
 		line = lr.long
@@ -319,10 +327,21 @@ func (lr *lineReader) id(what string, b []byte) (uint32, error) {
 
 // members splits a comma-separated member list into dst, converting each
 // name with conv.
-func (lr *lineReader) members(b []byte, dst []string, conv func([]byte) string) ([]string, error) {
+func (lr *lineReader) members(b []byte, dst []string, conv func([]byte) string, limit int) ([]string, error) {
 	if len(b) == 0 {
 		return dst, nil
 	}
+	// Each name costs a string header (16 bytes) per copy: a 32 MiB
+	// "a,a,a,..." line made 16M of them, 2 GB and 13 s per login. Counted
+	// before anything is allocated, then room for exactly that many.
+	n := bytes.Count(b, []byte{','}) + 1
+	if b[len(b)-1] == ',' {
+		n-- // one trailing comma
+	}
+	if n > limit {
+		return nil, lr.errorf("more than %d group members in the file", MaxGroupMembers)
+	}
+	dst = slices.Grow(dst, n)
 	for {
 		i := index(b, ',')
 		if i < 0 {

@@ -288,3 +288,23 @@ func FuzzIndex(f *testing.F) {
 		}
 	})
 }
+
+// The jail's root writes its /etc/group: one 32 MiB line "g:x:2001:a,a,..."
+// made ReadJail hold 16M member strings, twice (the views and the copy
+// kept for the wanted gid): 2 GB allocated and 13 s per login, as root,
+// inside sshd for pam_jailme. Member names are capped per file, on one line
+// or spread over many, and exactly the cap still parses.
+func TestParseGroupMemberCap(t *testing.T) {
+	members := func(n int) string { return strings.TrimSuffix(strings.Repeat("a,", n), ",") }
+	keepAll := func(*Group) bool { return true }
+	for _, c := range []struct{ name, in, err string }{
+		{"one line", "g:x:2001:" + members(MaxGroupMembers+1) + "\n", "g:1: more than 1048576 group members in the file"},
+		{"two lines", "g:x:2001:" + members(MaxGroupMembers/2) + "\nh:x:2002:" + members(MaxGroupMembers/2+1) + "\n", "g:2: more than 1048576 group members in the file"},
+		{"at the cap, a trailing comma", "g:x:2001:" + members(MaxGroupMembers/2) + "\nh:x:2002:" + members(MaxGroupMembers/2) + ",\n", ""},
+	} {
+		_, _, err := ParseGroup("g", strings.NewReader(c.in), keepAll)
+		if got := fmt.Sprint(err); (c.err == "" && err != nil) || (c.err != "" && got != c.err) {
+			t.Errorf("%s: got %v, want %q", c.name, err, c.err)
+		}
+	}
+}

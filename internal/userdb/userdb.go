@@ -39,3 +39,9 @@ type Notice struct {
 // MaxFileSize caps what we read from a jail: a hostile jail must not make a
 // setuid program allocate without bound.
 const MaxFileSize = 32 << 20
+
+// MaxGroupMembers caps the member names of one group file, all lines
+// together: the jail's root writes the file, and each name costs more in
+// memory than its two bytes in "a,a,a,...". Far above any group file a
+// login is read from (100k groups of three members are 300k).
+const MaxGroupMembers = 1 << 20
