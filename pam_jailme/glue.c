@@ -256,7 +256,9 @@ jm_child_log(const char *fmt, ...)
  * jm_forked_open is open_session in a forked child, where Go cannot run and
  * so the decision is not available. A user whose login shell is jailsh is
  * jailed whatever the configuration says: refused, fail closed (jailsh
- * itself decides again at login). Everyone else, root included, is not
+ * itself decides again at login), unless their uid is 0, which the module
+ * never jails (a root whose login shell is jailsh is jailsh's to decide,
+ * allow_root). Everyone else, root included, is not
  * refused, as the module steps aside for users who are not jailed: a host
  * that opens sessions in a forked child must not lock the admin out. What
  * is lost here is the shell check for a user a rule jails whose login
@@ -281,6 +283,15 @@ jm_forked_open(pam_handle_t *pamh, int argc, const char **argv)
 		    "check and the user is unknown; refusing",
 		    (long)getpid(), (long)jm_load_pid);
 		return PAM_SESSION_ERR;
+	}
+	if (pw.pw_uid == 0) {
+		/* As in Go (gate.Decide): uid 0 is never jailed by the module,
+		 * under any name, whatever its login shell. */
+		jm_child_log("open_session in pid %ld, module loaded in pid "
+		    "%ld: a forked child cannot run the check; stepping aside "
+		    "for uid 0, never jailed by pam_jailme",
+		    (long)getpid(), (long)jm_load_pid);
+		return PAM_IGNORE;
 	}
 	shell = pw.pw_shell != NULL ? pw.pw_shell : "";
 	base = strrchr(shell, '/');

@@ -118,6 +118,7 @@ func TestPAM(t *testing.T) {
 	t.Run("sshd", fx.testSSHD)
 	t.Run("su", fx.testSu)
 	t.Run("stalled-syslog-root", fx.testStalledSyslogRoot)
+	t.Run("fork-root", fx.testForkRoot)
 }
 
 // outer re-executes TestPAM inside the namespaces and checks that the host's
@@ -184,6 +185,7 @@ var hostUsers = []user{
 	{"jmalt", 2010, "/usr/sbin/jailsh"},
 	{"jmsshx", 2011, "/bin/bash"},             // jmextra for sshd, which wants a shell that exists
 	{"jmpid", 2012, "/usr/local/sbin/jailsh"}, // a jail with its own namespaces (testNoFDLeft)
+	{"jmtoor", 0, "/usr/local/sbin/jailsh"},   // another name for uid 0, jailsh its login shell (testForkRoot)
 }
 
 // The jail's own passwd and group: jmuidmis has another uid there, jmmissing
@@ -1001,6 +1003,19 @@ func (fx *fixture) testStalledSyslogRoot(t *testing.T) {
 	if err != nil || !strings.Contains(out, "child-open: 0\n") {
 		t.Errorf("jmfree in a forked child with a stalled /dev/log: %v\n%s", err, out)
 	}
+}
+
+// testForkRoot: uid 0 is never the module's business, in a forked child
+// too, whatever its login shell: the fork guard refused jmtoor (uid 0,
+// login shell jailsh) with PAM_SESSION_ERR where the module in the parent
+// ignored it.
+func (fx *fixture) testForkRoot(t *testing.T) {
+	svc := fx.service(t, "jm-fork-root", "config="+fx.config)
+	out, err := fx.host(t, 10*time.Second, nil, fx.confdir, svc, "jmtoor", "fork", "1")
+	if err != nil || !strings.Contains(out, "parent-open: 0\n") || !strings.Contains(out, "child-open: 0\n") {
+		t.Errorf("jmtoor (uid 0, login shell jailsh): want open_session ignored in the parent and the child: %v\n%s", err, out)
+	}
+	fx.log.want(t, "pam_jailme: open_session in pid %d, module loaded in pid %d: a forked child cannot run the check; stepping aside for uid 0")
 }
 
 // stallSyslog replaces /dev/log with a socket nobody reads, its queue
