@@ -12,33 +12,41 @@
  *     authenticate, setcred, acct_mgmt and chauthtok return PAM_IGNORE
  *     without touching Go.
  *   - Go gets plain C values (flags, argv) and the handle as void *, used
- *     only through jm_get_item, jm_conv_error and jm_log (glue.h).
+ *     only through jm_get_item, jm_getenv and jm_conv_error (glue.h).
  *   - Go's threads are created with host signals blocked (constructors
  *     below), so sshd's SIGTERM/SIGHUP/... handlers do not run on them
  *     (SIGCHLD excepted: the Go runtime unblocks it, see below).
  *
- * Linux-PAM vs OpenPAM: pam_syslog(3) exists only in Linux-PAM
- * (__LINUX_PAM__); elsewhere jm_log uses syslog(3). The conversation is
- * called directly (what pam_error(3) does), which works on both. FreeBSD
+ * Nothing here logs through syslog(3) or pam_syslog(3): glibc's send to
+ * /dev/log has no timeout, and a syslog daemon that stopped reading hung
+ * the login. Go's lines go through internal/audit (audit.Raw), bounded by
+ * its send timeout; the forked child's through jm_child_log, bounded the
+ * same way. The conversation is called directly (what pam_error(3) does),
+ * which works on Linux-PAM and OpenPAM alike. FreeBSD
  * (OpenPAM) needs a FreeBSD host with cgo to build: the same go build line,
  * -lpam from base; it has not been built or tested here.
  */
 
+#define _GNU_SOURCE	/* program_invocation_short_name (glibc) */
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <security/pam_appl.h>
 #include <security/pam_modules.h>
-#ifdef __LINUX_PAM__
-#include <security/pam_ext.h>
-#endif
 
 #include "glue.h"
 #include "_cgo_export.h"
@@ -177,22 +185,80 @@ jm_conv_error(void *pamh, const char *msg)
 	return r;
 }
 
-void
-jm_log(void *pamh, int prio, const char *msg)
+const char *
+jm_progname(void)
 {
-#ifdef __LINUX_PAM__
-	pam_syslog((pam_handle_t *)pamh, prio, "%s", msg);
+#ifdef __GLIBC__
+	return program_invocation_short_name;
 #else
-	(void)pamh;
-	syslog(LOG_AUTHPRIV | prio, "pam_jailme: %s", msg);
+	return getprogname();
 #endif
+}
+
+/*
+ * jm_child_log sends one LOG_AUTHPRIV|LOG_ERR line, "ident[pid]:
+ * pam_jailme: ...", to /dev/log from a forked child, where Go cannot run:
+ * a datagram, else a NUL-terminated line on a stream socket (the daemon
+ * chooses), given up after a second (SO_SNDTIMEO) as the Go side's lines
+ * are (internal/audit SendTimeout). syslog(3) blocked for as long as a
+ * stalled daemon did not read.
+ */
+static void
+jm_child_log(const char *fmt, ...)
+{
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+	struct timeval tv = { 1, 0 };
+	struct sockaddr_un sa;
+	char msg[1024], stamp[32];
+	struct tm tm;
+	time_t now;
+	va_list ap;
+	size_t i;
+	int fd, n, m;
+
+	now = time(NULL);
+	stamp[0] = '\0';
+	if (gmtime_r(&now, &tm) != NULL)
+		strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S ", &tm);
+	n = snprintf(msg, sizeof(msg), "<%d>%s%s[%ld]: pam_jailme: ",
+	    LOG_AUTHPRIV | LOG_ERR, stamp, jm_progname(), (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		return;
+	va_start(ap, fmt);
+	m = vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		return;
+	n = strlen(msg);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	strncpy(sa.sun_path, "/dev/log", sizeof(sa.sun_path) - 1);
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return;
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0 &&
+		    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			/* A stream frames the line with its NUL. */
+			(void)send(fd, msg, n + (types[i] == SOCK_STREAM),
+			    MSG_NOSIGNAL);
+			close(fd);
+			return;
+		}
+		m = errno;
+		close(fd);
+		if (m != EPROTOTYPE)
+			return;
+	}
 }
 
 /*
  * jm_forked_open is open_session in a forked child, where Go cannot run and
  * so the decision is not available. A user whose login shell is jailsh is
  * jailed whatever the configuration says: refused, fail closed (jailsh
- * itself decides again at login). Everyone else, root included, is not
+ * itself decides again at login), unless their uid is 0, which the module
+ * never jails (a root whose login shell is jailsh is jailsh's to decide,
+ * allow_root). Everyone else, root included, is not
  * refused, as the module steps aside for users who are not jailed: a host
  * that opens sessions in a forked child must not lock the admin out. What
  * is lost here is the shell check for a user a rule jails whose login
@@ -212,23 +278,32 @@ jm_forked_open(pam_handle_t *pamh, int argc, const char **argv)
 			jailsh = argv[i] + 7;
 	if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS || item == NULL ||
 	    getpwnam_r(item, &pw, buf, sizeof(buf), &res) != 0 || res == NULL) {
-		syslog(LOG_AUTHPRIV | LOG_ERR, "pam_jailme: open_session in pid "
+		jm_child_log("open_session in pid "
 		    "%ld, module loaded in pid %ld: a forked child cannot run the "
 		    "check and the user is unknown; refusing",
 		    (long)getpid(), (long)jm_load_pid);
 		return PAM_SESSION_ERR;
 	}
+	if (pw.pw_uid == 0) {
+		/* As in Go (gate.Decide): uid 0 is never jailed by the module,
+		 * under any name, whatever its login shell. */
+		jm_child_log("open_session in pid %ld, module loaded in pid "
+		    "%ld: a forked child cannot run the check; stepping aside "
+		    "for uid 0, never jailed by pam_jailme",
+		    (long)getpid(), (long)jm_load_pid);
+		return PAM_IGNORE;
+	}
 	shell = pw.pw_shell != NULL ? pw.pw_shell : "";
 	base = strrchr(shell, '/');
 	if (strcmp(shell, jailsh) == 0 ||
 	    (shell[0] == '/' && base != NULL && strcmp(base + 1, "jailsh") == 0)) {
-		syslog(LOG_AUTHPRIV | LOG_ERR, "pam_jailme: open_session in pid "
+		jm_child_log("open_session in pid "
 		    "%ld, module loaded in pid %ld: a forked child cannot run the "
 		    "check; refusing jailsh user uid %ld",
 		    (long)getpid(), (long)jm_load_pid, (long)pw.pw_uid);
 		return PAM_SESSION_ERR;
 	}
-	syslog(LOG_AUTHPRIV | LOG_ERR, "pam_jailme: open_session in pid %ld, "
+	jm_child_log("open_session in pid %ld, "
 	    "module loaded in pid %ld: a forked child cannot run the check; "
 	    "stepping aside for uid %ld, whose login shell is not jailsh (a "
 	    "user or group rule naming them is not checked here)",

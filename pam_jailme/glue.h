@@ -15,9 +15,9 @@ int	jm_get_item(void *pamh, int item, const char **out);
  * application's conversation function, like Linux-PAM's pam_error(3). */
 int	jm_conv_error(void *pamh, const char *msg);
 
-/* jm_log writes one line to syslog (LOG_AUTHPRIV) tagged with the module
- * and service name; prio is a syslog priority (LOG_ERR, LOG_DEBUG, ...). */
-void	jm_log(void *pamh, int prio, const char *msg);
+/* jm_progname is the host program's name, the tag of its syslog lines
+ * (what syslog(3) uses when the program set none). */
+const char *jm_progname(void);
 
 /* jm_getenv stores a pointer to the value of name in the PAM environment
  * (pam_getenv(3)) in *out, or NULL; returns PAM_SUCCESS when set. */

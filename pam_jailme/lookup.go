@@ -19,9 +19,11 @@ import (
 // inside sshd would hold libc's and the backend's locks across sshd's
 // fork of the session, and the session would hang on its first lookup.
 //
-// Without the helper (jailsh not installed at jailsh=) the lookup falls
-// back to this process, unbounded, and says so at LOG_ERR: refusing
-// instead would lock root out of every host where jailsh is missing.
+// Without the helper (jailsh not installed at jailsh=, or no process or
+// fd left to start it) the lookup falls back to this process, unbounded,
+// and says so at LOG_ERR: refusing instead would lock root out of every
+// host where jailsh is missing. uid 0's groups are not asked for there
+// either.
 func (s *session) lookup(user string, cfg *config.Config) (identity.Host, error) {
 	// uid 0 is never the module's business: its groups are not waited for
 	// (a hung directory would otherwise hold root's login for the whole
@@ -32,7 +34,7 @@ func (s *session) lookup(user string, cfg *config.Config) (identity.Host, error)
 	h, err := gate.HostWithin(b, hostdb.Key{ByName: true, Name: user})
 	if errors.Is(err, hostdb.ErrNoHelper) {
 		s.h.log(logErr, fmt.Sprintf("user %s: %v: looking up in-process, without a deadline", user, err))
-		return gate.HostByName(user)
+		return gate.HostHere(b, hostdb.Key{ByName: true, Name: user})
 	}
 	return h, err
 }

@@ -21,6 +21,8 @@ package main
 import "C"
 
 import (
+	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"unsafe"
@@ -104,6 +106,7 @@ const (
 	pamItemUser    = int(C.PAM_USER)
 	pamItemService = int(C.PAM_SERVICE)
 	pamItemRHost   = int(C.PAM_RHOST)
+	logAuthpriv    = int(C.LOG_AUTHPRIV)
 	logErr         = int(C.LOG_ERR)
 	logWarning     = int(C.LOG_WARNING)
 	logDebug       = int(C.LOG_DEBUG)
@@ -136,8 +139,12 @@ func (h cHandle) message(msg string) {
 	C.jm_conv_error(h.p, c)
 }
 
+// log writes msg as pam_syslog(3) words it, "ident[pid]:
+// pam_jailme(service:session): msg", through audit.Raw: bounded by its
+// send timeout, where pam_syslog's send blocks for as long as a stalled
+// syslog daemon does not read.
 func (h cHandle) log(prio int, msg string) {
-	c := C.CString(msg)
-	defer C.free(unsafe.Pointer(c))
-	C.jm_log(h.p, C.int(prio), c)
+	svc, _ := h.item(pamItemService)
+	audit.Raw(logAuthpriv|prio, fmt.Sprintf("%s[%d]: pam_jailme(%s:session): %s",
+		C.GoString(C.jm_progname()), os.Getpid(), svc, msg))
 }

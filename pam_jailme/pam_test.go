@@ -117,6 +117,8 @@ func TestPAM(t *testing.T) {
 	t.Run("parallel", fx.testParallel)
 	t.Run("sshd", fx.testSSHD)
 	t.Run("su", fx.testSu)
+	t.Run("stalled-syslog-root", fx.testStalledSyslogRoot)
+	t.Run("fork-root", fx.testForkRoot)
 }
 
 // outer re-executes TestPAM inside the namespaces and checks that the host's
@@ -183,6 +185,7 @@ var hostUsers = []user{
 	{"jmalt", 2010, "/usr/sbin/jailsh"},
 	{"jmsshx", 2011, "/bin/bash"},             // jmextra for sshd, which wants a shell that exists
 	{"jmpid", 2012, "/usr/local/sbin/jailsh"}, // a jail with its own namespaces (testNoFDLeft)
+	{"jmtoor", 0, "/usr/local/sbin/jailsh"},   // another name for uid 0, jailsh its login shell (testForkRoot)
 }
 
 // The jail's own passwd and group: jmuidmis has another uid there, jmmissing
@@ -534,24 +537,8 @@ func (fx *fixture) testNoSyslog(t *testing.T) {
 // queue is full) delays a login by the send timeout, never hangs it.
 func (fx *fixture) testStalledSyslog(t *testing.T) {
 	svc := fx.service(t, "jm-stalled", "config="+fx.config)
-	must(t, os.Rename("/dev/log", "/dev/log.off"))
-	defer func() { must(t, os.Rename("/dev/log.off", "/dev/log")) }()
-	s, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	must(t, err)
-	defer unix.Close(s)
-	must(t, unix.Bind(s, &unix.SockaddrUnix{Name: "/dev/log"}))
-	defer os.Remove("/dev/log")
-	c, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	must(t, err)
-	defer unix.Close(c)
-	must(t, unix.Connect(c, &unix.SockaddrUnix{Name: "/dev/log"}))
-	for {
-		if _, err := unix.Write(c, make([]byte, 512)); errors.Is(err, unix.EAGAIN) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-	}
+	restore := stallSyslog(t)
+	defer restore()
 	for _, u := range []struct{ user, want string }{{"jmallow", "open: 0\n"}, {"jmextra", "open: 6\n"}} {
 		out, err := fx.host(t, 30*time.Second, nil, fx.confdir, svc, u.user, "open")
 		if err != nil || !strings.Contains(out, u.want) {
@@ -990,6 +977,70 @@ func (fx *fixture) testSu(t *testing.T) {
 		t.Errorf("su jmsshx: the user was not told %q:\n%s", want, out)
 	}
 	fx.log.want(t, "pam_jailme[%d]: deny service=su user=jmsshx ")
+}
+
+// testStalledSyslogRoot: a stalled syslog delays root's and a host user's
+// login by the send timeout too when the module has a warning to log about
+// them (a rule naming root, a configuration it cannot use). These lines
+// went through pam_syslog(3), whose send blocks for as long as the daemon
+// does not read: both sessions hung.
+func (fx *fixture) testStalledSyslogRoot(t *testing.T) {
+	// libpam's own "no default config other" would block in syslog(3).
+	writeFile(t, filepath.Join(fx.confdir, "other"), "session required pam_deny.so\n", 0o644)
+	restore := stallSyslog(t)
+	defer restore()
+	for _, c := range []struct{ user, config string }{{"root", fx.config}, {"jmfree", fx.badConf}} {
+		svc := fx.service(t, "jm-stalled-"+c.user, "config="+c.config)
+		out, err := fx.host(t, 20*time.Second, nil, fx.confdir, svc, c.user, "open")
+		if err != nil || !strings.Contains(out, "open: 0\n") {
+			t.Errorf("%s with a stalled /dev/log: %v\n%s", c.user, err, out)
+		}
+	}
+	// The fork guard's line, in a child where Go cannot run, went
+	// through syslog(3): the host user's session hung there too.
+	svc := fx.service(t, "jm-stalled-fork", "config="+fx.config)
+	out, err := fx.host(t, 20*time.Second, nil, fx.confdir, svc, "jmfree", "fork", "1")
+	if err != nil || !strings.Contains(out, "child-open: 0\n") {
+		t.Errorf("jmfree in a forked child with a stalled /dev/log: %v\n%s", err, out)
+	}
+}
+
+// testForkRoot: uid 0 is never the module's business, in a forked child
+// too, whatever its login shell: the fork guard refused jmtoor (uid 0,
+// login shell jailsh) with PAM_SESSION_ERR where the module in the parent
+// ignored it.
+func (fx *fixture) testForkRoot(t *testing.T) {
+	svc := fx.service(t, "jm-fork-root", "config="+fx.config)
+	out, err := fx.host(t, 10*time.Second, nil, fx.confdir, svc, "jmtoor", "fork", "1")
+	if err != nil || !strings.Contains(out, "parent-open: 0\n") || !strings.Contains(out, "child-open: 0\n") {
+		t.Errorf("jmtoor (uid 0, login shell jailsh): want open_session ignored in the parent and the child: %v\n%s", err, out)
+	}
+	fx.log.want(t, "pam_jailme: open_session in pid %d, module loaded in pid %d: a forked child cannot run the check; stepping aside for uid 0")
+}
+
+// stallSyslog replaces /dev/log with a socket nobody reads, its queue
+// full, until the returned function puts ours back.
+func stallSyslog(t *testing.T) (restore func()) {
+	must(t, os.Rename("/dev/log", "/dev/log.off"))
+	s, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	must(t, err)
+	must(t, unix.Bind(s, &unix.SockaddrUnix{Name: "/dev/log"}))
+	c, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	must(t, err)
+	must(t, unix.Connect(c, &unix.SockaddrUnix{Name: "/dev/log"}))
+	for {
+		if _, err := unix.Write(c, make([]byte, 512)); errors.Is(err, unix.EAGAIN) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func() {
+		unix.Close(c)
+		unix.Close(s)
+		os.Remove("/dev/log")
+		must(t, os.Rename("/dev/log.off", "/dev/log"))
+	}
 }
 
 // ---------------------------------------------------------------------------

@@ -502,4 +502,20 @@ check "$MANY directory groups: many lands in web within lookup_timeout ${TIMEOUT
 timed "$MANY groups: pam_jailme for many" pam_open many
 check "$MANY directory groups: pam_jailme allows many's session (issue 21)" "@status $RC: $OUT $ERR" test "$RC" = 0
 
+# --- no lookup helper: root's groups are still not waited for ---------------------
+# jailsh= names no file (nor can it start when the host is out of processes
+# or descriptors): the module looks up in-process, without a deadline. uid 0
+# is not its business there either: with the directory hung, root's session
+# waited for nslcd in the module (4 s and more) before it was ignored.
+cat >/etc/pam.d/fleet-nohelper <<EOF
+session required $PAM_JAILME jailsh=/nonexistent/jailsh
+session required pam_permit.so
+EOF
+kill -STOP "$(slapd_pid)"
+log_mark
+CAPTURE_TIMEOUT=$TIMEOUT timed "hung, no helper: pam_jailme for root" capture pamtester -v fleet-nohelper root open_session
+check "hung, no helper: pam_jailme steps aside for root without asking the directory its groups" "@status $RC: $OUT $ERR $(log_since_mark | grep pam_jailme)" \
+	eval 'test "$RC" = 0 && log_since_mark | grep -q "lookup helper cannot be started: /nonexistent/jailsh"'
+kill -CONT "$(slapd_pid)"
+
 harness_leave

@@ -182,10 +182,7 @@ func send(pri int, verdict string, e Event) error {
 		prog = "jailme"
 	}
 	line := prog + "[" + strconv.Itoa(os.Getpid()) + "]: " + Line(verdict, e)
-	// UTC, not the local zone: time.Local would read TZ, which the caller
-	// sets, and open the file it names, as root (a FIFO hung jailsh).
-	msg := fmt.Sprintf("<%d>%s %s", pri, time.Now().UTC().Format(time.Stamp), line)
-	err := deliver(msg)
+	err := deliver(message(pri, line))
 	if err == nil {
 		return nil
 	}
@@ -196,6 +193,38 @@ func send(pri int, verdict string, e Event) error {
 		Fallback(line, err)
 	}
 	return nil
+}
+
+// message is line as syslog takes it, with priority and time stamp. UTC,
+// not the local zone: time.Local would read TZ, which the caller sets, and
+// open the file it names, as root (a FIFO hung jailsh).
+func message(pri int, line string) string {
+	return fmt.Sprintf("<%d>%s %s", pri, time.Now().UTC().Format(time.Stamp), line)
+}
+
+// maxRaw bounds a Raw line.
+const maxRaw = 4 * maxValue
+
+// Raw sends one line that is no event, its tag included, at pri (facility
+// and severity), bounded as the events are: pam_jailme's warnings and
+// debug lines. pam_syslog(3) blocked on them for as long as a stalled
+// syslog daemon did not read (glibc's send has no timeout), and a root
+// login with a warning hung. Control characters are escaped (PAM_USER is
+// the client's string) and the line is cut at maxRaw. Required plays no
+// part: the caller decides nothing on it.
+func Raw(pri int, line string) error {
+	if len(line) > maxRaw {
+		line = line[:maxRaw] + "..."
+	}
+	var b strings.Builder
+	for i := 0; i < len(line); i++ {
+		if c := line[i]; c < ' ' || c == 0x7f {
+			fmt.Fprintf(&b, `\x%02x`, c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return deliver(message(pri, b.String()))
 }
 
 // deliver sends one message through the socket Connect opened, else

@@ -274,3 +274,35 @@ func TestNote(t *testing.T) {
 		t.Fatalf("note line %q", s)
 	}
 }
+
+// Raw: a line that is no event, one line whatever it holds, and bounded on
+// a stalled daemon like the events (pam_jailme's warnings, issue: they went
+// through pam_syslog(3) and hung the login).
+func TestRaw(t *testing.T) {
+	fd, _ := listen(t, unix.SOCK_DGRAM)
+	if err := Raw(10<<3|3, "sshd[7]: pam_jailme(sshd:session): user a\nb\x1b[2J: warning"); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 8192)
+	n, _ := unix.Read(fd, buf)
+	if s := string(buf[:n]); !strings.HasPrefix(s, "<83>") || !strings.HasSuffix(s, ` sshd[7]: pam_jailme(sshd:session): user a\x0ab\x1b[2J: warning`) {
+		t.Fatalf("raw line %q", s)
+	}
+	if err := Raw(10<<3|3, strings.Repeat("x", 3*maxRaw)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ = unix.Read(fd, buf); n > maxRaw+64 {
+		t.Fatalf("long line not cut: %d bytes", n)
+	}
+	stalled(t, unix.SOCK_DGRAM)
+	done := make(chan error, 1)
+	go func() { done <- Raw(10<<3|3, "x") }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "syslog daemon not reading") {
+			t.Errorf("stalled: err = %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Raw hangs on a stalled /dev/log")
+	}
+}

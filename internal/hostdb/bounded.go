@@ -74,8 +74,9 @@ type Answer struct {
 
 // Lookup asks NSS in this process, without a deadline: the helper's own
 // work. stage is called after the user and after the groups, so the
-// helper can answer the user before the groups are known.
-func Lookup(k Key, stage func(reply)) {
+// helper can answer the user before the groups are known; it returns
+// false after the user when the groups are not wanted.
+func Lookup(k Key, stage func(reply) bool) {
 	start := tries
 	var u *userdb.User
 	var err error
@@ -88,7 +89,9 @@ func Lookup(k Key, stage func(reply)) {
 		stage(errReply(err, tries-start))
 		return
 	}
-	stage(reply{User: u, Owner: owner(k, u)})
+	if !stage(reply{User: u, Owner: owner(k, u)}) {
+		return
+	}
 	gs, err := Groups(u)
 	if err != nil {
 		stage(errReply(fmt.Errorf("groups of %s: %w", u.Name, err), tries-start))
@@ -170,10 +173,11 @@ func Serve(args []string, w io.Writer) int {
 	}
 	enc := json.NewEncoder(w)
 	rc := 0
-	Lookup(k, func(r reply) {
+	Lookup(k, func(r reply) bool {
 		if err := enc.Encode(r); err != nil {
 			rc = 1
 		}
+		return true
 	})
 	return rc
 }
@@ -222,7 +226,7 @@ func (b Bounded) Lookup(k Key) (Answer, error) {
 		t = DefaultTimeout
 	}
 	if localOnly(nsswitchFile) {
-		return lookupHere(k)
+		return b.Here(k)
 	}
 	arg := strconv.FormatUint(uint64(k.UID), 10)
 	kind := "uid"
@@ -297,11 +301,16 @@ func timeoutErr(t time.Duration) error {
 	return fmt.Errorf("%w within %s", ErrTimeout, s)
 }
 
-// lookupHere is Lookup in this process, as Bounded.Lookup answers.
-func lookupHere(k Key) (Answer, error) {
+// Here is Lookup in this process, without a deadline, as Lookup answers:
+// for a name service that is local only, and for pam_jailme when the
+// helper cannot be run (ErrNoHelper: not installed, no process or fd
+// left). The groups of a user UserSuffices accepts are not asked for here
+// either: in-process, a hung directory held root's login for as long as
+// it did not answer.
+func (b Bounded) Here(k Key) (Answer, error) {
 	var a Answer
 	var err error
-	Lookup(k, func(r reply) {
+	Lookup(k, func(r reply) bool {
 		if r.User != nil {
 			a.User, a.Owner = r.User, r.Owner
 		}
@@ -309,6 +318,11 @@ func lookupHere(k Key) (Answer, error) {
 		if e := r.error(); e != nil {
 			err = e
 		}
+		if r.User != nil && b.UserSuffices != nil && b.UserSuffices(r.User) {
+			err = fmt.Errorf("groups of %s: %w", r.User.Name, ErrNotAsked)
+			return false
+		}
+		return true
 	})
 	return a, err
 }

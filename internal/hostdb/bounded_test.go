@@ -141,12 +141,12 @@ func TestBoundedNoHelper(t *testing.T) {
 // The helper's own work, in this process: root is answered in two stages.
 func TestLookupStages(t *testing.T) {
 	var got []reply
-	Lookup(Key{UID: 0}, func(r reply) { got = append(got, r) })
+	Lookup(Key{UID: 0}, func(r reply) bool { got = append(got, r); return true })
 	if len(got) != 2 || got[0].User == nil || got[0].User.Name != "root" || !got[1].Done || len(got[1].Groups) == 0 {
 		t.Fatalf("got %+v", got)
 	}
 	got = nil
-	Lookup(Key{ByName: true, Name: "jailme-no-such-user"}, func(r reply) { got = append(got, r) })
+	Lookup(Key{ByName: true, Name: "jailme-no-such-user"}, func(r reply) bool { got = append(got, r); return true })
 	if len(got) != 1 || got[0].Kind != "notfound" {
 		t.Fatalf("got %+v", got)
 	}
@@ -210,5 +210,23 @@ func TestBoundedUserSuffices(t *testing.T) {
 	}
 	if d := time.Since(start); d >= b.Timeout {
 		t.Errorf("took %v: waited for the deadline", d)
+	}
+}
+
+// In this process too (a local name service, or no helper for
+// pam_jailme), the groups of a user UserSuffices accepts are not asked
+// for: root's login waited for a hung directory there.
+func TestHereUserSuffices(t *testing.T) {
+	tries = 0
+	b := Bounded{UserSuffices: func(u *userdb.User) bool { return u.UID == 0 }}
+	a, err := b.Here(Key{ByName: true, Name: "root"})
+	if !errors.Is(err, ErrNotAsked) || a.User == nil || a.User.UID != 0 || a.Groups != nil {
+		t.Fatalf("root: %+v, %v; want the user and ErrNotAsked", a, err)
+	}
+	if tries != 2 {
+		t.Errorf("root: %d libc calls, want 2 (getpwnam, getpwuid: no getgrouplist)", tries)
+	}
+	if _, err := (Bounded{}).Here(Key{UID: 0}); err != nil {
+		t.Errorf("root without UserSuffices: %v", err)
 	}
 }
