@@ -119,7 +119,7 @@ trap 'confine_rc=$?; confine_cleanup; (exit $confine_rc); harness_cleanup' EXIT
 
 require_jailsh
 
-for prog in showid seccomp_exec exewatch seccomp_deny sysprobe; do
+for prog in showid seccomp_exec exewatch seccomp_deny sysprobe ttywatch; do
 	if ! gcc -static -O2 -o "$T/bin/$prog" "$CONFINE_DIR/$prog.c" 2>"$T/gcc.err"; then
 		fail "build tests/confine/$prog.c (gcc -static)" "$(head -5 "$T/gcc.err")"
 		harness_leave
@@ -916,6 +916,54 @@ for j in scd scn; do
 	jail_quiet "$j" 5 || jail_kill_strays "$j"
 	stop_jail "$j"
 done
+
+# 15. the session is the jail's to see from the instant it is forked, and,
+# for a root with CAP_SYS_PTRACE in the host's user namespace (pt, ptsc),
+# to stop before its first instruction (tests/confine/ttywatch.c, with a
+# terminal: script(1)). Stopped there it must hold no terminal of the host
+# and already run under the jail's seccomp filters. Before, it was born in
+# the caller's session (its /dev/tty the caller's terminal until its own
+# setsid: TIOCSTI, or a dup kept past the login), and installed the filters
+# itself just before execve: the tracer could make it fork a child free of
+# them (unshare(CLONE_NEWUSER), keyctl, ...) for good.
+# ttywatch_logins NAME [WRAP...]: ttywatch in jail NAME (under WRAP), 20
+# logins from a terminal; TW_OUT is its count line, TTY_OK the logins run.
+ttywatch_logins() {
+	local name=$1 i bg tw
+	shift
+	install -D -m 0755 "$T/bin/ttywatch" "${JAIL_ROOT[$name]}/usr/local/bin/ttywatch"
+	rm -f "${JAIL_ROOT[$name]}/tmp/ttywatch.ready"
+	nsenter -t "${JAIL_PID[$name]}" -m -u -i -n -p -C -r -w "$@" /usr/local/bin/ttywatch 2001 /tmp/ttywatch.ready \
+		>"$T/ttywatch.out" 2>&1 &
+	bg=$!
+	for i in $(seq 100); do
+		[ -e "${JAIL_ROOT[$name]}/tmp/ttywatch.ready" ] && break
+		sleep 0.05
+	done
+	tw=$(jail_procs "$name" | awk '$2 == "ttywatch" { print $1 }')
+	TTY_OK=0
+	for i in $(seq 20); do
+		as alice script -qec "$JAILSH -c 'echo in-jail'" /dev/null </dev/null >"$T/ttywatch.login" 2>&1
+		grep -q in-jail "$T/ttywatch.login" && TTY_OK=$((TTY_OK + 1))
+	done
+	[ -n "$tw" ] && kill -TERM "$tw"
+	timeout 5 tail --pid="$bg" -f /dev/null
+	wait "$bg" 2>/dev/null
+	TW_OUT=$(grep '^seized=' "$T/ttywatch.out")
+	[ -n "$TW_OUT" ] || TW_OUT="ttywatch did not run: $(head -3 "$T/ttywatch.out")"
+}
+# ttywatch_ok UNFILTERED: every login ran, the watcher stopped sessions
+# before their setsid, none held a terminal, UNFILTERED of them without
+# the jail's filter.
+ttywatch_ok() {
+	[ "$TTY_OK" = 20 ] || { WHY="$TTY_OK of 20 logins ran; last: $(cat "$T/ttywatch.login")"; return 1; }
+	[[ "$TW_OUT" =~ ^seized=[0-9]+\ early=[1-9][0-9]*\ held=0\ unfiltered=$1$ ]] ||
+		{ WHY="ttywatch: $TW_OUT; $(grep -m3 '^ttywatch:' "$T/ttywatch.out" | tr '\n' ' ')"; return 1; }
+}
+conf pt
+ttywatch_logins pt
+check "15: root with CAP_SYS_PTRACE in jail pt stops each session before its first instruction: it holds no terminal of the host ($TW_OUT)" '@$WHY' ttywatch_ok 0
+jail_kill_strays pt
 
 all_quiet() {
 	local j

@@ -18,12 +18,13 @@
  *      forks S, reads S's reports with a deadline, then drops to the user's
  *      host ids and relays the session's terminal or stdio, signals, stops
  *      and exit status until the session ends.
- *   S  the stage: LSM exec label, host groups, namespaces, chroot, user
- *      namespace, bounding set, no_new_privs, ids, capabilities, read back,
- *      not dumpable; then the jail's cgroups (as the user, through fds root
- *      opened: the kernel checks the opener), home, every fd closed but the
- *      session's; forks Q into the jail's pid namespace (CLONE_PARENT: Q is
- *      P's child) and exits. S is never in the jail's pid namespace.
+ *   S  the stage: a session of its own, LSM exec label, host groups,
+ *      namespaces, chroot, user namespace, bounding set, no_new_privs,
+ *      ids, capabilities, read back, not dumpable; then the jail's cgroups
+ *      (as the user, through fds root opened: the kernel checks the
+ *      opener), home, every fd closed but the session's; forks Q into the
+ *      jail's pid namespace (CLONE_PARENT: Q is P's child) and exits. S is
+ *      never in the jail's pid namespace.
  *   Q  the session: the user, no capability, not dumpable, only its stdio
  *      and the report pipe (O_CLOEXEC); setsid, controlling tty, default
  *      signals, seccomp filters, execve.
@@ -364,6 +365,12 @@ stage(void)
 	long pid;
 	int ctty;
 
+	/* Out of the caller's session first: Q is born in S's, and is the
+	 * jail's to see (and, with CAP_SYS_PTRACE, to stop) before its own
+	 * setsid; born in the caller's, its /dev/tty would be the caller's
+	 * terminal (TIOCSTI as the controlling tty, or a dup kept for later). */
+	if (setsid() < 0)
+		fail(JM_SETSID, 0);
 	enter();
 	/* The cgroups now, as the user: the files were opened by root, and
 	 * the kernel checks cgroup.procs and tasks writes against the opener
