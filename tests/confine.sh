@@ -917,15 +917,16 @@ for j in scd scn; do
 	stop_jail "$j"
 done
 
-# 15. the session is the jail's to see from the instant it is forked, and,
-# for a root with CAP_SYS_PTRACE in the host's user namespace (pt, ptsc),
-# to stop before its first instruction (tests/confine/ttywatch.c, with a
-# terminal: script(1)). Stopped there it must hold no terminal of the host
-# and already run under the jail's seccomp filters. Before, it was born in
-# the caller's session (its /dev/tty the caller's terminal until its own
-# setsid: TIOCSTI, or a dup kept past the login), and installed the filters
-# itself just before execve: the tracer could make it fork a child free of
-# them (unshare(CLONE_NEWUSER), keyctl, ...) for good.
+# 15. the session is the jail's to see from the instant it is forked; a root
+# with CAP_SYS_PTRACE in the host's user namespace (pt, ptsc) spins on the
+# next pids, stopping each before its first instruction and reading its
+# /proc/N/stat and status (tests/confine/ttywatch.c), through 20 logins from
+# a terminal (script(1)). It must never stop a session before it executed
+# (jailsh traces it until then). On 65e5226 it stopped them: born in the
+# caller's session (/dev/tty the caller's terminal until its own setsid:
+# TIOCSTI, or a dup kept past the login), and without the jail's seccomp
+# filters (installed last) or LSM label (given at execve): it could make
+# the session fork a child free of them for good.
 # ttywatch_logins NAME [WRAP...]: ttywatch in jail NAME (under WRAP), 20
 # logins from a terminal; TW_OUT is its count line, TTY_OK the logins run.
 ttywatch_logins() {
@@ -952,18 +953,31 @@ ttywatch_logins() {
 	TW_OUT=$(grep '^seized=' "$T/ttywatch.out")
 	[ -n "$TW_OUT" ] || TW_OUT="ttywatch did not run: $(head -3 "$T/ttywatch.out")"
 }
-# ttywatch_ok UNFILTERED: every login ran, the watcher stopped sessions
-# before their setsid, none held a terminal, UNFILTERED of them without
-# the jail's filter.
+# ttywatch_ok: every login ran, the watcher stopped processes of alice's
+# (after they executed), none early, none holding a terminal or unfiltered.
 ttywatch_ok() {
 	[ "$TTY_OK" = 20 ] || { WHY="$TTY_OK of 20 logins ran; last: $(cat "$T/ttywatch.login")"; return 1; }
-	[[ "$TW_OUT" =~ ^seized=[0-9]+\ early=[1-9][0-9]*\ held=0\ unfiltered=$1$ ]] ||
+	[[ "$TW_OUT" =~ ^seized=[1-9][0-9]*\ early=0\ held=0\ unfiltered=0$ ]] ||
 		{ WHY="ttywatch: $TW_OUT; $(grep -m3 '^ttywatch:' "$T/ttywatch.out" | tr '\n' ' ')"; return 1; }
 }
 conf pt
 ttywatch_logins pt
-check "15: root with CAP_SYS_PTRACE in jail pt stops each session before its first instruction: it holds no terminal of the host ($TW_OUT)" '@$WHY' ttywatch_ok 0
+check "15: root with CAP_SYS_PTRACE in jail pt never stops a session before it executed, nor sees it hold a terminal of the host ($TW_OUT)" '@$WHY' ttywatch_ok
 jail_kill_strays pt
+new_jail_root ptsc >/dev/null
+install -D -m 0755 "$T/bin/seccomp_deny" "$T/jails/ptsc/usr/local/bin/seccomp_deny"
+unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
+	chroot "$T/jails/ptsc" /bin/sh -c "mount -t proc proc /proc && hostname ptsc && exec /usr/local/bin/seccomp_deny /bin/init" \
+	</dev/null >"$T/start-ptsc.err" 2>&1 &
+if await_jail ptsc "$T/jails/ptsc" $!; then
+	conf_sc ptsc
+	ttywatch_logins ptsc /usr/local/bin/seccomp_deny
+	check "15: root with CAP_SYS_PTRACE in jail ptsc (seccomp filters) never stops a session before it executed, nor sees it without the filters ($TW_OUT)" '@$WHY' ttywatch_ok
+	jail_quiet ptsc 5 || jail_kill_strays ptsc
+	stop_jail ptsc
+else
+	fail "15: start jail ptsc" "no init: $(cat "$T/start-ptsc.err")"
+fi
 
 all_quiet() {
 	local j
