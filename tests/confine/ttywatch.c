@@ -49,43 +49,45 @@ static long last_pid(int fd)
 	return strtol(buf, NULL, 10);
 }
 
-/* status_field returns the number after KEY (e.g. "\nUid:") in
- * /proc/N/status, -1 if unreadable. */
-static long status_field(const char *pid, const char *key)
+/* read_proc reads /proc/PID/FILE into buf (NUL-terminated); -1 if it
+ * cannot. */
+static int read_proc(const char *pid, const char *file, char *buf, size_t size)
 {
-	char path[64], buf[4096], *u;
+	char path[64];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof path, "/proc/%s/status", pid);
+	snprintf(path, sizeof path, "/proc/%s/%s", pid, file);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	n = read(fd, buf, sizeof buf - 1);
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
+	return 0;
+}
+
+/* status_field returns the number after KEY (e.g. "\nUid:") in
+ * /proc/PID/status, -1 if unreadable. */
+static long status_field(const char *pid, const char *key)
+{
+	char buf[4096], *u;
+
+	if (read_proc(pid, "status", buf, sizeof buf) < 0)
+		return -1;
 	u = strstr(buf, key);
 	return u ? strtol(u + strlen(key), NULL, 10) : -1;
 }
 
-/* session_tty reads the session id and tty_nr of /proc/N/stat. */
-static int session_tty(long p, long *sid, long *tty)
+/* session_tty reads the session id and tty_nr of /proc/PID/stat. */
+static int session_tty(const char *pid, long *sid, long *tty)
 {
-	char path[64], buf[1024], *s;
-	ssize_t n;
-	int fd;
+	char buf[1024], *s;
 
-	snprintf(path, sizeof path, "/proc/%ld/stat", p);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_proc(pid, "stat", buf, sizeof buf) < 0)
 		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	s = strrchr(buf, ')');
 	if (s == NULL || sscanf(s, ") %*c %*d %*d %ld %ld", sid, tty) != 2)
 		return -1;
@@ -125,7 +127,7 @@ int main(int argc, char **argv)
 			snprintf(pid, sizeof pid, "%ld", p);
 			if (ptrace(PTRACE_INTERRUPT, p, 0, 0) == 0 &&
 			    waitpid(p, &st, __WALL) == p && WIFSTOPPED(st) &&
-			    status_field(pid, "\nUid:") == uid && session_tty(p, &sid, &tty) == 0) {
+			    status_field(pid, "\nUid:") == uid && session_tty(pid, &sid, &tty) == 0) {
 				seized++;
 				if (filtered && p != bare && status_field(pid, "\nSeccomp:") == 0) {
 					bare = p;
