@@ -119,7 +119,7 @@ trap 'confine_rc=$?; confine_cleanup; (exit $confine_rc); harness_cleanup' EXIT
 
 require_jailsh
 
-for prog in showid seccomp_exec exewatch seccomp_deny sysprobe; do
+for prog in showid seccomp_exec exewatch seccomp_deny sysprobe ttywatch; do
 	if ! gcc -static -O2 -o "$T/bin/$prog" "$CONFINE_DIR/$prog.c" 2>"$T/gcc.err"; then
 		fail "build tests/confine/$prog.c (gcc -static)" "$(head -5 "$T/gcc.err")"
 		harness_leave
@@ -916,6 +916,68 @@ for j in scd scn; do
 	jail_quiet "$j" 5 || jail_kill_strays "$j"
 	stop_jail "$j"
 done
+
+# 15. the session is the jail's to see from the instant it is forked; a root
+# with CAP_SYS_PTRACE in the host's user namespace (pt, ptsc) spins on the
+# next pids, stopping each before its first instruction and reading its
+# /proc/N/stat and status (tests/confine/ttywatch.c), through 20 logins from
+# a terminal (script(1)). It must never stop a session before it executed
+# (jailsh traces it until then). On 65e5226 it stopped them: born in the
+# caller's session (/dev/tty the caller's terminal until its own setsid:
+# TIOCSTI, or a dup kept past the login), and without the jail's seccomp
+# filters (installed last) or LSM label (given at execve): it could make
+# the session fork a child free of them for good.
+# ttywatch_logins NAME [WRAP...]: ttywatch in jail NAME (under WRAP), 20
+# logins from a terminal; TW_OUT is its count line, TTY_OK the logins run.
+ttywatch_logins() {
+	local name=$1 i bg tw
+	shift
+	install -D -m 0755 "$T/bin/ttywatch" "${JAIL_ROOT[$name]}/usr/local/bin/ttywatch"
+	rm -f "${JAIL_ROOT[$name]}/tmp/ttywatch.ready"
+	nsenter -t "${JAIL_PID[$name]}" -m -u -i -n -p -C -r -w "$@" /usr/local/bin/ttywatch 2001 /tmp/ttywatch.ready \
+		>"$T/ttywatch.out" 2>&1 &
+	bg=$!
+	for i in $(seq 100); do
+		[ -e "${JAIL_ROOT[$name]}/tmp/ttywatch.ready" ] && break
+		sleep 0.05
+	done
+	tw=$(jail_procs "$name" | awk '$2 == "ttywatch" { print $1 }')
+	TTY_OK=0
+	for i in $(seq 20); do
+		as alice script -qec "$JAILSH -c 'echo in-jail'" /dev/null </dev/null >"$T/ttywatch.login" 2>&1
+		grep -q in-jail "$T/ttywatch.login" && TTY_OK=$((TTY_OK + 1))
+	done
+	[ -n "$tw" ] && kill -TERM "$tw"
+	timeout 5 tail --pid="$bg" -f /dev/null
+	wait "$bg" 2>/dev/null
+	TW_OUT=$(grep '^seized=' "$T/ttywatch.out")
+	[ -n "$TW_OUT" ] || TW_OUT="ttywatch did not run: $(head -3 "$T/ttywatch.out")"
+}
+# ttywatch_ok: every login ran, the watcher stopped processes of alice's
+# (after they executed), none early, none holding a terminal or unfiltered.
+ttywatch_ok() {
+	[ "$TTY_OK" = 20 ] || { WHY="$TTY_OK of 20 logins ran; last: $(cat "$T/ttywatch.login")"; return 1; }
+	[[ "$TW_OUT" =~ ^seized=[1-9][0-9]*\ early=0\ held=0\ unfiltered=0$ ]] ||
+		{ WHY="ttywatch: $TW_OUT; $(grep -m3 '^ttywatch:' "$T/ttywatch.out" | tr '\n' ' ')"; return 1; }
+}
+conf pt
+ttywatch_logins pt
+check "15: root with CAP_SYS_PTRACE in jail pt never stops a session before it executed, nor sees it hold a terminal of the host ($TW_OUT)" '@$WHY' ttywatch_ok
+jail_kill_strays pt
+new_jail_root ptsc >/dev/null
+install -D -m 0755 "$T/bin/seccomp_deny" "$T/jails/ptsc/usr/local/bin/seccomp_deny"
+unshare --mount --pid --uts --ipc --net --cgroup --fork --propagation private \
+	chroot "$T/jails/ptsc" /bin/sh -c "mount -t proc proc /proc && hostname ptsc && exec /usr/local/bin/seccomp_deny /bin/init" \
+	</dev/null >"$T/start-ptsc.err" 2>&1 &
+if await_jail ptsc "$T/jails/ptsc" $!; then
+	conf_sc ptsc
+	ttywatch_logins ptsc /usr/local/bin/seccomp_deny
+	check "15: root with CAP_SYS_PTRACE in jail ptsc (seccomp filters) never stops a session before it executed, nor sees it without the filters ($TW_OUT)" '@$WHY' ttywatch_ok
+	jail_quiet ptsc 5 || jail_kill_strays ptsc
+	stop_jail ptsc
+else
+	fail "15: start jail ptsc" "no init: $(cat "$T/start-ptsc.err")"
+fi
 
 all_quiet() {
 	local j

@@ -15,15 +15,18 @@
  * Three processes, each a plain fork of the one before (DESIGN.md, "Linux
  * attach invariants"):
  *   P  this process: root (effective), host namespaces. Reads the plan,
- *      forks S, reads S's reports with a deadline, then drops to the user's
- *      host ids and relays the session's terminal or stdio, signals, stops
- *      and exit status until the session ends.
- *   S  the stage: LSM exec label, host groups, namespaces, chroot, user
- *      namespace, bounding set, no_new_privs, ids, capabilities, read back,
- *      not dumpable; then the jail's cgroups (as the user, through fds root
- *      opened: the kernel checks the opener), home, every fd closed but the
- *      session's; forks Q into the jail's pid namespace (CLONE_PARENT: Q is
- *      P's child) and exits. S is never in the jail's pid namespace.
+ *      forks S, reads S's reports with a deadline and traces Q until it
+ *      executed (release), then drops to the user's host ids and relays
+ *      the session's terminal or stdio, signals, stops and exit status
+ *      until the session ends.
+ *   S  the stage: a session of its own, traced by P, LSM exec label, host
+ *      groups, namespaces, chroot, user namespace, bounding set,
+ *      no_new_privs, ids, capabilities, read back, not dumpable; then the
+ *      jail's cgroups (as the user, through fds root opened: the kernel
+ *      checks the opener), home, every fd closed but the session's; forks
+ *      Q into the jail's pid namespace (CLONE_PARENT: Q is P's child;
+ *      CLONE_PTRACE: P's tracee) and exits. S is never in the jail's pid
+ *      namespace.
  *   Q  the session: the user, no capability, not dumpable, only its stdio
  *      and the report pipe (O_CLOEXEC); setsid, controlling tty, default
  *      signals, seccomp filters, execve.
@@ -53,6 +56,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -357,13 +361,71 @@ session_fds(void)
 	return ctty;
 }
 
+/* proc_number reads the number after key in a file of the host's /proc,
+ * or at its start when key is NULL; -1 if unreadable. */
+static long
+proc_number(const char *path, const char *key)
+{
+	char buf[4096], *v;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	v = key ? strstr(buf, key) : buf;
+	return v ? strtol(v + (key ? strlen(key) : 0), NULL, 10) : -1;
+}
+
+/* hold_session makes P S's tracer, so that Q, forked with CLONE_PTRACE, is
+ * P's tracee from birth until its execve: a process can have one tracer,
+ * and the jail's root with CAP_SYS_PTRACE (in the host's user namespace:
+ * nspawn, privileged LXC, docker --cap-add sys_ptrace) would otherwise stop
+ * Q before its first instruction, when Q runs neither under the jail's
+ * seccomp filters (installed last) nor its LSM label (given at execve),
+ * and make it fork a child free of both for good. It returns the clone
+ * flag for Q and sets *by_p when P is the tracer. Two refusals leave Q out
+ * of the jail's reach all the same: S traced already (by host root, the
+ * only one who could trace jailsh: strace -f) hands Q its tracer; Yama's
+ * ptrace_scope 3 lets nobody attach to Q. */
+static int
+hold_session(int *by_p)
+{
+	int err;
+
+	*by_p = 0;
+	if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0) {
+		*by_p = 1;
+		return CLONE_PTRACE;
+	}
+	err = errno;
+	if (err == EPERM && proc_number("/proc/self/status", "\nTracerPid:") > 0)
+		return CLONE_PTRACE;
+	if (err == EPERM && proc_number("/proc/sys/kernel/yama/ptrace_scope", NULL) == 3)
+		return 0;
+	errno = err;
+	fail(JM_HOLD, 0);
+}
+
 static void __attribute__((noreturn))
 stage(void)
 {
 	uint32_t i;
 	long pid;
-	int ctty;
+	int ctty, held, traced;
 
+	/* Out of the caller's session first: Q is born in S's, and is the
+	 * jail's to see (and, with CAP_SYS_PTRACE, to stop) before its own
+	 * setsid; born in the caller's, its /dev/tty would be the caller's
+	 * terminal (TIOCSTI as the controlling tty, or a dup kept for later). */
+	if (setsid() < 0)
+		fail(JM_SETSID, 0);
+	traced = hold_session(&held);
 	enter();
 	/* The cgroups now, as the user: the files were opened by root, and
 	 * the kernel checks cgroup.procs and tasks writes against the opener
@@ -384,12 +446,12 @@ stage(void)
 	}
 	ctty = session_fds();
 	/* 7. A plain fork into the jail's pid namespace, as P's child. */
-	pid = syscall(SYS_clone, CLONE_PARENT, 0, 0, 0, 0);
+	pid = syscall(SYS_clone, CLONE_PARENT | traced, 0, 0, 0, 0);
 	if (pid < 0)
 		fail(JM_CLONE, 0);
 	if (pid == 0)
 		session(ctty);
-	report(JM_OK, 0, (int)pid);
+	report(JM_OK, held, (int)pid);
 	_exit(0);
 }
 
@@ -469,6 +531,7 @@ describe(char *b, size_t n, int step, int err, int arg)
 		break;
 	case JM_BADPID: snprintf(b, n, "the attach stage reported pid %d, not a child of jailsh", arg); break;
 	case JM_NOSESSION: snprintf(b, n, "the attach stage ended without starting the session"); break;
+	case JM_HOLD: snprintf(b, n, "ptrace(PTRACE_TRACEME) (jailsh traces the session until it executes): %s", e); break;
 	default: snprintf(b, n, "attach step %d: %s", step, e);
 	}
 }
@@ -561,15 +624,56 @@ is_child(int pid)
 	return ppid == getpid();
 }
 
-/* start forks S and reads its reports (and Q's, until Q executes) until the
- * pipe closes or the deadline passes; it returns Q's pid or refuses. */
+/* Q's status when it ended before it executed without a report (killed). */
+static int q_ended, q_status;
+
+/* release handles the stops of Q, P's tracee (hold_session), until its
+ * execve: the first (the SIGSTOP CLONE_PTRACE queues) sets the options,
+ * stops for job control are dropped (a tracee re-sent one would report a
+ * group stop), other signals are delivered; at the exec event, the user's
+ * program under the jail's label and filters, P lets go. It returns 1 once
+ * Q executed or ended. */
 static int
-start(int rep[2])
+release(int q, int *first)
+{
+	int st, sig;
+
+	while (waitpid(q, &st, __WALL | WNOHANG) == q) {
+		if (!WIFSTOPPED(st)) {
+			q_ended = 1;
+			q_status = st;
+			return 1;
+		}
+		if (st >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8))) {
+			ptrace(PTRACE_DETACH, q, 0, 0);
+			return 1;
+		}
+		sig = WSTOPSIG(st);
+		if (*first) {
+			*first = 0;
+			sig = 0;
+			/* EXITKILL: P gone, Q never executes untraced. */
+			if (ptrace(PTRACE_SETOPTIONS, q, 0, PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL) < 0)
+				die("ptrace(PTRACE_SETOPTIONS) of the session");
+		}
+		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+			sig = 0;
+		ptrace(PTRACE_CONT, q, 0, sig);
+	}
+	return 0;
+}
+
+/* start forks S and reads its reports (and Q's, until Q executes) until the
+ * pipe closes and Q executed, or the deadline passes; it returns Q's pid or
+ * refuses. chld is a signalfd for SIGCHLD: Q's stops while P holds it. */
+static int
+start(int rep[2], int chld)
 {
 	struct jm_report r;
-	struct pollfd pf;
+	struct signalfd_siginfo si;
+	struct pollfd pf[2];
 	long deadline = now_ms() + P.h.deadline_ms, left;
-	int s, q = 0, bad = 0, st;
+	int s, q = 0, bad = 0, st, k, open = 1, released = 0, first = 1;
 	ssize_t n;
 
 	/* A plain fork: S shares no memory with P, which is root. */
@@ -583,28 +687,47 @@ start(int rep[2])
 	}
 	close(rep[1]);
 	for (;;) {
+		if (q > 0 && !released)
+			released = release(q, &first);
+		if (!open && (q == 0 || released))
+			break;
 		left = deadline - now_ms();
-		pf.fd = rep[0];
-		pf.events = POLLIN;
-		if (left <= 0 || poll(&pf, 1, (int)left) == 0) {
-			if (q > 0)
-				break; /* Q runs; what it does before exec is the jail's */
+		pf[0].fd = open ? rep[0] : -1;
+		pf[0].events = POLLIN;
+		pf[1].fd = chld;
+		pf[1].events = POLLIN;
+		k = left > 0 ? poll(pf, 2, (int)left) : 0;
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			die("poll");
+		if (k == 0) {
+			if (q > 0 && !q_ended)
+				kill(q, SIGKILL);
 			kill(s, SIGKILL);
 			waitpid(s, &st, WNOHANG);
 			refuse(JM_DEADLINE, 0, 0);
 		}
+		if (pf[1].revents & POLLIN)
+			read(chld, &si, sizeof(si));
+		if (!(pf[0].revents & (POLLIN | POLLHUP)))
+			continue;
 		n = read(rep[0], &r, sizeof(r));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n == 0)
-			break;
+		if (n == 0) {
+			open = 0;
+			continue;
+		}
 		if (n != sizeof(r))
 			die("read the attach stage's report");
 		if (r.step == JM_OK) {
-			if (q == 0 && r.arg > 0 && r.arg != s && is_child(r.arg))
+			if (q == 0 && r.arg > 0 && r.arg != s && is_child(r.arg)) {
 				q = r.arg;
-			else if (!bad)
+				released = !r.err;
+			} else if (!bad) {
 				bad = JM_BADPID, r.err = 0, st = r.arg;
+			}
 		} else if (r.step == JM_NOTICE_HOME) {
 			dprintf(2, "jailsh: no home directory %s, logging in with HOME=/\n", P.home);
 		} else if (!bad) {
@@ -612,12 +735,13 @@ start(int rep[2])
 			st = r.arg;
 		}
 		if (bad) {
-			if (q > 0)
+			/* Q reaped by release: its pid may be another's now. */
+			if (q > 0 && !q_ended)
 				kill(q, SIGKILL);
 			kill(s, SIGKILL);
 			waitpid(s, NULL, 0);
-			if (q > 0)
-				waitpid(q, NULL, 0);
+			if (q > 0 && !q_ended)
+				waitpid(q, NULL, __WALL);
 			refuse(bad, r.err, st);
 		}
 	}
@@ -913,7 +1037,7 @@ int
 main(int argc, char **argv)
 {
 	sigset_t set;
-	int rep[2], pipes[3][2], sigfd, q, fd;
+	int rep[2], pipes[3][2], sigfd, chld, q, fd;
 	uint32_t i;
 	char *end;
 	long planfd;
@@ -944,7 +1068,10 @@ main(int argc, char **argv)
 		signal(relayed[i], SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 	sigfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (sigfd < 0)
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	chld = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sigfd < 0 || chld < 0)
 		die("signalfd");
 
 	/* The session's fds 0-2: the pty's slave for a terminal, else a pipe
@@ -972,7 +1099,8 @@ main(int argc, char **argv)
 	if (pipe2(rep, O_CLOEXEC) < 0)
 		die("pipe");
 
-	q = start(rep);
+	q = start(rep, chld);
+	close(chld);
 
 	/* Q executed: P needs nothing of the jail's or root's any more. */
 	for (i = 0; i < P.h.nns; i++)
@@ -990,5 +1118,7 @@ main(int argc, char **argv)
 	if (P.h.slave >= 0)
 		close(P.h.slave);
 	drop();
+	if (q_ended)
+		finish(q_status);
 	relay(q, sigfd);
 }

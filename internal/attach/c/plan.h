@@ -12,7 +12,7 @@
 
 /* What a report says: the step that failed, or JM_OK with Q's pid. */
 enum {
-	JM_OK = 1,        /* arg: the session's pid */
+	JM_OK = 1,        /* arg: the session's pid; err: 1 when P traces it */
 	JM_NOTICE_HOME,   /* not a failure: no home directory, HOME=/ */
 	JM_CGROUP,        /* arg: index into cgroups */
 	JM_LABEL,
@@ -40,6 +40,7 @@ enum {
 	JM_DEADLINE,
 	JM_BADPID,
 	JM_NOSESSION,
+	JM_HOLD,          /* S's own, numbered last */
 };
 
 struct jm_report {
