@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -103,6 +104,17 @@ func openSession(h handle, flags int, args []string) (rc int) {
 	var f gate.Facts
 	f.Config, f.ConfigErr = config.Load(opt.config)
 	f.Host, f.HostErr = s.lookup(user, f.Config)
+	if outage(f.HostErr) && f.Host.User.Name == "" {
+		// Not even the passwd entry came (the directory is asked first,
+		// or hangs the files answer behind it): the host's own
+		// /etc/passwd still knows a local account, root's above all,
+		// and NSS would fail over to it for the session.
+		if u, ok, err := hostdb.FilesUser(user); ok {
+			f.Host.User = u
+		} else if err != nil {
+			h.log(logErr, fmt.Sprintf("user %s: %v", user, err))
+		}
+	}
 	if f.Host.User.Name != "" {
 		uid := f.Host.User.UID
 		s.ev.UID = &uid // known even when only the groups failed
@@ -144,6 +156,12 @@ func openSession(h handle, flags int, args []string) (rc int) {
 }
 
 const selectorVar = "JAILME_JAIL"
+
+// outage says the name service did not answer (or not in time), which
+// says nothing about the user, unlike "no such user".
+func outage(err error) bool {
+	return errors.Is(err, hostdb.ErrTimeout) || errors.Is(err, hostdb.ErrUnavailable)
+}
 
 // closeSession has nothing to undo: the module changes nothing.
 func closeSession(h handle, flags int, args []string) int {

@@ -518,4 +518,29 @@ check "hung, no helper: pam_jailme steps aside for root without asking the direc
 	eval 'test "$RC" = 0 && log_since_mark | grep -q "lookup helper cannot be started: /nonexistent/jailsh"'
 kill -CONT "$(slapd_pid)"
 
+# --- "passwd: ldap files": the directory asked first, and hung --------------------
+# Not even root's passwd entry comes within lookup_timeout (nslcd waits on
+# the stopped slapd before NSS fails over to files). The module used to
+# refuse root here (host-user, "the directory did not answer"); the host's
+# own /etc/passwd, read by our parser, still says root is uid 0 and alice
+# a bash user no rule jails, while jane (files, login shell jailsh) stays
+# refused: jailsh is the barrier that fails closed.
+cp /etc/nsswitch.conf "$T/nsswitch.saved"
+sed -i -E 's/^(passwd|group):.*/\1: ldap files/' /etc/nsswitch.conf
+kill -STOP "$(slapd_pid)"
+CAPTURE_TIMEOUT=$((TIMEOUT * 4))
+log_mark
+timed "ldap first, hung: pam_jailme for root" capture pamtester -v fleet root open_session
+check "ldap first, hung: pam_jailme steps aside for root, known from /etc/passwd" "@status $RC: $OUT $ERR $(log_since_mark | grep pam_jailme)" \
+	eval 'test "$RC" = 0 && ! log_since_mark | grep -q "pam_jailme.*deny"'
+pam_open alice
+check "ldap first, hung: files user alice (bash, no rule) gets her session" "@status $RC: $OUT $ERR" test "$RC" = 0
+log_mark
+pam_open jane
+check "ldap first, hung: files user jane (login shell jailsh) is refused: the directory did not answer" "@status $RC: $OUT $ERR $(log_since_mark | grep pam_jailme)" \
+	eval 'test "$RC" != 0 && test "$RC" != 124 && log_since_mark | grep -q "pam_jailme.*deny .*user=jane "'
+unset CAPTURE_TIMEOUT
+kill -CONT "$(slapd_pid)"
+cp "$T/nsswitch.saved" /etc/nsswitch.conf
+
 harness_leave

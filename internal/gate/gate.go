@@ -11,6 +11,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 
 	"jailme.dev/jailme/internal/audit"
 	"jailme.dev/jailme/internal/config"
@@ -266,7 +267,7 @@ func Decide(f Facts, req Request) *Decision {
 	}
 	shellIsJailsh := IsJailsh(u.Shell, req.Jailsh)
 	if f.ConfigErr != nil {
-		if req.Asker == Module && !shellIsJailsh {
+		if req.Asker == Module && !shellIsJailsh && !starved(f.ConfigErr) {
 			// A typo in the config must never lock the admin out.
 			d.Warnings = append(d.Warnings, fmt.Sprintf("configuration unusable, stepping aside for %s (login shell %s): %v",
 				u.Name, orQuoted(u.Shell), f.ConfigErr))
@@ -435,6 +436,20 @@ func (d *Decision) withoutGroups(f Facts, req Request, shellIsJailsh bool) *Deci
 	d.Warnings = append(d.Warnings, fmt.Sprintf("groups unknown (%v): no group rule that jails names a local group of %s, stepping aside", f.HostErr, u.Name))
 	return d.ignore(fmt.Sprintf("%s is not a jailed user: login shell %s is not jailsh, no user rule names them, and their local groups name no jailing group rule (the directory did not answer)",
 		u.Name, orQuoted(u.Shell)))
+}
+
+// starved says the configuration could not be read because this process
+// ran out of descriptors, memory or processes: not a broken file but a
+// state the caller brings about (su under ulimit -n), so it must not make
+// the module step aside for a user a rule may jail. uid 0 is ignored
+// before this is asked.
+func starved(err error) bool {
+	for _, e := range []error{syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.EAGAIN} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // rootWarnings are the rules that would jail uid 0 if the module let them:

@@ -2,7 +2,9 @@ package gate
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 
 	"jailme.dev/jailme/internal/config"
@@ -86,6 +88,11 @@ func TestDecide(t *testing.T) {
 		{"module ignores a deny rule's bash user", Facts{Host: mallory, Config: cfg}, mod, Ignore, "not-jailed", "", ""},
 		{"module ignores root with a broken config", Facts{Host: root, ConfigErr: broken}, mod, Ignore, "not-jailed", "", "configuration unusable"},
 		{"module decides a jailsh user with a broken config", Facts{Host: henry, ConfigErr: broken}, mod, Deny, "config", "", ""},
+		// su under ulimit -n: the caller can make the config unreadable
+		// (rB); that must not make the module step aside for a bash user
+		// a rule may jail. Root still passes.
+		{"module refuses a bash user when the config read ran out of fds", Facts{Host: aliceB, ConfigErr: fmt.Errorf("/etc/jailme.conf: %w", syscall.EMFILE)}, mod, Deny, "config", "", ""},
+		{"module ignores root when the config read ran out of fds", Facts{Host: root, ConfigErr: fmt.Errorf("/etc/jailme.conf: %w", syscall.EMFILE)}, mod, Ignore, "not-jailed", "", ""},
 		{"module refuses a jailsh user the default denies", Facts{Host: henry, Config: cfg}, mod, Deny, "assigned-deny", "", ""},
 		{"module refuses an unknown user", Facts{HostErr: errors.New(`user "x": no such user`)}, mod, Deny, "host-user", "", ""},
 		// Jailed users are decided as jailsh would, plus the shell check.
