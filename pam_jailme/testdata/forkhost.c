@@ -103,22 +103,23 @@ start(const char *confdir, const char *service, const char *user)
 }
 
 /*
- * nfds is the number of open file descriptors, all of them: the module
- * must leave none behind, the Go runtime's netpoller pair (an epoll and an
- * eventfd, which os.Open of a regular file starts) included.
+ * entries counts the entries of a /proc directory: nfds is the number of
+ * open file descriptors, all of them (the module must leave none behind,
+ * the Go runtime's netpoller pair, an epoll and an eventfd, included), not
+ * counting the one that reads /proc/self/fd; nthreads the threads.
  */
 static int
-nfds(void)
+entries(const char *dir, int fds)
 {
 	DIR *d;
 	struct dirent *e;
 	int n = 0;
 
-	d = opendir("/proc/self/fd");
+	d = opendir(dir);
 	if (d == NULL)
 		return -1;
 	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d))
+		if (e->d_name[0] == '.' || (fds && atoi(e->d_name) == dirfd(d)))
 			continue;
 		n++;
 	}
@@ -126,23 +127,8 @@ nfds(void)
 	return n;
 }
 
-/* nthreads is the number of threads of this process. */
-static int
-nthreads(void)
-{
-	DIR *d;
-	struct dirent *e;
-	int n = 0;
-
-	d = opendir("/proc/self/task");
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
+static int nfds(void) { return entries("/proc/self/fd", 1); }
+static int nthreads(void) { return entries("/proc/self/task", 0); }
 
 /* fdlist prints "fd: N TARGET" for every descriptor above 2. */
 static void

@@ -32,6 +32,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "watch.h"
+
 #define KEEP 512
 static int kept[KEEP];
 static int nkept;
@@ -54,24 +56,6 @@ static void write_back(int fd, const char *what)
 	close(w);
 }
 
-static volatile sig_atomic_t done;
-
-static void stop(int sig)
-{
-	(void)sig;
-	done = 1;
-}
-
-static long last_pid(int fd)
-{
-	char buf[32];
-	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
 
 int main(int argc, char **argv)
 {

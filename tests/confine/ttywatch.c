@@ -30,24 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t done;
+#include "watch.h"
 
-static void stop(int sig)
-{
-	(void)sig;
-	done = 1;
-}
-
-static long last_pid(int fd)
-{
-	char buf[32];
-	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
 
 /* read_proc reads /proc/PID/FILE into buf (NUL-terminated); -1 if it
  * cannot. */
