@@ -932,16 +932,11 @@ done
 ttywatch_logins() {
 	local name=$1 i bg tw
 	shift
-	install -D -m 0755 "$T/bin/ttywatch" "${JAIL_ROOT[$name]}/usr/local/bin/ttywatch"
-	rm -f "${JAIL_ROOT[$name]}/tmp/ttywatch.ready"
+	watcher_install "$name" ttywatch
 	nsenter -t "${JAIL_PID[$name]}" -m -u -i -n -p -C -r -w "$@" /usr/local/bin/ttywatch 2001 /tmp/ttywatch.ready \
 		>"$T/ttywatch.out" 2>&1 &
 	bg=$!
-	for i in $(seq 100); do
-		[ -e "${JAIL_ROOT[$name]}/tmp/ttywatch.ready" ] && break
-		sleep 0.05
-	done
-	tw=$(jail_procs "$name" | awk '$2 == "ttywatch" { print $1 }')
+	tw=$(watcher_ready "$name" ttywatch)
 	TTY_OK=0
 	for i in $(seq 20); do
 		as alice script -qec "$JAILSH -c 'echo in-jail'" /dev/null </dev/null >"$T/ttywatch.login" 2>&1

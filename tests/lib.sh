@@ -604,6 +604,24 @@ await_jail_proc() {
 # status_field PID KEY: a /proc/PID/status value, from the host.
 status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
+# watcher_install NAME PROG: a watcher built as $T/bin/PROG goes into jail
+# NAME as /usr/local/bin/PROG; it will say it is ready in /tmp/PROG.ready.
+watcher_install() {
+	install -D -m 0755 "$T/bin/$2" "${JAIL_ROOT[$1]}/usr/local/bin/$2"
+	rm -f "${JAIL_ROOT[$1]}/tmp/$2.ready"
+}
+
+# watcher_ready NAME PROG: waits (5 s) for PROG to be ready in jail NAME and
+# prints its host pid, nothing if it did not start.
+watcher_ready() {
+	local i
+	for i in $(seq 100); do
+		[ -e "${JAIL_ROOT[$1]}/tmp/$2.ready" ] && break
+		sleep 0.05
+	done
+	jail_procs "$1" | awk -v p="$2" '$2 == p { print $1 }'
+}
+
 # exewatch_start NAME ENTER...: the hostile jail root of issue 11 item 1
 # (tests/confine/exewatch.c, built as $T/bin/exewatch): ENTER (nsenter into
 # jail NAME as its root) runs it, spinning on /proc/NEXT/exe for the host's
@@ -611,18 +629,13 @@ status_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # and WATCH_BG; exewatch_stop ends it, and $T/exewatch.out has its counts.
 # EXEWATCH_AS=UID: it opens /proc/N/exe with that fsuid (issue 27).
 exewatch_start() {
-	local name=$1 i dev ino
+	local name=$1 dev ino
 	shift
-	install -D -m 0755 "$T/bin/exewatch" "${JAIL_ROOT[$name]}/usr/local/bin/exewatch"
-	rm -f "${JAIL_ROOT[$name]}/tmp/exewatch.ready"
+	watcher_install "$name" exewatch
 	read -r dev ino < <(stat -L -c '%d %i' "$JAILSH")
 	"$@" /usr/local/bin/exewatch "$dev" "$ino" /tmp/exewatch.ready ${EXEWATCH_AS:-} >"$T/exewatch.out" 2>&1 &
 	WATCH_BG=$!
-	for i in $(seq 100); do
-		[ -e "${JAIL_ROOT[$name]}/tmp/exewatch.ready" ] && break
-		sleep 0.05
-	done
-	WATCH=$(jail_procs "$name" | awk '$2 == "exewatch" { print $1 }')
+	WATCH=$(watcher_ready "$name" exewatch)
 	WATCH_CAPS=
 	[ -n "$WATCH" ] && WATCH_CAPS="host uid $(status_field "$WATCH" Uid) CapEff $(status_field "$WATCH" CapEff)"
 	return 0
