@@ -379,7 +379,8 @@ func writeAll(fd int, b []byte) error {
 }
 
 // makeHome creates home in the jail, owned by o, when it does not exist;
-// missing parents are made 0755 and given to the owner of the jail's "/".
+// missing parents are made 0755 and given to the owner of the jail's "/",
+// and only in directories that owner owns (ownedBy).
 // An existing home is the jail's: left as it is.
 func makeHome(root *os.File, home string, o Owner, dryRun bool) (string, error) {
 	home = path.Clean(home)
@@ -411,6 +412,9 @@ func makeHome(root *os.File, home string, o Owner, dryRun bool) (string, error) 
 		if !errors.Is(err, unix.ENOENT) {
 			return "", fmt.Errorf("%s in the jail: %w", sofar, err)
 		}
+		if err := ownedBy(dir, rootSt.Uid); err != nil {
+			return "", fmt.Errorf("%s in the jail: %w", path.Dir(sofar), err)
+		}
 		if dryRun {
 			return fmt.Sprintf("%s: make directory owned by %d:%d", home, o.UID, o.GID), nil
 		}
@@ -426,6 +430,22 @@ func makeHome(root *os.File, home string, o Owner, dryRun bool) (string, error) 
 		dir = next
 	}
 	return fmt.Sprintf("%s: made, owned by %d:%d", home, o.UID, o.GID), nil
+}
+
+// ownedBy refuses a directory not owned by uid, the jail's root: host
+// root makes a directory only where the jail's root could. A jail's root
+// in a user namespace of its own may bind over its /home a host directory
+// bound into the jail, which it cannot write; a home made there would give
+// it, through the user's uid, a directory of its own on the host.
+func ownedBy(dir int, uid uint32) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(dir, &st); err != nil {
+		return fmt.Errorf("fstat: %w", err)
+	}
+	if st.Uid != uid {
+		return fmt.Errorf("belongs to uid %d, not to the jail's root (uid %d): enroll makes a directory only in one the jail's root owns", st.Uid, uid)
+	}
+	return nil
 }
 
 // openDirIn opens a directory of the jail by its path there, links

@@ -1,10 +1,14 @@
 package enroll
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -200,5 +204,59 @@ func TestEnrollLeaseDoesNotWait(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("enroll waits for the jail's lease")
+	}
+}
+
+// The jail's root in a user namespace of its own may bind over its /home
+// any directory it sees, a host directory bound into the jail included,
+// which it cannot write (host root's, nobody's in the jail). Enroll then
+// made the user's home there as host root: the jail's root got, through
+// the user's uid, a writable directory in a host directory.
+func TestEnrollMakesNoHomeWhereTheJailsRootCouldNot(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root: a user namespace mapping other ids, a bind mount")
+	}
+	const jailRootUID = 100000
+	top, err := os.MkdirTemp("", "enroll-userns-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(top) })
+	os.Chmod(top, 0o755)
+	jail, host := filepath.Join(top, "jail"), filepath.Join(top, "host")
+	os.MkdirAll(filepath.Join(jail, "etc"), 0o755)
+	os.MkdirAll(filepath.Join(jail, "home"), 0o755)
+	os.Mkdir(host, 0o755)
+	os.WriteFile(filepath.Join(jail, "etc/passwd"), []byte(basePasswd), 0o644)
+	os.WriteFile(filepath.Join(jail, "etc/group"), []byte(baseGroup), 0o644)
+	for _, p := range []string{jail, jail + "/etc", jail + "/home", jail + "/etc/passwd", jail + "/etc/group"} {
+		os.Chown(p, jailRootUID, jailRootUID)
+	}
+	cmd := exec.Command("sh", "-c", `! touch "$1/probe" 2>/dev/null && mount --bind "$1" "$2/home" && echo ready && exec sleep 60`, "sh", host, jail)
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
+		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: jailRootUID, Size: 65536}},
+		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: jailRootUID, Size: 65536}},
+		Credential:  &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true},
+	}
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Skip("no user namespace: ", err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+		t.Skip("the jail's root could not bind over its /home")
+	}
+	root, err := os.Open(fmt.Sprintf("/proc/%d/root%s", cmd.Process.Pid, jail))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	_, err = Enroll(root, alice(), Owner{UID: jailRootUID + 2001, GID: jailRootUID + 2001}, false)
+	if _, serr := os.Lstat(filepath.Join(host, "alice")); serr == nil {
+		t.Fatalf("the home was made in the host's directory (enroll: %v)", err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "/home in the jail: belongs to uid 0") {
+		t.Errorf("got %v, want a refusal naming /home's owner", err)
 	}
 }
