@@ -73,6 +73,15 @@ func update(root *os.File, dryRun bool, edit func(pw, gr []byte) ([]Edit, error)
 		return nil, err
 	}
 	defer unix.Close(etc)
+	// Every file is made in /etc: only where the jail's root could (a
+	// host directory bound over it is another owner's).
+	var rootSt unix.Stat_t
+	if err := unix.Fstat(int(root.Fd()), &rootSt); err != nil {
+		return nil, fmt.Errorf("jail root: fstat: %w", err)
+	}
+	if err := ownedBy(etc, rootSt.Uid); err != nil {
+		return nil, fmt.Errorf("/etc in the jail: %w", err)
+	}
 	if !dryRun {
 		unlock, err := lockPasswd(etc)
 		if err != nil {
@@ -433,9 +442,10 @@ func makeHome(root *os.File, home string, o Owner, dryRun bool) (string, error) 
 }
 
 // ownedBy refuses a directory not owned by uid, the jail's root: host
-// root makes a directory only where the jail's root could. A jail's root
-// in a user namespace of its own may bind over its /home a host directory
-// bound into the jail, which it cannot write; a home made there would give
+// root makes a file or directory only where the jail's root could. A
+// jail's root in a user namespace of its own may bind over its /etc or
+// /home a host directory bound into the jail, which it cannot write: our
+// files would replace the host's there, and a home made there would give
 // it, through the user's uid, a directory of its own on the host.
 func ownedBy(dir int, uid uint32) error {
 	var st unix.Stat_t
@@ -443,7 +453,7 @@ func ownedBy(dir int, uid uint32) error {
 		return fmt.Errorf("fstat: %w", err)
 	}
 	if st.Uid != uid {
-		return fmt.Errorf("belongs to uid %d, not to the jail's root (uid %d): enroll makes a directory only in one the jail's root owns", st.Uid, uid)
+		return fmt.Errorf("belongs to uid %d, not to the jail's root (uid %d): enroll writes only in a directory the jail's root owns", st.Uid, uid)
 	}
 	return nil
 }

@@ -149,6 +149,8 @@ func TestLockFileBelongsToTheJail(t *testing.T) {
 		t.Skip("needs root to chown")
 	}
 	dir, root := jailRoot(t)
+	// A jail with a user namespace: its root owns "/" and /etc.
+	os.Chown(dir, 100000, 100000)
 	os.Chown(filepath.Join(dir, "etc"), 100000, 100000)
 	if _, err := Enroll(root, alice(), me(), false); err != nil {
 		t.Fatal(err)
@@ -213,10 +215,43 @@ func TestEnrollLeaseDoesNotWait(t *testing.T) {
 // made the user's home there as host root: the jail's root got, through
 // the user's uid, a writable directory in a host directory.
 func TestEnrollMakesNoHomeWhereTheJailsRootCouldNot(t *testing.T) {
+	root, host := hostDirOver(t, "home")
+	_, err := Enroll(root, alice(), Owner{UID: jailRootUID + 2001, GID: jailRootUID + 2001}, false)
+	if _, serr := os.Lstat(filepath.Join(host, "alice")); serr == nil {
+		t.Fatalf("the home was made in the host's directory (enroll: %v)", err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "/home in the jail: belongs to uid 0") {
+		t.Errorf("got %v, want a refusal naming /home's owner", err)
+	}
+}
+
+// The same with a host directory bound over the jail's /etc: enroll
+// created .pwd.lock there and renamed new passwd and group files over the
+// host's, as host root.
+func TestEnrollWritesNoHostDirectoryMountedOverEtc(t *testing.T) {
+	root, host := hostDirOver(t, "etc")
+	_, err := Enroll(root, alice(), Owner{UID: jailRootUID + 2001, GID: jailRootUID + 2001}, false)
+	ents, _ := os.ReadDir(host)
+	b, _ := os.ReadFile(filepath.Join(host, "passwd"))
+	if len(ents) != 2 || string(b) != basePasswd {
+		t.Fatalf("the host's directory was written: %d entries, passwd %q (enroll: %v)", len(ents), b, err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "/etc in the jail: belongs to uid 0") {
+		t.Errorf("got %v, want a refusal naming /etc's owner", err)
+	}
+}
+
+// jailRootUID is the host uid of the root of hostDirOver's jail.
+const jailRootUID = 100000
+
+// hostDirOver is a jail whose root (uid 0 in a user namespace, jailRootUID
+// on the host) has bound over its /sub a host directory it cannot write,
+// holding a passwd and a group; the jail's root is opened as enroll gets
+// it, through /proc/PID/root.
+func hostDirOver(t *testing.T, sub string) (*os.File, string) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root: a user namespace mapping other ids, a bind mount")
 	}
-	const jailRootUID = 100000
 	top, err := os.MkdirTemp("", "enroll-userns-")
 	if err != nil {
 		t.Fatal(err)
@@ -227,12 +262,15 @@ func TestEnrollMakesNoHomeWhereTheJailsRootCouldNot(t *testing.T) {
 	os.MkdirAll(filepath.Join(jail, "etc"), 0o755)
 	os.MkdirAll(filepath.Join(jail, "home"), 0o755)
 	os.Mkdir(host, 0o755)
-	os.WriteFile(filepath.Join(jail, "etc/passwd"), []byte(basePasswd), 0o644)
-	os.WriteFile(filepath.Join(jail, "etc/group"), []byte(baseGroup), 0o644)
+	for _, d := range []string{jail + "/etc", host} {
+		os.WriteFile(filepath.Join(d, "passwd"), []byte(basePasswd), 0o644)
+		os.WriteFile(filepath.Join(d, "group"), []byte(baseGroup), 0o644)
+	}
 	for _, p := range []string{jail, jail + "/etc", jail + "/home", jail + "/etc/passwd", jail + "/etc/group"} {
 		os.Chown(p, jailRootUID, jailRootUID)
 	}
-	cmd := exec.Command("sh", "-c", `! touch "$1/probe" 2>/dev/null && mount --bind "$1" "$2/home" && echo ready && exec sleep 60`, "sh", host, jail)
+	cmd := exec.Command("sh", "-c", `! touch "$1/probe" 2>/dev/null && mount --bind "$1" "$2" && echo ready && exec sleep 60`,
+		"sh", host, filepath.Join(jail, sub))
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
 		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: jailRootUID, Size: 65536}},
@@ -243,20 +281,14 @@ func TestEnrollMakesNoHomeWhereTheJailsRootCouldNot(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Skip("no user namespace: ", err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
-		t.Skip("the jail's root could not bind over its /home")
+		t.Skipf("the jail's root could not bind over its /%s", sub)
 	}
 	root, err := os.Open(fmt.Sprintf("/proc/%d/root%s", cmd.Process.Pid, jail))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer root.Close()
-	_, err = Enroll(root, alice(), Owner{UID: jailRootUID + 2001, GID: jailRootUID + 2001}, false)
-	if _, serr := os.Lstat(filepath.Join(host, "alice")); serr == nil {
-		t.Fatalf("the home was made in the host's directory (enroll: %v)", err)
-	}
-	if err == nil || !strings.Contains(err.Error(), "/home in the jail: belongs to uid 0") {
-		t.Errorf("got %v, want a refusal naming /home's owner", err)
-	}
+	t.Cleanup(func() { root.Close() })
+	return root, host
 }
