@@ -468,14 +468,28 @@ func openDirIn(root *os.File, p string) (int, error) {
 	return unix.Openat2(int(root.Fd()), p, &how)
 }
 
+// mkdirRaced, for tests, is what the jail's root does between mkdirAt's
+// mkdirat and its open.
+var mkdirRaced func()
+
 // mkdirAt makes name in dir and gives it to uid:gid by fd: the name is
-// opened without following a link, so what the jail swaps in meanwhile is
-// refused or is a directory of the jail's own.
+// opened without following a link or crossing a mount, so what the jail
+// swaps in meanwhile is refused or is a directory of the jail's own.
 func mkdirAt(dir int, name string, mode, uid, gid uint32) (int, error) {
 	if err := unix.Mkdirat(dir, name, mode); err != nil {
 		return -1, fmt.Errorf("mkdir: %w", err)
 	}
-	fd, err := unix.Openat(dir, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if mkdirRaced != nil {
+		mkdirRaced()
+	}
+	// RESOLVE_NO_XDEV: a jail's root in a user namespace may mount on
+	// the new name, before this open, a host directory bound into the
+	// jail; crossing into it would chown that directory to the user.
+	how := unix.OpenHow{
+		Flags:   unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_NO_XDEV | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH,
+	}
+	fd, err := unix.Openat2(dir, name, &how)
 	if err != nil {
 		return -1, fmt.Errorf("open: %w", err)
 	}

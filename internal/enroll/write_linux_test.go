@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -241,14 +242,23 @@ func TestEnrollWritesNoHostDirectoryMountedOverEtc(t *testing.T) {
 	}
 }
 
-// jailRootUID is the host uid of the root of hostDirOver's jail.
+// jailRootUID is the host uid of the root of userNSJail's jail.
 const jailRootUID = 100000
 
-// hostDirOver is a jail whose root (uid 0 in a user namespace, jailRootUID
-// on the host) has bound over its /sub a host directory it cannot write,
-// holding a passwd and a group; the jail's root is opened as enroll gets
-// it, through /proc/PID/root.
+// hostDirOver is a jail whose root has bound over its /sub a host
+// directory it cannot write, holding a passwd and a group.
 func hostDirOver(t *testing.T, sub string) (*os.File, string) {
+	root, host, _, _ := userNSJail(t, `! touch "$1/probe" 2>/dev/null && mount --bind "$1" "$2/`+sub+`" && echo ready && exec sleep 60`)
+	return root, host
+}
+
+// userNSJail is a jail tree and a host directory (each with a passwd and
+// a group), and the jail's root: script run by sh as uid 0 in a user
+// namespace (jailRootUID on the host) and a mount namespace of its own,
+// with the host directory as $1 and the jail as $2, talking on in and out
+// once it said "ready". The jail is opened as enroll gets it, through
+// /proc/PID/root.
+func userNSJail(t *testing.T, script string) (root *os.File, host string, in io.Writer, out *bufio.Reader) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root: a user namespace mapping other ids, a bind mount")
 	}
@@ -269,26 +279,50 @@ func hostDirOver(t *testing.T, sub string) (*os.File, string) {
 	for _, p := range []string{jail, jail + "/etc", jail + "/home", jail + "/etc/passwd", jail + "/etc/group"} {
 		os.Chown(p, jailRootUID, jailRootUID)
 	}
-	cmd := exec.Command("sh", "-c", `! touch "$1/probe" 2>/dev/null && mount --bind "$1" "$2" && echo ready && exec sleep 60`,
-		"sh", host, filepath.Join(jail, sub))
+	cmd := exec.Command("sh", "-c", script, "sh", host, jail)
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
 		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: jailRootUID, Size: 65536}},
 		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: jailRootUID, Size: 65536}},
 		Credential:  &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true},
 	}
-	out, _ := cmd.StdoutPipe()
+	in, _ = cmd.StdinPipe()
+	pipe, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Skip("no user namespace: ", err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
-		t.Skipf("the jail's root could not bind over its /%s", sub)
+	out = bufio.NewReader(pipe)
+	if line, _ := out.ReadString('\n'); line != "ready\n" {
+		t.Skip("the jail's root could not set up its mounts")
 	}
-	root, err := os.Open(fmt.Sprintf("/proc/%d/root%s", cmd.Process.Pid, jail))
+	root, err = os.Open(fmt.Sprintf("/proc/%d/root%s", cmd.Process.Pid, jail))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { root.Close() })
-	return root, host
+	return root, host, in, out
+}
+
+// Between enroll's mkdirat of the home and its open to chown it, the
+// jail's root (in a user namespace, watching /home with inotify) mounts a
+// host directory it cannot write on the new name: the open crossed into
+// it and enroll gave the host directory to the user, mode 0700.
+func TestEnrollChownsNoDirectoryMountedOnTheNewHome(t *testing.T) {
+	root, host, in, out := userNSJail(t, `! touch "$1/probe" 2>/dev/null && echo ready && read go && mount --bind "$1" "$2/home/alice" && echo mounted && exec sleep 60`)
+	mkdirRaced = func() {
+		io.WriteString(in, "go\n")
+		if line, _ := out.ReadString('\n'); line != "mounted\n" {
+			t.Errorf("the jail's root could not mount on the new home: %q", line)
+		}
+	}
+	t.Cleanup(func() { mkdirRaced = nil })
+	_, err := Enroll(root, alice(), Owner{UID: jailRootUID + 2001, GID: jailRootUID + 2001}, false)
+	var st unix.Stat_t
+	if unix.Stat(host, &st); st.Uid != 0 || st.Mode&0o7777 != 0o755 {
+		t.Fatalf("the host directory is uid %d mode %o now (enroll: %v)", st.Uid, st.Mode&0o7777, err)
+	}
+	if err == nil {
+		t.Errorf("enroll succeeded, want a refusal of the mount on the new home")
+	}
 }
