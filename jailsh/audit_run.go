@@ -177,7 +177,7 @@ func oneJail(j *jail.Jail, name string, host []userdb.User) []finding {
 	if why := seccompWaived(j); why != "" {
 		fs = append(fs, finding{Kind: kindSeccomp, Jail: name, Where: where, Reason: why})
 	}
-	jusers, err := readJailPasswd(j)
+	jusers, err := readJailAliases(j, host)
 	if err != nil {
 		return append(fs, finding{Kind: kindJailDB, Jail: name, Where: where, Code: string(gate.CodeJailDB), Reason: err.Error()})
 	}
@@ -188,26 +188,48 @@ func oneJail(j *jail.Jail, name string, host []userdb.User) []finding {
 	return fs
 }
 
-// readJailPasswd reads the whole jail passwd with jailme's parser, by fd
-// relative to the jail root, as the login path does.
-func readJailPasswd(j *jail.Jail) ([]userdb.User, error) {
+// readJailAliases reads the jail passwd with jailme's parser, by fd
+// relative to the jail root, as the login path does, and keeps the
+// entries aliases reports, at most userdb.MaxKept of them: the jail's root
+// writes the file, and 32 MiB of "a:x:0:0::/:" lines, all kept, ran the
+// audit out of memory.
+func readJailAliases(j *jail.Jail, host []userdb.User) ([]userdb.User, error) {
 	f, err := userdb.OpenInRoot(j.Root(), "/etc/passwd")
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	us, _, err := userdb.ParsePasswd("/etc/passwd", f, nil)
+	names := hostNames(host)
+	n, past := 0, 0
+	us, _, err := userdb.ParsePasswd("/etc/passwd", f, func(ju *userdb.User) bool {
+		if hn, ok := names[ju.UID]; !ok || slices.Contains(hn, ju.Name) {
+			return false
+		}
+		if n++; n > userdb.MaxKept && past == 0 {
+			past = ju.Line
+		}
+		return past == 0
+	})
+	if err == nil && past != 0 {
+		err = fmt.Errorf("/etc/passwd:%d: more than %d accounts with a host user's uid under another name", past, userdb.MaxKept)
+	}
 	return us, err
+}
+
+// hostNames are the host's names of each uid.
+func hostNames(host []userdb.User) map[uint32][]string {
+	names := map[uint32][]string{}
+	for _, u := range host {
+		names[u.UID] = append(names[u.UID], u.Name)
+	}
+	return names
 }
 
 // aliases finds jail accounts whose uid belongs to a host user of another
 // name: files and processes of that uid are the host user's, whatever the
 // jail calls them.
 func aliases(jusers, host []userdb.User) []finding {
-	names := map[uint32][]string{}
-	for _, u := range host {
-		names[u.UID] = append(names[u.UID], u.Name)
-	}
+	names := hostNames(host)
 	var fs []finding
 	for _, ju := range jusers {
 		hn, ok := names[ju.UID]

@@ -765,4 +765,17 @@ cat "$T/group.saved" >"$WEB/etc/group"
 jail_run alice 'cat /etc/marker'
 check "alice: allowed again after the identity refusals" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
 
+# --- jailsh --audit reads every jail's passwd as host root (rE) ---------------
+# The jail's root writes its passwd: 32 MiB of "a:x:0:0::/:" lines, each an
+# alias of host root's uid, were all kept (2.8M entries, gigabytes) and each
+# printed as a finding. The audit keeps the aliases only, at most 65536, and
+# then says the file is refused; under 4 GiB of address space it finishes.
+cp "$WEB/etc/passwd" "$T/passwd.saved"
+yes 'a:x:0:0::/:' | head -n 2796000 >>"$WEB/etc/passwd"
+capture prlimit --as=$((4 << 30)) "$JAILSH" --audit
+check "--audit, 32 MiB of aliases in a jail's passwd: one bounded finding names the line past the cap" \
+	"status $RC, $(printf '%s\n' "$OUT" | wc -l) lines, err: $(printf '%s' "$ERR" | head -c 300)" \
+	eval 'has "$OUT" "jail-db.*more than 65536 accounts" && [ "$(printf "%s\n" "$OUT" | wc -l)" -lt 1000 ]'
+cat "$T/passwd.saved" >"$WEB/etc/passwd"
+
 harness_leave

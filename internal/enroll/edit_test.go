@@ -1,6 +1,7 @@
 package enroll
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -120,4 +121,37 @@ func FuzzEditGroup(f *testing.F) {
 			t.Fatalf("not idempotent on %q: %v %q", old, err, e2.New)
 		}
 	})
+}
+
+// The jail's root writes its passwd and group, up to userdb.MaxFileSize,
+// and enroll parses them as host root: every entry kept (32 MiB of
+// "a:x:1:1::/:" lines were 2.8M users, 1.5 GB) and every line cut into a
+// string (32 MiB of newlines were 33M strings, 3.5 GB for a purge).
+// What an edit allocates stays a small multiple of the file.
+func TestEditAllocationIsBounded(t *testing.T) {
+	fill := func(line string) []byte {
+		return []byte(strings.Repeat(line, userdb.MaxFileSize/len(line)))
+	}
+	a := alice()
+	for _, c := range []struct {
+		name string
+		file []byte
+		edit func([]byte)
+	}{
+		{"passwd of aliases", fill("a:x:1:1::/:\n"), func(b []byte) { EditPasswd(b, a) }},
+		{"passwd of alice's uid", fill("a:x:2001:1::/:\n"), func(b []byte) { EditPasswd(b, a) }},
+		{"group of newlines", fill("\n"), func(b []byte) { EditGroup(b, a) }},
+		{"group of devs", fill("devs:x:3000:\n"), func(b []byte) { EditGroup(b, a) }},
+		{"group of aliases", fill("a:x:1:\n"), func(b []byte) { EditGroup(b, a) }},
+		{"purge passwd of newlines", fill("\n"), func(b []byte) { PurgePasswd(b, a) }},
+		{"purge group of newlines", fill("\n"), func(b []byte) { PurgeGroup(b, a) }},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		c.edit(c.file)
+		runtime.ReadMemStats(&after)
+		if got := after.TotalAlloc - before.TotalAlloc; got > 4*userdb.MaxFileSize {
+			t.Errorf("%s: %d MiB allocated for a %d MiB file", c.name, got>>20, len(c.file)>>20)
+		}
+	}
 }

@@ -73,6 +73,15 @@ func update(root *os.File, dryRun bool, edit func(pw, gr []byte) ([]Edit, error)
 		return nil, err
 	}
 	defer unix.Close(etc)
+	// Every file is made in /etc: only where the jail's root could (a
+	// host directory bound over it is another owner's).
+	var rootSt unix.Stat_t
+	if err := unix.Fstat(int(root.Fd()), &rootSt); err != nil {
+		return nil, fmt.Errorf("jail root: fstat: %w", err)
+	}
+	if err := ownedBy(etc, rootSt.Uid); err != nil {
+		return nil, fmt.Errorf("/etc in the jail: %w", err)
+	}
 	if !dryRun {
 		unlock, err := lockPasswd(etc)
 		if err != nil {
@@ -379,7 +388,8 @@ func writeAll(fd int, b []byte) error {
 }
 
 // makeHome creates home in the jail, owned by o, when it does not exist;
-// missing parents are made 0755 and given to the owner of the jail's "/".
+// missing parents are made 0755 and given to the owner of the jail's "/",
+// and only in directories that owner owns (ownedBy).
 // An existing home is the jail's: left as it is.
 func makeHome(root *os.File, home string, o Owner, dryRun bool) (string, error) {
 	home = path.Clean(home)
@@ -411,6 +421,9 @@ func makeHome(root *os.File, home string, o Owner, dryRun bool) (string, error) 
 		if !errors.Is(err, unix.ENOENT) {
 			return "", fmt.Errorf("%s in the jail: %w", sofar, err)
 		}
+		if err := ownedBy(dir, rootSt.Uid); err != nil {
+			return "", fmt.Errorf("%s in the jail: %w", path.Dir(sofar), err)
+		}
 		if dryRun {
 			return fmt.Sprintf("%s: make directory owned by %d:%d", home, o.UID, o.GID), nil
 		}
@@ -428,6 +441,23 @@ func makeHome(root *os.File, home string, o Owner, dryRun bool) (string, error) 
 	return fmt.Sprintf("%s: made, owned by %d:%d", home, o.UID, o.GID), nil
 }
 
+// ownedBy refuses a directory not owned by uid, the jail's root: host
+// root makes a file or directory only where the jail's root could. A
+// jail's root in a user namespace of its own may bind over its /etc or
+// /home a host directory bound into the jail, which it cannot write: our
+// files would replace the host's there, and a home made there would give
+// it, through the user's uid, a directory of its own on the host.
+func ownedBy(dir int, uid uint32) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(dir, &st); err != nil {
+		return fmt.Errorf("fstat: %w", err)
+	}
+	if st.Uid != uid {
+		return fmt.Errorf("belongs to uid %d, not to the jail's root (uid %d): enroll writes only in a directory the jail's root owns", st.Uid, uid)
+	}
+	return nil
+}
+
 // openDirIn opens a directory of the jail by its path there, links
 // resolved inside.
 func openDirIn(root *os.File, p string) (int, error) {
@@ -438,14 +468,28 @@ func openDirIn(root *os.File, p string) (int, error) {
 	return unix.Openat2(int(root.Fd()), p, &how)
 }
 
+// mkdirRaced, for tests, is what the jail's root does between mkdirAt's
+// mkdirat and its open.
+var mkdirRaced func()
+
 // mkdirAt makes name in dir and gives it to uid:gid by fd: the name is
-// opened without following a link, so what the jail swaps in meanwhile is
-// refused or is a directory of the jail's own.
+// opened without following a link or crossing a mount, so what the jail
+// swaps in meanwhile is refused or is a directory of the jail's own.
 func mkdirAt(dir int, name string, mode, uid, gid uint32) (int, error) {
 	if err := unix.Mkdirat(dir, name, mode); err != nil {
 		return -1, fmt.Errorf("mkdir: %w", err)
 	}
-	fd, err := unix.Openat(dir, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if mkdirRaced != nil {
+		mkdirRaced()
+	}
+	// RESOLVE_NO_XDEV: a jail's root in a user namespace may mount on
+	// the new name, before this open, a host directory bound into the
+	// jail; crossing into it would chown that directory to the user.
+	how := unix.OpenHow{
+		Flags:   unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_NO_XDEV | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_BENEATH,
+	}
+	fd, err := unix.Openat2(dir, name, &how)
 	if err != nil {
 		return -1, fmt.Errorf("open: %w", err)
 	}

@@ -1,10 +1,15 @@
 package enroll
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -145,6 +150,8 @@ func TestLockFileBelongsToTheJail(t *testing.T) {
 		t.Skip("needs root to chown")
 	}
 	dir, root := jailRoot(t)
+	// A jail with a user namespace: its root owns "/" and /etc.
+	os.Chown(dir, 100000, 100000)
 	os.Chown(filepath.Join(dir, "etc"), 100000, 100000)
 	if _, err := Enroll(root, alice(), me(), false); err != nil {
 		t.Fatal(err)
@@ -200,5 +207,122 @@ func TestEnrollLeaseDoesNotWait(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("enroll waits for the jail's lease")
+	}
+}
+
+// The jail's root in a user namespace of its own may bind over its /home
+// any directory it sees, a host directory bound into the jail included,
+// which it cannot write (host root's, nobody's in the jail). Enroll then
+// made the user's home there as host root: the jail's root got, through
+// the user's uid, a writable directory in a host directory.
+func TestEnrollMakesNoHomeWhereTheJailsRootCouldNot(t *testing.T) {
+	root, host := hostDirOver(t, "home")
+	_, err := Enroll(root, alice(), Owner{UID: jailRootUID + 2001, GID: jailRootUID + 2001}, false)
+	if _, serr := os.Lstat(filepath.Join(host, "alice")); serr == nil {
+		t.Fatalf("the home was made in the host's directory (enroll: %v)", err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "/home in the jail: belongs to uid 0") {
+		t.Errorf("got %v, want a refusal naming /home's owner", err)
+	}
+}
+
+// The same with a host directory bound over the jail's /etc: enroll
+// created .pwd.lock there and renamed new passwd and group files over the
+// host's, as host root.
+func TestEnrollWritesNoHostDirectoryMountedOverEtc(t *testing.T) {
+	root, host := hostDirOver(t, "etc")
+	_, err := Enroll(root, alice(), Owner{UID: jailRootUID + 2001, GID: jailRootUID + 2001}, false)
+	ents, _ := os.ReadDir(host)
+	b, _ := os.ReadFile(filepath.Join(host, "passwd"))
+	if len(ents) != 2 || string(b) != basePasswd {
+		t.Fatalf("the host's directory was written: %d entries, passwd %q (enroll: %v)", len(ents), b, err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "/etc in the jail: belongs to uid 0") {
+		t.Errorf("got %v, want a refusal naming /etc's owner", err)
+	}
+}
+
+// jailRootUID is the host uid of the root of userNSJail's jail.
+const jailRootUID = 100000
+
+// hostDirOver is a jail whose root has bound over its /sub a host
+// directory it cannot write, holding a passwd and a group.
+func hostDirOver(t *testing.T, sub string) (*os.File, string) {
+	root, host, _, _ := userNSJail(t, `! touch "$1/probe" 2>/dev/null && mount --bind "$1" "$2/`+sub+`" && echo ready && exec sleep 60`)
+	return root, host
+}
+
+// userNSJail is a jail tree and a host directory (each with a passwd and
+// a group), and the jail's root: script run by sh as uid 0 in a user
+// namespace (jailRootUID on the host) and a mount namespace of its own,
+// with the host directory as $1 and the jail as $2, talking on in and out
+// once it said "ready". The jail is opened as enroll gets it, through
+// /proc/PID/root.
+func userNSJail(t *testing.T, script string) (root *os.File, host string, in io.Writer, out *bufio.Reader) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root: a user namespace mapping other ids, a bind mount")
+	}
+	top, err := os.MkdirTemp("", "enroll-userns-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(top) })
+	os.Chmod(top, 0o755)
+	jail, host := filepath.Join(top, "jail"), filepath.Join(top, "host")
+	os.MkdirAll(filepath.Join(jail, "etc"), 0o755)
+	os.MkdirAll(filepath.Join(jail, "home"), 0o755)
+	os.Mkdir(host, 0o755)
+	for _, d := range []string{jail + "/etc", host} {
+		os.WriteFile(filepath.Join(d, "passwd"), []byte(basePasswd), 0o644)
+		os.WriteFile(filepath.Join(d, "group"), []byte(baseGroup), 0o644)
+	}
+	for _, p := range []string{jail, jail + "/etc", jail + "/home", jail + "/etc/passwd", jail + "/etc/group"} {
+		os.Chown(p, jailRootUID, jailRootUID)
+	}
+	cmd := exec.Command("sh", "-c", script, "sh", host, jail)
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags:  syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS,
+		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: jailRootUID, Size: 65536}},
+		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: jailRootUID, Size: 65536}},
+		Credential:  &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true},
+	}
+	in, _ = cmd.StdinPipe()
+	pipe, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Skip("no user namespace: ", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	out = bufio.NewReader(pipe)
+	if line, _ := out.ReadString('\n'); line != "ready\n" {
+		t.Skip("the jail's root could not set up its mounts")
+	}
+	root, err = os.Open(fmt.Sprintf("/proc/%d/root%s", cmd.Process.Pid, jail))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return root, host, in, out
+}
+
+// Between enroll's mkdirat of the home and its open to chown it, the
+// jail's root (in a user namespace, watching /home with inotify) mounts a
+// host directory it cannot write on the new name: the open crossed into
+// it and enroll gave the host directory to the user, mode 0700.
+func TestEnrollChownsNoDirectoryMountedOnTheNewHome(t *testing.T) {
+	root, host, in, out := userNSJail(t, `! touch "$1/probe" 2>/dev/null && echo ready && read go && mount --bind "$1" "$2/home/alice" && echo mounted && exec sleep 60`)
+	mkdirRaced = func() {
+		io.WriteString(in, "go\n")
+		if line, _ := out.ReadString('\n'); line != "mounted\n" {
+			t.Errorf("the jail's root could not mount on the new home: %q", line)
+		}
+	}
+	t.Cleanup(func() { mkdirRaced = nil })
+	_, err := Enroll(root, alice(), Owner{UID: jailRootUID + 2001, GID: jailRootUID + 2001}, false)
+	var st unix.Stat_t
+	if unix.Stat(host, &st); st.Uid != 0 || st.Mode&0o7777 != 0o755 {
+		t.Fatalf("the host directory is uid %d mode %o now (enroll: %v)", st.Uid, st.Mode&0o7777, err)
+	}
+	if err == nil {
+		t.Errorf("enroll succeeded, want a refusal of the mount on the new home")
 	}
 }

@@ -52,7 +52,7 @@ func parseUsers(file string, r io.Reader, keep func(u *User) bool, l layout) ([]
 	lr := newLineReader(file, r)
 	var (
 		users   []User
-		notices []Notice
+		notices noticeList
 		fields  [10][]byte
 		tmp     User // reused: a fresh &u per line would escape to the heap
 	)
@@ -60,7 +60,7 @@ func parseUsers(file string, r io.Reader, keep func(u *User) bool, l layout) ([]
 	for {
 		line, err := lr.next()
 		if err == io.EOF {
-			return users, notices, nil
+			return users, notices.done(), nil
 		}
 		if err != nil {
 			return nil, nil, err
@@ -69,7 +69,7 @@ func parseUsers(file string, r io.Reader, keep func(u *User) bool, l layout) ([]
 		case lineSkip:
 			continue
 		case lineNIS:
-			notices = append(notices, lr.nisNotice(line))
+			notices.add(lr, line)
 			continue
 		case lineIndented:
 			return nil, nil, lr.errorf("leading white space")
@@ -138,7 +138,7 @@ func ParseGroup(file string, r io.Reader, keep func(g *Group) bool) ([]Group, []
 	lr := newLineReader(file, r)
 	var (
 		groups  []Group
-		notices []Notice
+		notices noticeList
 		f       [4][]byte
 		tmp     Group
 		members = make([]string, 0, 16) // views, reused from line to line
@@ -147,7 +147,7 @@ func ParseGroup(file string, r io.Reader, keep func(g *Group) bool) ([]Group, []
 	for {
 		line, err := lr.next()
 		if err == io.EOF {
-			return groups, notices, nil
+			return groups, notices.done(), nil
 		}
 		if err != nil {
 			return nil, nil, err
@@ -156,7 +156,7 @@ func ParseGroup(file string, r io.Reader, keep func(g *Group) bool) ([]Group, []
 		case lineSkip:
 			continue
 		case lineNIS:
-			notices = append(notices, lr.nisNotice(line))
+			notices.add(lr, line)
 			continue
 		case lineIndented:
 			return nil, nil, lr.errorf("leading white space")
@@ -293,9 +293,31 @@ func (lr *lineReader) errorf(format string, args ...any) error {
 	return fmt.Errorf("%s:%d: %s", lr.file, lr.n, fmt.Sprintf(format, args...))
 }
 
-func (lr *lineReader) nisNotice(line []byte) Notice {
-	return Notice{File: lr.file, Line: lr.n,
-		Text: "NIS compat entry " + quote(line) + " skipped: only local entries are read"}
+// noticeList keeps the first MaxNotices notices of a file and counts the
+// rest: the jail's root writes the file, and 32 MiB of "+" lines were 16M
+// notices, 5 GB allocated and as many syslog lines for every login.
+type noticeList struct {
+	list       []Notice
+	more, last int // notices past the cap, and the line of the last
+}
+
+func (nl *noticeList) add(lr *lineReader, line []byte) {
+	if len(nl.list) < MaxNotices {
+		nl.list = append(nl.list, Notice{File: lr.file, Line: lr.n,
+			Text: "NIS compat entry " + quote(line) + " skipped: only local entries are read"})
+		return
+	}
+	nl.more++
+	nl.last = lr.n
+}
+
+// done is the notices kept, and one that counts the others.
+func (nl *noticeList) done() []Notice {
+	if nl.more == 0 {
+		return nl.list
+	}
+	return append(nl.list, Notice{File: nl.list[0].File, Line: nl.last,
+		Text: fmt.Sprintf("%d more NIS compat entries skipped, the last on this line", nl.more)})
 }
 
 // id parses a uid or gid strictly: decimal digits, no sign, no leading

@@ -308,3 +308,34 @@ func TestParseGroupMemberCap(t *testing.T) {
 		}
 	}
 }
+
+// The jail's root writes its passwd: 32 MiB of "+\n" were 16M NIS notices
+// (5 GB allocated by one parse), each logged as a syslog line by every
+// login to that jail (pam_jailme inside sshd, jailsh as root) and by
+// jailsh -n. The first MaxNotices are kept and the rest counted in one.
+func TestParseNoticeCap(t *testing.T) {
+	nis := strings.Repeat("+\n-a\n", (32<<20)/5)
+	n := strings.Count(nis, "\n")
+	for _, parse := range []func() ([]Notice, error){
+		func() ([]Notice, error) {
+			_, ns, err := ParsePasswd("/etc/passwd", strings.NewReader(nis), nil)
+			return ns, err
+		},
+		func() ([]Notice, error) {
+			_, ns, err := ParseGroup("/etc/group", strings.NewReader(nis), nil)
+			return ns, err
+		},
+	} {
+		ns, err := parse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ns) != MaxNotices+1 {
+			t.Fatalf("%d notices for %d NIS lines, want %d", len(ns), n, MaxNotices+1)
+		}
+		last := ns[MaxNotices]
+		if want := fmt.Sprintf("%d more NIS compat entries skipped, the last on this line", n-MaxNotices); last.Line != n || last.Text != want {
+			t.Errorf("last notice %+v, want line %d %q", last, n, want)
+		}
+	}
+}

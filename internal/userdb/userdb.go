@@ -40,6 +40,10 @@ type Notice struct {
 // setuid program allocate without bound.
 const MaxFileSize = 32 << 20
 
+// MaxNotices caps the notices one file yields (a count of the others
+// follows them): each is a syslog line for every login to the jail.
+const MaxNotices = 16
+
 // MaxGroupMembers caps the member names of one group file, all lines
 // together: the jail's root writes the file, and each name costs more in
 // memory than its two bytes in "a,a,a,...". Far above any group file a
