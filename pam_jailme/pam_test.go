@@ -119,6 +119,7 @@ func TestPAM(t *testing.T) {
 	t.Run("su", fx.testSu)
 	t.Run("stalled-syslog-root", fx.testStalledSyslogRoot)
 	t.Run("fork-root", fx.testForkRoot)
+	t.Run("su-caller-env", fx.testSuCallerEnv)
 }
 
 // outer re-executes TestPAM inside the namespaces and checks that the host's
@@ -1153,4 +1154,38 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testSuCallerEnv: su is setuid, so the module's Go runtime starts as root
+// in a process whose environment a local user chose. It read their GODEBUG,
+// GOGC, GOMAXPROCS, GOMEMLIMIT: GODEBUG=inittrace=1 printed Go's init trace
+// through su. glue.c's jm_secure_env removes them in a secure exec.
+func (fx *fixture) testSuCallerEnv(t *testing.T) {
+	su, err := exec.LookPath("su")
+	if err != nil {
+		t.Skip("su not installed")
+	}
+	if _, err := os.Stat("/etc/pam.d/su"); err != nil {
+		t.Skipf("/etc/pam.d/su: %v", err)
+	}
+	// The test's PAM stack lets any caller in (pam_permit), so that a
+	// user, not root, runs su: a secure exec.
+	pamSu := top + "/pam-su-user"
+	writeFile(t, pamSu, "auth sufficient pam_permit.so\naccount required pam_permit.so\n"+
+		"session required "+fx.so+" config="+fx.config+" shell_check=off\n", 0o644)
+	must(t, unix.Mount(pamSu, "/etc/pam.d/su", "", unix.MS_BIND, ""))
+	defer unix.Unmount("/etc/pam.d/su", 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, su, "jmbash", "-c", "echo jailme-su-ok")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "GODEBUG=inittrace=1", "GOMAXPROCS=1", "GOGC=1"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 2006, Gid: 2006, Groups: []uint32{}}}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "jailme-su-ok") {
+		t.Errorf("su jmbash run by jmfree: %v\n%s", err, out)
+	}
+	if regexp.MustCompile(`(?m)^init [^ ]+ @`).Match(out) {
+		t.Errorf("the module's Go runtime read the caller's GODEBUG in setuid su:\n%s", out)
+	}
+	fx.log.want(t, "pam_jailme[%d]: allow service=su user=jmbash ")
 }
