@@ -765,4 +765,17 @@ cat "$T/group.saved" >"$WEB/etc/group"
 jail_run alice 'cat /etc/marker'
 check "alice: allowed again after the identity refusals" "status $RC, err: $ERR" has "$OUT" "^$MARK\$"
 
+# --- the logging contract under a command full of escapes (review rD) --------
+# A -c command of 1 KiB of \x01 was cut at 1 KiB and then quoted to 4 KiB:
+# the allow line went out, and the attach helper's deny line (a 4 KiB
+# buffer) did not fit and was never sent when alice made the attach fail
+# (RLIMIT_NPROC 0): the log said allow for a session that never started.
+log_mark
+capture as alice prlimit --nproc=0 "$JAILSH" -c "$(printf '\001%.0s' $(seq 1100))"
+escaped_deny_ok() { [ "$RC" = 1 ] && assert_log 'jailsh\[[0-9]+\]: allow user=alice ' &&
+	assert_log 'jailsh\[[0-9]+\]: deny user=alice .*code=attach .*fork into the jail' &&
+	! log_since_mark | awk 'length > 2048 { bad = 1 } END { exit !bad }'; }
+check "a -c command of 1100 \\x01 bytes, attach failing: the deny line follows the allow line, both bounded" \
+	'@status $RC, err: $ERR, log lengths: $(log_since_mark | awk "{ print length }" | tr "\n" " ")' escaped_deny_ok
+
 harness_leave

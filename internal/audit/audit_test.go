@@ -306,3 +306,26 @@ func TestRaw(t *testing.T) {
 		t.Fatal("Raw hangs on a stalled /dev/log")
 	}
 }
+
+// TestQuoteBoundsEscapes: the bound applies to the quoted value. A -c
+// command of \x01 bytes was cut at 1024 bytes and then quoted to 4 KiB,
+// which left the attach helper's deny line too long to send: the log said
+// allow for a session that never started. A cut never splits an escape.
+func TestQuoteBoundsEscapes(t *testing.T) {
+	for _, v := range []string{strings.Repeat("\x01", 5000), strings.Repeat("\xff", 5000),
+		strings.Repeat("a\u2028", 3000), strings.Repeat("x y", 2000)} {
+		q := quote(v)
+		if len(q) > maxValue+8 {
+			t.Errorf("quote(%.12q...): %d bytes, want at most %d", v, len(q), maxValue+8)
+		}
+		if !strings.HasSuffix(q, `..."`) {
+			t.Errorf("quote(%.12q...) = %.40q...%q: not marked as cut", v, q, q[len(q)-8:])
+		}
+		if strings.ContainsAny(q, "\x01\n") || strings.HasSuffix(strings.TrimSuffix(q, `..."`), `\`) {
+			t.Errorf("quote(%.12q...): a raw control character or a split escape", v)
+		}
+	}
+	if got, want := quote("-c echo a=b\nrm"), `"-c echo a=b\nrm"`; got != want {
+		t.Errorf("quote: got %s, want %s", got, want)
+	}
+}
