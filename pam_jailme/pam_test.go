@@ -946,17 +946,7 @@ func (fx *fixture) testSSHD(t *testing.T) {
 // then forks the shell. A refused user's command does not run and su shows
 // our message (its conversation prints PAM_ERROR_MSG on stderr).
 func (fx *fixture) testSu(t *testing.T) {
-	su, err := exec.LookPath("su")
-	if err != nil {
-		t.Skip("su not installed")
-	}
-	if _, err := os.Stat("/etc/pam.d/su"); err != nil {
-		t.Skipf("/etc/pam.d/su: %v", err)
-	}
-	pamSu := top + "/pam-su"
-	writeFile(t, pamSu, "auth sufficient pam_rootok.so\naccount required pam_permit.so\n"+
-		"session required "+fx.so+" config="+fx.config+" shell_check=off\n", 0o644)
-	must(t, unix.Mount(pamSu, "/etc/pam.d/su", "", unix.MS_BIND, ""))
+	su := fx.suStack(t, "pam-su", "pam_rootok.so")
 	run := func(user string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -1161,19 +1151,9 @@ func must(t *testing.T, err error) {
 // GOGC, GOMAXPROCS, GOMEMLIMIT: GODEBUG=inittrace=1 printed Go's init trace
 // through su. glue.c's jm_secure_env removes them in a secure exec.
 func (fx *fixture) testSuCallerEnv(t *testing.T) {
-	su, err := exec.LookPath("su")
-	if err != nil {
-		t.Skip("su not installed")
-	}
-	if _, err := os.Stat("/etc/pam.d/su"); err != nil {
-		t.Skipf("/etc/pam.d/su: %v", err)
-	}
 	// The test's PAM stack lets any caller in (pam_permit), so that a
 	// user, not root, runs su: a secure exec.
-	pamSu := top + "/pam-su-user"
-	writeFile(t, pamSu, "auth sufficient pam_permit.so\naccount required pam_permit.so\n"+
-		"session required "+fx.so+" config="+fx.config+" shell_check=off\n", 0o644)
-	must(t, unix.Mount(pamSu, "/etc/pam.d/su", "", unix.MS_BIND, ""))
+	su := fx.suStack(t, "pam-su-user", "pam_permit.so")
 	defer unix.Unmount("/etc/pam.d/su", 0)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -1188,4 +1168,23 @@ func (fx *fixture) testSuCallerEnv(t *testing.T) {
 		t.Errorf("the module's Go runtime read the caller's GODEBUG in setuid su:\n%s", out)
 	}
 	fx.log.want(t, "pam_jailme[%d]: allow service=su user=jmbash ")
+}
+
+// suStack binds a PAM stack for su over /etc/pam.d/su (this mount
+// namespace only): auth by authModule, the module under test as the
+// session. It returns su's path, or skips.
+func (fx *fixture) suStack(t *testing.T, name, authModule string) string {
+	t.Helper()
+	su, err := exec.LookPath("su")
+	if err != nil {
+		t.Skip("su not installed")
+	}
+	if _, err := os.Stat("/etc/pam.d/su"); err != nil {
+		t.Skipf("/etc/pam.d/su: %v", err)
+	}
+	stack := top + "/" + name
+	writeFile(t, stack, "auth sufficient "+authModule+"\naccount required pam_permit.so\n"+
+		"session required "+fx.so+" config="+fx.config+" shell_check=off\n", 0o644)
+	must(t, unix.Mount(stack, "/etc/pam.d/su", "", unix.MS_BIND, ""))
+	return su
 }
