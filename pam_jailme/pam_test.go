@@ -120,6 +120,7 @@ func TestPAM(t *testing.T) {
 	t.Run("stalled-syslog-root", fx.testStalledSyslogRoot)
 	t.Run("fork-root", fx.testForkRoot)
 	t.Run("su-caller-env", fx.testSuCallerEnv)
+	t.Run("warning-escapes", fx.testWarningEscapes)
 }
 
 // outer re-executes TestPAM inside the namespaces and checks that the host's
@@ -1187,4 +1188,27 @@ func (fx *fixture) suStack(t *testing.T, name, authModule string) string {
 		"session required "+fx.so+" config="+fx.config+" shell_check=off\n", 0o644)
 	must(t, unix.Mount(stack, "/etc/pam.d/su", "", unix.MS_BIND, ""))
 	return su
+}
+
+// testWarningEscapes: a jail's root names an account in its passwd with a
+// C1 control (U+009B, CSI: an escape sequence for a terminal showing the
+// log); the parser refuses only C0. When that jail, jmbash's first,
+// refuses him and a later one lets him in, the module's warning quotes the
+// refusal, and it reached the host's syslog raw through audit.Raw.
+func (fx *fixture) testWarningEscapes(t *testing.T) {
+	jail := top + "/jails/c1"
+	must(t, os.MkdirAll(jail+"/etc", 0o755))
+	writeFile(t, jail+"/etc/passwd", jailPasswd+"\u009b2Jevil:x:2005:2005::/:/bin/sh\n", 0o644)
+	writeFile(t, jail+"/etc/group", jailGroup, 0o644)
+	conf := top + "/etc/c1.conf"
+	writeFile(t, conf, "user jmbash c1 web\njail c1 { path = \""+jail+"\"; }\njail web { path = \""+top+"/jails/web\"; }\n", 0o644)
+	svc := fx.service(t, "jm-c1", "config="+conf, "shell_check=off")
+	out, err := fx.host(t, 20*time.Second, nil, fx.confdir, svc, "jmbash", "open")
+	if err != nil || !strings.Contains(out, "open: 0\n") {
+		t.Fatalf("jmbash, refused by c1 and let in by web: %v\n%s", err, out)
+	}
+	line := fx.log.want(t, "pam_jailme(jm-c1:session): user jmbash: the default jail c1 refuses jmbash")
+	if strings.ContainsAny(line, "\u009b\x9b") {
+		t.Errorf("a C1 control from the jail's passwd reached syslog raw: %q", line)
+	}
 }

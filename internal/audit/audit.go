@@ -233,17 +233,26 @@ const maxRaw = 4 * maxValue
 // login with a warning hung. Control characters are escaped (PAM_USER is
 // the client's string) and the line is cut at maxRaw. Required plays no
 // part: the caller decides nothing on it.
+//
+// Escaped means every byte of a rune strconv.IsPrint refuses, as quote
+// does for the events, not only C0 and DEL: a warning quoting a jail's
+// passwd (a jail account named "\u009b2J...", C1 CSI, which the parser
+// lets through) put a terminal escape sequence into the host's log.
 func Raw(pri int, line string) error {
 	if len(line) > maxRaw {
 		line = line[:maxRaw] + "..."
 	}
 	var b strings.Builder
-	for i := 0; i < len(line); i++ {
-		if c := line[i]; c < ' ' || c == 0x7f {
-			fmt.Fprintf(&b, `\x%02x`, c)
+	for i := 0; i < len(line); {
+		r, n := utf8.DecodeRuneInString(line[i:])
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
+			for _, c := range []byte(line[i : i+n]) {
+				fmt.Fprintf(&b, `\x%02x`, c)
+			}
 		} else {
-			b.WriteByte(c)
+			b.WriteString(line[i : i+n])
 		}
+		i += n
 	}
 	return deliver(message(pri, b.String()))
 }

@@ -329,3 +329,19 @@ func TestQuoteBoundsEscapes(t *testing.T) {
 		t.Errorf("quote: got %s, want %s", got, want)
 	}
 }
+
+// TestRawEscapesC1: C1 controls (U+009B is CSI) and bytes that are no
+// UTF-8 are escaped too, printable UTF-8 is kept. A jail account's name
+// with U+009B reached the host's log raw through a pam_jailme warning.
+func TestRawEscapesC1(t *testing.T) {
+	fd, _ := listen(t, unix.SOCK_DGRAM)
+	if err := Raw(10<<3|3, "user j\u00f6rg: account \u009b2Jevil, byte \x9b, nel \u0085 rlo \u202e"); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 8192)
+	n, _ := unix.Read(fd, buf)
+	want := ` user j` + "\u00f6" + `rg: account \xc2\x9b2Jevil, byte \x9b, nel \xc2\x85 rlo \xe2\x80\xae`
+	if s := string(buf[:n]); !strings.HasSuffix(s, want) {
+		t.Fatalf("raw line %q, want suffix %q", s, want)
+	}
+}
