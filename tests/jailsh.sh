@@ -778,4 +778,18 @@ escaped_deny_ok() { [ "$RC" = 1 ] && assert_log 'jailsh\[[0-9]+\]: allow user=al
 check "a -c command of 1100 \\x01 bytes, attach failing: the deny line follows the allow line, both bounded" \
 	'@status $RC, err: $ERR, log lengths: $(log_since_mark | awk "{ print length }" | tr "\n" " ")' escaped_deny_ok
 
+# --- C1 controls from the jail's passwd (review rD) ---------------------------
+# The parser refused C0 only: an account the jail's root names "\u009b2J..."
+# (C1 CSI) was printed as it is by jailsh -n and --audit on root's terminal.
+cp "$WEB/etc/passwd" "$T/passwd.saved"
+printf '\302\2332Jevil:x:2001:2001::/:/bin/sh\n' >>"$WEB/etc/passwd"
+no_c1() { ! printf '%s' "$OUT$ERR" | grep -q $'\xc2\x9b'; }
+capture "$JAILSH" -n alice
+check "a C1 control in a jail account's name: jailsh -n prints none of it raw, and says control character" \
+	"status $RC, out: $(printf '%s' "$OUT" | cat -v | tail -3)" eval 'no_c1 && has "$OUT" "control character"'
+capture "$JAILSH" --audit
+check "a C1 control in a jail account's name: jailsh --audit prints none of it raw" "status $RC" no_c1
+expect_denied "refused: a C1 control in the jail's passwd is a parse error (jail-db)" alice jail-db
+cat "$T/passwd.saved" >"$WEB/etc/passwd"
+
 harness_leave
