@@ -792,4 +792,24 @@ check "a C1 control in a jail account's name: jailsh --audit prints none of it r
 expect_denied "refused: a C1 control in the jail's passwd is a parse error (jail-db)" alice jail-db
 cat "$T/passwd.saved" >"$WEB/etc/passwd"
 
+# --- the attach helper's own failures after the allow line (review rD) --------
+# Under the caller's RLIMIT_NOFILE the helper (P) could not make the
+# session's pipes: it printed "jailsh: attach: pipe" and exited, and the log
+# ended on the allow line for a session that never started. Which limit
+# hits "pipe" depends on how many descriptors the rest took: try a range.
+nofile_deny_ok() {
+	local n
+	for n in $(seq 8 24); do
+		log_mark
+		capture as alice prlimit --nofile="$n" "$JAILSH" -c 'echo RAN'
+		has "$ERR" '^jailsh: attach: ' || continue
+		HIT=$n
+		assert_log 'jailsh\[[0-9]+\]: deny user=alice .*code=attach reason="jail web: attach: ' || return 1
+	done
+	[ -n "$HIT" ]
+}
+HIT=
+check "the helper's own failure (ulimit -n) after the allow line: a deny line follows" \
+	'@limit ${HIT:-none hit the helper}, err: $ERR, log: $(log_since_mark | tail -2)' nofile_deny_ok
+
 harness_leave
