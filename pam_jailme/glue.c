@@ -29,6 +29,9 @@
 
 #define _GNU_SOURCE	/* program_invocation_short_name (glibc) */
 #include <sys/types.h>
+#ifdef __linux__
+#include <sys/auxv.h>
+#endif
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -119,6 +122,67 @@ jm_block_signals(void)
 		sigaddset(&set, jm_host_signals[i]);
 	if (pthread_sigmask(SIG_BLOCK, &set, &jm_saved_mask) == 0)
 		jm_mask_saved = 1;
+}
+
+/*
+ * The Go runtime's own variables, read while it starts: GODEBUG (also the
+ * standard library's settings), GOGC, GOMEMLIMIT, GOMAXPROCS, GOTRACEBACK.
+ */
+static const char *const jm_go_env[] = {
+	"GODEBUG", "GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GOTRACEBACK", NULL,
+};
+
+static int
+jm_go_var(const char *kv)
+{
+	const char *const *k;
+	size_t n;
+
+	for (k = jm_go_env; *k != NULL; k++) {
+		n = strlen(*k);
+		if (strncmp(kv, *k, n) == 0 && kv[n] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * In a setuid host (su, sudo) the caller's environment must not configure
+ * our runtime as root: `GODEBUG=inittrace=1 su` printed Go's init trace,
+ * and GOMEMLIMIT, GOMAXPROCS and GODEBUG would have set the collector and
+ * the standard library's behaviour (jailsh reduces its environment in
+ * jailsh/env.c for the same reason). Go does not read environ: its entry
+ * keeps the argc and argv that ld.so passes to every initialiser (glibc's
+ * __libc_argc, __libc_argv) and reads the environment at argv + argc + 1,
+ * the array the kernel built, on its own thread after its entry returns.
+ * This constructor (101, before Go's entry, see above) gets the same argc
+ * and argv and, in a secure exec only, as glibc drops LD_PRELOAD and the
+ * like there, replaces those entries by "", which names nothing: the array
+ * keeps its length because Go finds the auxiliary vector past its NULL.
+ * The price: while the host has not copied its environment (su has not
+ * when PAM loads the module), environ is that same array, so the host and
+ * the session it starts lose those five variables too, as they lose
+ * LD_PRELOAD. Run by root, or by sshd and login, nothing changes.
+ */
+__attribute__((constructor(101))) static void
+jm_secure_env(int argc, char **argv, char **envp)
+{
+	static char empty[] = "";
+	char **e;
+
+	(void)envp;	/* __environ at dlopen, perhaps a copy; Go reads argv's */
+#ifdef __linux__
+	if (getauxval(AT_SECURE) == 0)
+		return;
+#else
+	if (issetugid() == 0)
+		return;
+#endif
+	if (argc < 0 || argv == NULL)
+		return;
+	for (e = argv + argc + 1; *e != NULL; e++)
+		if (jm_go_var(*e))
+			*e = empty;
 }
 
 __attribute__((constructor)) static void

@@ -119,6 +119,8 @@ func TestPAM(t *testing.T) {
 	t.Run("su", fx.testSu)
 	t.Run("stalled-syslog-root", fx.testStalledSyslogRoot)
 	t.Run("fork-root", fx.testForkRoot)
+	t.Run("su-caller-env", fx.testSuCallerEnv)
+	t.Run("warning-escapes", fx.testWarningEscapes)
 }
 
 // outer re-executes TestPAM inside the namespaces and checks that the host's
@@ -945,17 +947,7 @@ func (fx *fixture) testSSHD(t *testing.T) {
 // then forks the shell. A refused user's command does not run and su shows
 // our message (its conversation prints PAM_ERROR_MSG on stderr).
 func (fx *fixture) testSu(t *testing.T) {
-	su, err := exec.LookPath("su")
-	if err != nil {
-		t.Skip("su not installed")
-	}
-	if _, err := os.Stat("/etc/pam.d/su"); err != nil {
-		t.Skipf("/etc/pam.d/su: %v", err)
-	}
-	pamSu := top + "/pam-su"
-	writeFile(t, pamSu, "auth sufficient pam_rootok.so\naccount required pam_permit.so\n"+
-		"session required "+fx.so+" config="+fx.config+" shell_check=off\n", 0o644)
-	must(t, unix.Mount(pamSu, "/etc/pam.d/su", "", unix.MS_BIND, ""))
+	su := fx.suStack(t, "pam-su", "pam_rootok.so")
 	run := func(user string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -1152,5 +1144,71 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// testSuCallerEnv: su is setuid, so the module's Go runtime starts as root
+// in a process whose environment a local user chose. It read their GODEBUG,
+// GOGC, GOMAXPROCS, GOMEMLIMIT: GODEBUG=inittrace=1 printed Go's init trace
+// through su. glue.c's jm_secure_env removes them in a secure exec.
+func (fx *fixture) testSuCallerEnv(t *testing.T) {
+	// The test's PAM stack lets any caller in (pam_permit), so that a
+	// user, not root, runs su: a secure exec.
+	su := fx.suStack(t, "pam-su-user", "pam_permit.so")
+	defer unix.Unmount("/etc/pam.d/su", 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, su, "jmbash", "-c", "echo jailme-su-ok")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "GODEBUG=inittrace=1", "GOMAXPROCS=1", "GOGC=1"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 2006, Gid: 2006, Groups: []uint32{}}}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "jailme-su-ok") {
+		t.Errorf("su jmbash run by jmfree: %v\n%s", err, out)
+	}
+	if regexp.MustCompile(`(?m)^init [^ ]+ @`).Match(out) {
+		t.Errorf("the module's Go runtime read the caller's GODEBUG in setuid su:\n%s", out)
+	}
+	fx.log.want(t, "pam_jailme[%d]: allow service=su user=jmbash ")
+}
+
+// suStack binds a PAM stack for su over /etc/pam.d/su (this mount
+// namespace only): auth by authModule, the module under test as the
+// session. It returns su's path, or skips.
+func (fx *fixture) suStack(t *testing.T, name, authModule string) string {
+	t.Helper()
+	su, err := exec.LookPath("su")
+	if err != nil {
+		t.Skip("su not installed")
+	}
+	if _, err := os.Stat("/etc/pam.d/su"); err != nil {
+		t.Skipf("/etc/pam.d/su: %v", err)
+	}
+	stack := top + "/" + name
+	writeFile(t, stack, "auth sufficient "+authModule+"\naccount required pam_permit.so\n"+
+		"session required "+fx.so+" config="+fx.config+" shell_check=off\n", 0o644)
+	must(t, unix.Mount(stack, "/etc/pam.d/su", "", unix.MS_BIND, ""))
+	return su
+}
+
+// testWarningEscapes: a jail's root names an account in its passwd with a
+// C1 control (U+009B, CSI: an escape sequence for a terminal showing the
+// log); the parser refuses only C0. When that jail, jmbash's first,
+// refuses him and a later one lets him in, the module's warning quotes the
+// refusal, and it reached the host's syslog raw through audit.Raw.
+func (fx *fixture) testWarningEscapes(t *testing.T) {
+	jail := top + "/jails/c1"
+	must(t, os.MkdirAll(jail+"/etc", 0o755))
+	writeFile(t, jail+"/etc/passwd", jailPasswd+"\u009b2Jevil:x:2005:2005::/:/bin/sh\n", 0o644)
+	writeFile(t, jail+"/etc/group", jailGroup, 0o644)
+	conf := top + "/etc/c1.conf"
+	writeFile(t, conf, "user jmbash c1 web\njail c1 { path = \""+jail+"\"; }\njail web { path = \""+top+"/jails/web\"; }\n", 0o644)
+	svc := fx.service(t, "jm-c1", "config="+conf, "shell_check=off")
+	out, err := fx.host(t, 20*time.Second, nil, fx.confdir, svc, "jmbash", "open")
+	if err != nil || !strings.Contains(out, "open: 0\n") {
+		t.Fatalf("jmbash, refused by c1 and let in by web: %v\n%s", err, out)
+	}
+	line := fx.log.want(t, "pam_jailme(jm-c1:session): user jmbash: the default jail c1 refuses jmbash")
+	if strings.ContainsAny(line, "\u009b\x9b") {
+		t.Errorf("a C1 control from the jail's passwd reached syslog raw: %q", line)
 	}
 }

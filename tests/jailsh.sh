@@ -778,4 +778,51 @@ check "--audit, 32 MiB of aliases in a jail's passwd: one bounded finding names 
 	eval 'has "$OUT" "jail-db.*more than 65536 accounts" && [ "$(printf "%s\n" "$OUT" | wc -l)" -lt 1000 ]'
 cat "$T/passwd.saved" >"$WEB/etc/passwd"
 
+# --- the logging contract under a command full of escapes (review rD) --------
+# A -c command of 1 KiB of \x01 was cut at 1 KiB and then quoted to 4 KiB:
+# the allow line went out, and the attach helper's deny line (a 4 KiB
+# buffer) did not fit and was never sent when alice made the attach fail
+# (RLIMIT_NPROC 0): the log said allow for a session that never started.
+log_mark
+capture as alice prlimit --nproc=0 "$JAILSH" -c "$(printf '\001%.0s' $(seq 1100))"
+escaped_deny_ok() { [ "$RC" = 1 ] && assert_log 'jailsh\[[0-9]+\]: allow user=alice ' &&
+	assert_log 'jailsh\[[0-9]+\]: deny user=alice .*code=attach .*fork into the jail' &&
+	! log_since_mark | awk 'length > 2048 { bad = 1 } END { exit !bad }'; }
+check "a -c command of 1100 \\x01 bytes, attach failing: the deny line follows the allow line, both bounded" \
+	'@status $RC, err: $ERR, log lengths: $(log_since_mark | awk "{ print length }" | tr "\n" " ")' escaped_deny_ok
+
+# --- C1 controls from the jail's passwd (review rD) ---------------------------
+# The parser refused C0 only: an account the jail's root names "\u009b2J..."
+# (C1 CSI) was printed as it is by jailsh -n and --audit on root's terminal.
+cp "$WEB/etc/passwd" "$T/passwd.saved"
+printf '\302\2332Jevil:x:2001:2001::/:/bin/sh\n' >>"$WEB/etc/passwd"
+no_c1() { ! printf '%s' "$OUT$ERR" | grep -q $'\xc2\x9b'; }
+capture "$JAILSH" -n alice
+check "a C1 control in a jail account's name: jailsh -n prints none of it raw, and says control character" \
+	"status $RC, out: $(printf '%s' "$OUT" | cat -v | tail -3)" eval 'no_c1 && has "$OUT" "control character"'
+capture "$JAILSH" --audit
+check "a C1 control in a jail account's name: jailsh --audit prints none of it raw" "status $RC" no_c1
+expect_denied "refused: a C1 control in the jail's passwd is a parse error (jail-db)" alice jail-db
+cat "$T/passwd.saved" >"$WEB/etc/passwd"
+
+# --- the attach helper's own failures after the allow line (review rD) --------
+# Under the caller's RLIMIT_NOFILE the helper (P) could not make the
+# session's pipes: it printed "jailsh: attach: pipe" and exited, and the log
+# ended on the allow line for a session that never started. Which limit
+# hits "pipe" depends on how many descriptors the rest took: try a range.
+nofile_deny_ok() {
+	local n
+	for n in $(seq 8 24); do
+		log_mark
+		capture as alice prlimit --nofile="$n" "$JAILSH" -c 'echo RAN'
+		has "$ERR" '^jailsh: attach: ' || continue
+		HIT=$n
+		assert_log 'jailsh\[[0-9]+\]: deny user=alice .*code=attach reason="jail web: attach: ' || return 1
+	done
+	[ -n "$HIT" ]
+}
+HIT=
+check "the helper's own failure (ulimit -n) after the allow line: a deny line follows" \
+	'@limit ${HIT:-none hit the helper}, err: $ERR, log: $(log_since_mark | tail -2)' nofile_deny_ok
+
 harness_leave

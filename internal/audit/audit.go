@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 )
@@ -156,15 +157,35 @@ func Line(verdict string, e Event) string {
 // quote keeps a value on one line and unambiguous: anything but printable
 // ASCII without spaces, quotes, '=' and '\\' is Go-quoted, which escapes
 // every control character (a CR from a jail file, an escape sequence in a
-// command) and every non-printable rune; long values are cut.
+// command) and every non-printable rune; long values are cut. The quoted
+// form is cut at maxValue too, not the value before quoting: an escape is
+// four bytes for one, and a -c command of 1 KiB of \x01 made the allow
+// line 4 KiB and the attach helper's deny line (internal/attach, a 4 KiB
+// buffer) too long to send at all.
 func quote(v string) string {
-	if len(v) > maxValue {
-		v = v[:maxValue] + "..."
-	}
 	if v != "" && plain(v) {
+		if len(v) > maxValue {
+			v = v[:maxValue] + "..."
+		}
 		return v
 	}
-	return strconv.Quote(v)
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(v); {
+		// strconv.Quote escapes rune by rune: quoting each one is
+		// quoting the whole.
+		_, n := utf8.DecodeRuneInString(v[i:])
+		q := strconv.Quote(v[i : i+n])
+		q = q[1 : len(q)-1]
+		if b.Len()-1+len(q) > maxValue {
+			b.WriteString("...")
+			break
+		}
+		b.WriteString(q)
+		i += n
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func plain(v string) bool {
@@ -212,17 +233,26 @@ const maxRaw = 4 * maxValue
 // login with a warning hung. Control characters are escaped (PAM_USER is
 // the client's string) and the line is cut at maxRaw. Required plays no
 // part: the caller decides nothing on it.
+//
+// Escaped means every byte of a rune strconv.IsPrint refuses, as quote
+// does for the events, not only C0 and DEL: a warning quoting a jail's
+// passwd (a jail account named "\u009b2J...", C1 CSI, which the parser
+// lets through) put a terminal escape sequence into the host's log.
 func Raw(pri int, line string) error {
 	if len(line) > maxRaw {
 		line = line[:maxRaw] + "..."
 	}
 	var b strings.Builder
-	for i := 0; i < len(line); i++ {
-		if c := line[i]; c < ' ' || c == 0x7f {
-			fmt.Fprintf(&b, `\x%02x`, c)
+	for i := 0; i < len(line); {
+		r, n := utf8.DecodeRuneInString(line[i:])
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
+			for _, c := range []byte(line[i : i+n]) {
+				fmt.Fprintf(&b, `\x%02x`, c)
+			}
 		} else {
-			b.WriteByte(c)
+			b.WriteString(line[i : i+n])
 		}
+		i += n
 	}
 	return deliver(message(pri, b.String()))
 }

@@ -306,3 +306,42 @@ func TestRaw(t *testing.T) {
 		t.Fatal("Raw hangs on a stalled /dev/log")
 	}
 }
+
+// TestQuoteBoundsEscapes: the bound applies to the quoted value. A -c
+// command of \x01 bytes was cut at 1024 bytes and then quoted to 4 KiB,
+// which left the attach helper's deny line too long to send: the log said
+// allow for a session that never started. A cut never splits an escape.
+func TestQuoteBoundsEscapes(t *testing.T) {
+	for _, v := range []string{strings.Repeat("\x01", 5000), strings.Repeat("\xff", 5000),
+		strings.Repeat("a\u2028", 3000), strings.Repeat("x y", 2000)} {
+		q := quote(v)
+		if len(q) > maxValue+8 {
+			t.Errorf("quote(%.12q...): %d bytes, want at most %d", v, len(q), maxValue+8)
+		}
+		if !strings.HasSuffix(q, `..."`) {
+			t.Errorf("quote(%.12q...) = %.40q...%q: not marked as cut", v, q, q[len(q)-8:])
+		}
+		if strings.ContainsAny(q, "\x01\n") || strings.HasSuffix(strings.TrimSuffix(q, `..."`), `\`) {
+			t.Errorf("quote(%.12q...): a raw control character or a split escape", v)
+		}
+	}
+	if got, want := quote("-c echo a=b\nrm"), `"-c echo a=b\nrm"`; got != want {
+		t.Errorf("quote: got %s, want %s", got, want)
+	}
+}
+
+// TestRawEscapesC1: C1 controls (U+009B is CSI) and bytes that are no
+// UTF-8 are escaped too, printable UTF-8 is kept. A jail account's name
+// with U+009B reached the host's log raw through a pam_jailme warning.
+func TestRawEscapesC1(t *testing.T) {
+	fd, _ := listen(t, unix.SOCK_DGRAM)
+	if err := Raw(10<<3|3, "user j\u00f6rg: account \u009b2Jevil, byte \x9b, nel \u0085 rlo \u202e"); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 8192)
+	n, _ := unix.Read(fd, buf)
+	want := ` user j` + "\u00f6" + `rg: account \xc2\x9b2Jevil, byte \x9b, nel \xc2\x85 rlo \xe2\x80\xae`
+	if s := string(buf[:n]); !strings.HasSuffix(s, want) {
+		t.Fatalf("raw line %q, want suffix %q", s, want)
+	}
+}

@@ -121,8 +121,8 @@ func FuzzParseGroup(f *testing.F) {
 }
 
 func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f {
 			return true
 		}
 	}

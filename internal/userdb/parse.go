@@ -246,13 +246,20 @@ func (lr *lineReader) next() ([]byte, error) {
 
 // text refuses control characters in a field we use: a CR from a CRLF
 // file would make the shell "/bin/sh\r", and a name or home with an escape
-// sequence would reach the user's terminal and the log.
+// sequence would reach the user's terminal and the log. C1 controls
+// (U+0080-U+009F in UTF-8; U+009B is CSI) too: an account named with one
+// reached root's terminal through jailsh -n and --audit, which print the
+// jail's names as they are. Other bytes >= 0x80 stay (UTF-8, legacy
+// encodings).
 func (lr *lineReader) text(what string, b []byte) error {
 	for i, c := range b {
 		if c < 0x20 || c == 0x7f {
 			if c == '\r' && i == len(b)-1 {
 				return lr.errorf("%s %s: carriage return (CRLF line ending?)", what, quote(b))
 			}
+			return lr.errorf("%s %s: control character", what, quote(b))
+		}
+		if c == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f {
 			return lr.errorf("%s %s: control character", what, quote(b))
 		}
 	}

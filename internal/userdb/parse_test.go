@@ -81,6 +81,8 @@ func TestParsePasswdErrors(t *testing.T) {
 		{"a\tb:x:1:1::/:\n", `/etc/passwd:1: name "a\tb": control character`},
 		{"a\x7f:x:1:1::/:\n", `/etc/passwd:1: name "a\x7f": control character`},
 		{"a:x:1:1::/:/bin/\vsh\n", `/etc/passwd:1: shell "/bin/\vsh": control character`},
+		{"\u009b2Jevil:x:1:1::/:\n", `/etc/passwd:1: name "\u009b2Jevil": control character`},
+		{"a:x:1:1::/home/j\u00f6rg\u0085:\n", `/etc/passwd:1: home "/home/jörg\u0085": control character`},
 		{"a:x:1:" + strings.Repeat("9", 60) + "::/:\n",
 			`/etc/passwd:1: gid "9999999999999999999999999999999999999999"...: out of range`},
 	} {

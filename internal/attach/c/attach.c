@@ -92,10 +92,19 @@ struct plan {
 
 static struct plan P;
 
+static void log_deny(const char *code, const char *why);
+
+/* die is P's own failure. Before the session executed, the allow line is
+ * out and the session never starts: the deny line says so (a caller's
+ * ulimit -n 15 made "pipe" fail here, and the log ended on the allow). */
 static void __attribute__((noreturn))
 die(const char *msg)
 {
+	char why[256];
+
 	dprintf(2, "jailsh: attach: %s\n", msg);
+	snprintf(why, sizeof(why), "attach: %s", msg);
+	log_deny("attach", why);
 	_exit(1);
 }
 
@@ -566,26 +575,32 @@ quote(char *b, size_t n, const char *v)
 static void __attribute__((noreturn))
 refuse(int step, int err, int arg)
 {
-	char why[1024], line[4096];
-	size_t o;
-	ssize_t w;
+	char why[1024];
 
 	describe(why, sizeof(why), step, err, arg);
 	dprintf(2, "jailsh: denied: jail %s: %s\n", P.jail, why);
-	if (P.h.log_fd >= 0) {
-		o = snprintf(line, sizeof(line), "%s code=%s reason=", P.log_prefix,
-		    deny_code_confine(step) ? "confine" : "attach");
-		if (o < sizeof(line) - 1) {
-			char full[1100];
-
-			snprintf(full, sizeof(full), "jail %s: %s", P.jail, why);
-			o += quote(line + o, sizeof(line) - o - 1, full);
-			w = write(P.h.log_fd, line, o + (P.h.log_stream ? 1 : 0));
-			if (w < 0)
-				dprintf(2, "jailsh: syslog: %s\n", strerror(errno));
-		}
-	}
+	log_deny(deny_code_confine(step) ? "confine" : "attach", why);
 	_exit(1);
+}
+
+/* log_deny sends jailsh's deny line with code and why, once the plan gave
+ * the socket and the line's prefix, and until P closes the socket when the
+ * session executed. */
+static void
+log_deny(const char *code, const char *why)
+{
+	char line[4096], full[1100];
+	size_t o;
+
+	if (P.h.log_fd < 0 || P.log_prefix == NULL || P.jail == NULL)
+		return;
+	o = snprintf(line, sizeof(line), "%s code=%s reason=", P.log_prefix, code);
+	if (o >= sizeof(line) - 1)
+		return;
+	snprintf(full, sizeof(full), "jail %s: %s", P.jail, why);
+	o += quote(line + o, sizeof(line) - o - 1, full);
+	if (write(P.h.log_fd, line, o + (P.h.log_stream ? 1 : 0)) < 0)
+		dprintf(2, "jailsh: syslog: %s\n", strerror(errno));
 }
 
 /* ---------------------------------------------------------- P: the start */
@@ -1112,6 +1127,7 @@ main(int argc, char **argv)
 		close(P.h.userns);
 	if (P.h.log_fd >= 0)
 		close(P.h.log_fd);
+	P.h.log_fd = -1;	/* the session ran: no deny line from here on */
 	for (fd = 0; fd < 3; fd++)
 		if (P.files[fd] != P.h.slave)
 			close(P.files[fd]);
