@@ -92,46 +92,50 @@ func (s *Set) Carriable() error {
 // detaches whatever it still traces (an init that never stopped cannot be
 // detached by PTRACE_DETACH, only by its tracer's exit). The caller waits
 // for it: nothing runs concurrently with the login.
-func FromProcess(pid int) (*Set, error) {
-	done := make(chan result, 1)
-	go onTracerThread(pid, done)
-	r := <-done
-	if r.err != nil {
-		return nil, r.err
-	}
-	return r.set, nil
+func FromProcess(pid int) (set *Set, err error) {
+	onExitingThread(func() { set, err = copyHere(pid) })
+	return set, err
 }
 
-type result struct {
-	set *Set
-	err error
-}
-
-// onTracerThread copies pid's filters on the calling goroutine's thread,
-// which it locks and never unlocks, unless that thread is the main one: the
-// Go runtime never lets the main thread exit (it parks it for good), so a
-// tracee that did not stop would stay traced, and stopped once thawed, for
-// as long as the process lives (seen in CI: TracerPid was the test
-// binary's pid). The main thread is then held, locked, while a goroutine
-// that cannot be scheduled on it does the copy.
-func onTracerThread(pid int, done chan<- result) {
-	runtime.LockOSThread()
-	if unix.Gettid() == unix.Getpid() {
-		inner := make(chan result, 1)
-		go onTracerThread(pid, inner)
-		r := <-inner
-		runtime.UnlockOSThread()
-		done <- r
-		return
-	}
+// copyHere copies pid's filters from the calling thread, its tracer.
+func copyHere(pid int) (set *Set, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			done <- result{nil, fmt.Errorf("copy the seccomp filters of pid %d: panic: %v", pid, r)}
+			set, err = nil, fmt.Errorf("copy the seccomp filters of pid %d: panic: %v", pid, r)
 		}
 	}()
 	start := time.Now()
 	fs, err := copyTraced(pid, start.Add(Timeout))
-	done <- result{&Set{Pid: pid, Filters: fs, Took: time.Since(start)}, err}
+	if err != nil {
+		return nil, err
+	}
+	return &Set{Pid: pid, Filters: fs, Took: time.Since(start)}, nil
+}
+
+// onExitingThread runs f on a thread of its own, locked and never
+// unlocked, and returns when f has: the thread then ends, and the kernel
+// detaches whatever it still traces.
+func onExitingThread(f func()) {
+	done := make(chan struct{})
+	go runLocked(f, done)
+	<-done
+}
+
+// runLocked locks the goroutine's thread for f and closes done after it.
+// Never the main thread: the Go runtime never lets that one exit (it parks
+// it for good), so a tracee that did not stop would stay traced, and
+// stopped once thawed, for as long as the process lives (seen in CI:
+// TracerPid was the test binary's pid). There, it holds the main thread,
+// locked, while a goroutine that cannot be scheduled on it runs f.
+func runLocked(f func(), done chan<- struct{}) {
+	defer close(done)
+	runtime.LockOSThread()
+	if unix.Gettid() == unix.Getpid() {
+		onExitingThread(f)
+		runtime.UnlockOSThread()
+		return
+	}
+	f()
 }
 
 func ptrace(req, pid int, addr, data uintptr) (uintptr, error) {

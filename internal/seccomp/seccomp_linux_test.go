@@ -118,15 +118,14 @@ func TestUserNotifNotCarriable(t *testing.T) {
 
 func TestTracedRefused(t *testing.T) {
 	c := child(t, "plain")
-	// Another tracer: a thread that seizes the child and, when done, ends
-	// locked, which detaches it.
+	// Another tracer: a thread that seizes the child and, when done, ends,
+	// which detaches it.
 	seized, done := make(chan error), make(chan struct{})
-	go func() {
-		runtime.LockOSThread()
+	go onExitingThread(func() {
 		_, err := ptrace(unix.PTRACE_SEIZE, c.Process.Pid, 0, 0)
 		seized <- err
 		<-done
-	}()
+	})
 	if err := <-seized; err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +250,8 @@ func TestFrozenReleasedFromMainThread(t *testing.T) {
 }
 
 // frozenOnMain is that test's child: init runs on the main thread, locked,
-// and calls onTracerThread there, as the scheduler sometimes does.
+// and starts the copy's goroutine body there, as the scheduler sometimes
+// does.
 func frozenOnMain() {
 	say := func(s string) { os.Stdout.WriteString(s + "\n"); os.Exit(0) }
 	if unix.Gettid() != unix.Getpid() {
@@ -271,10 +271,9 @@ func frozenOnMain() {
 	if dir == "" || err != nil {
 		say(fmt.Sprintf("freezer %q: %v", dir, err))
 	}
-	why := refusedAndReleased(dir, c.Process.Pid, func(pid int) error {
-		done := make(chan result, 1)
-		onTracerThread(pid, done)
-		return (<-done).err
+	why := refusedAndReleased(dir, c.Process.Pid, func(pid int) (err error) {
+		runLocked(func() { _, err = copyHere(pid) }, make(chan struct{}))
+		return err
 	})
 	os.WriteFile(dir+"/freezer.state", []byte("THAWED"), 0)
 	c.Process.Kill()
@@ -292,12 +291,13 @@ func frozenOnMain() {
 func TestWaitsForAnotherCopy(t *testing.T) {
 	c := child(t, "plain")
 	seized, done := make(chan error), make(chan struct{})
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread's exit detaches
+	// The other tracer's thread must end to let go: never the main one
+	// (CI ran it there once, and the copy waited for it in vain).
+	go onExitingThread(func() {
 		_, err := ptrace(unix.PTRACE_SEIZE, c.Process.Pid, 0, 0)
 		seized <- err
 		<-done
-	}()
+	})
 	if err := <-seized; err != nil {
 		t.Fatal(err)
 	}
