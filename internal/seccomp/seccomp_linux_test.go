@@ -116,21 +116,30 @@ func TestUserNotifNotCarriable(t *testing.T) {
 	}
 }
 
-func TestTracedRefused(t *testing.T) {
-	c := child(t, "plain")
-	// Another tracer: a thread that seizes the child and, when done, ends,
-	// which detaches it.
+// anotherTracer seizes pid from a thread of its own until release is
+// called; that thread then ends, which detaches pid. Never the main thread
+// (onExitingThread): CI ran such a holder there once, and the child stayed
+// traced for good.
+func anotherTracer(t *testing.T, pid int) (release func()) {
+	t.Helper()
 	seized, done := make(chan error), make(chan struct{})
 	go onExitingThread(func() {
-		_, err := ptrace(unix.PTRACE_SEIZE, c.Process.Pid, 0, 0)
+		_, err := ptrace(unix.PTRACE_SEIZE, pid, 0, 0)
 		seized <- err
 		<-done
 	})
 	if err := <-seized; err != nil {
+		close(done)
 		t.Fatal(err)
 	}
+	return func() { close(done) }
+}
+
+func TestTracedRefused(t *testing.T) {
+	c := child(t, "plain")
+	release := anotherTracer(t, c.Process.Pid)
 	_, err := FromProcess(c.Process.Pid)
-	close(done)
+	release()
 	if !errors.Is(err, ErrUncarriable) || !strings.Contains(err.Error(), "is traced by pid ") {
 		t.Fatalf("FromProcess of a traced process: %v", err)
 	}
@@ -290,18 +299,7 @@ func frozenOnMain() {
 // copy waits for it instead of refusing (concurrent logins).
 func TestWaitsForAnotherCopy(t *testing.T) {
 	c := child(t, "plain")
-	seized, done := make(chan error), make(chan struct{})
-	// The other tracer's thread must end to let go: never the main one
-	// (CI ran it there once, and the copy waited for it in vain).
-	go onExitingThread(func() {
-		_, err := ptrace(unix.PTRACE_SEIZE, c.Process.Pid, 0, 0)
-		seized <- err
-		<-done
-	})
-	if err := <-seized; err != nil {
-		t.Fatal(err)
-	}
-	time.AfterFunc(50*time.Millisecond, func() { close(done) })
+	time.AfterFunc(50*time.Millisecond, anotherTracer(t, c.Process.Pid))
 	s, err := FromProcess(c.Process.Pid)
 	if err != nil || len(s.Filters) != 2 {
 		t.Fatalf("FromProcess while another tracer held it for 50 ms: %v, %v", s, err)
