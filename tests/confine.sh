@@ -119,7 +119,7 @@ trap 'confine_rc=$?; confine_cleanup; (exit $confine_rc); harness_cleanup' EXIT
 
 require_jailsh
 
-for prog in showid seccomp_exec exewatch seccomp_deny sysprobe ttywatch; do
+for prog in showid seccomp_exec exewatch seccomp_deny sysprobe ttywatch stagekill; do
 	if ! gcc -static -O2 -o "$T/bin/$prog" "$CONFINE_DIR/$prog.c" 2>"$T/gcc.err"; then
 		fail "build tests/confine/$prog.c (gcc -static)" "$(head -5 "$T/gcc.err")"
 		harness_leave
@@ -973,6 +973,53 @@ if await_jail ptsc "$T/jails/ptsc" $!; then
 else
 	fail "15: start jail ptsc" "no init: $(cat "$T/start-ptsc.err")"
 fi
+
+# 16. The attach stage S is jailsh's tracee (it holds the session Q for P
+# until Q executes): a signal S gets stops it for P. A stopped S held the
+# login for the whole attach deadline, which then blamed a frozen jail. The
+# user can signal S (its real uid is theirs); stagekill (as root, from the
+# host's side: it stands for the user) signals the first process traced by
+# its own parent after each jailsh starts. SIGSTOP must be dropped (the
+# login goes on), SIGALRM delivered (the login is refused, saying so, not
+# after the deadline blaming a frozen jail).
+stagekill_logins() {
+	local sig=$1 i bg
+	rm -f "$T/stagekill.ready"
+	"$T/bin/stagekill" "$sig" "$T/stagekill.ready" >"$T/stagekill.out" 2>&1 &
+	bg=$!
+	for i in $(seq 100); do
+		[ -e "$T/stagekill.ready" ] && break
+		sleep 0.05
+	done
+	SK_RAN=0 SK_REFUSED=0 SK_OTHER=
+	for i in $(seq 15); do
+		capture as alice "$JAILSH" -c 'echo in-jail'
+		if [ "$RC" = 0 ] && [ "$OUT" = in-jail ]; then
+			SK_RAN=$((SK_RAN + 1))
+		elif [ "$RC" = 1 ] && has "$ERR" "^jailsh: denied: jail box: the attach stage was killed by signal $sig "; then
+			SK_REFUSED=$((SK_REFUSED + 1))
+		else
+			SK_OTHER="status $RC: $OUT $ERR"
+		fi
+	done
+	kill -TERM "$bg"
+	wait "$bg" 2>/dev/null
+	SK_SENT=$(sed -n 's/^sent=//p' "$T/stagekill.out")
+}
+conf box
+stagekill_logins 19 # SIGSTOP
+stagekill_stop_ok() {
+	[ "${SK_SENT:-0}" -ge 1 ] || { WHY="stagekill signalled nothing: $(cat "$T/stagekill.out")"; return 1; }
+	[ "$SK_RAN" = 15 ] || { WHY="$SK_RAN of 15 ran; last other: $SK_OTHER"; return 1; }
+}
+check "16: SIGSTOP to the attach stage ($SK_SENT sent in 15 logins) is dropped: every login runs at once" '@$WHY' stagekill_stop_ok
+stagekill_logins 14 # SIGALRM
+stagekill_alrm_ok() {
+	[ "$SK_REFUSED" -ge 1 ] || { WHY="no refusal naming the signal (stagekill sent ${SK_SENT:-none}, $SK_RAN ran); last other: $SK_OTHER"; return 1; }
+	[ -z "$SK_OTHER" ] || { WHY="other outcome: $SK_OTHER"; return 1; }
+}
+check "16: SIGALRM to the attach stage is delivered: the login is refused at once, naming the signal ($SK_REFUSED refused, $SK_RAN ran)" '@$WHY' stagekill_alrm_ok
+jail_kill_strays box
 
 all_quiet() {
 	local j

@@ -297,26 +297,78 @@ check() {
 }
 
 # capture CMD... runs CMD with a time limit; sets OUT, ERR, RC.
-capture() {
-	local o e
-	o=$(mktemp) e=$(mktemp)
-	timeout -k 5 "${CAPTURE_TIMEOUT:-30}" bash -c '"$@"' capture "$@" </dev/null >"$o" 2>"$e"
-	RC=$?
-	OUT=$(cat "$o")
-	ERR=$(cat "$e")
-	rm -f "$o" "$e"
-}
+capture() { limited "" "$@" </dev/null; }
 
 # capture_in INPUT CMD... is capture with INPUT on stdin.
 capture_in() {
-	local input=$1 o e
+	local input=$1
+	shift
+	limited "" "$@" < <(printf '%s' "$input")
+}
+
+# limited _ CMD...: capture's engine. A command that runs into the limit
+# (RC 124 or 137) gets, in ERR, where each of its processes was waiting
+# half a second before it was killed (stuck_report): a flake in CI then
+# says which process and which wait, not only "status 124". With
+# CAPTURE_SLOW=S, a command still running after S seconds has that report
+# printed as a comment whatever its outcome: what makes it slow, without
+# a timed assertion.
+limited() {
+	local o e w limit=${CAPTURE_TIMEOUT:-30} pid at
 	shift
 	o=$(mktemp) e=$(mktemp)
-	printf '%s' "$input" | timeout -k 5 "${CAPTURE_TIMEOUT:-30}" bash -c '"$@"' capture "$@" >"$o" 2>"$e"
+	at=$((limit * 1000 - 500))
+	[ -n "${CAPTURE_SLOW:-}" ] && at=$((CAPTURE_SLOW * 1000))
+	# An explicit stdin: a job in the background would get /dev/null.
+	timeout -k 5 "$limit" bash -c '"$@"' capture "$@" <&0 >"$o" 2>"$e" &
+	pid=$!
+	watch_limit "$pid" "$at" "$o.stuck" &
+	w=$!
+	wait "$pid"
 	RC=$?
+	kill "$w" 2>/dev/null
+	wait "$w" 2>/dev/null
 	OUT=$(cat "$o")
 	ERR=$(cat "$e")
-	rm -f "$o" "$e"
+	if [ "$RC" = 124 ] || [ "$RC" = 137 ]; then
+		ERR="$ERR [timed out after ${limit}s; waiting then: $(cat "$o.stuck" 2>/dev/null)]"
+	elif [ -s "$o.stuck" ]; then
+		say "# slow: still running after ${CAPTURE_SLOW}s, waiting in: $(cat "$o.stuck")"
+	fi
+	rm -f "$o" "$e" "$o.stuck"
+}
+
+# watch_limit PID MS FILE: after MS milliseconds, stuck_report of PID's
+# tree into FILE. Killed (TERM) when PID ends first; its sleep goes with it.
+watch_limit() {
+	local ms=$2 s
+	[ "$ms" -gt 0 ] || ms=100
+	sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))" &
+	s=$!
+	trap 'kill "$s" 2>/dev/null; exit 0' TERM
+	wait "$s" || exit 0
+	stuck_report "$1" >"$3"
+}
+
+# stuck_report PID: one line, every process under PID (timeout, then the
+# command and its children): pid, name, state, and the kernel wait of each
+# of its threads, counted (a Go process has several).
+stuck_report() {
+	local p t w todo=$1 next line= waits
+	while [ -n "$todo" ]; do
+		next=
+		for p in $todo; do
+			[ -r "/proc/$p/stat" ] || continue
+			waits=$(for t in /proc/"$p"/task/*; do
+				w=$(cat "$t/wchan" 2>/dev/null)
+				printf '%s\n' "${w:-running}"
+			done | sed 's/^0$/running/' | sort | uniq -c | awk '{printf "%s%s%s", sep, ($1 > 1 ? $1 "x" : ""), $2; sep = ","}')
+			line="$line $p:$(cat "/proc/$p/comm" 2>/dev/null):$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null):$waits;"
+			next="$next $(cat /proc/"$p"/task/*/children 2>/dev/null)"
+		done
+		todo=$next
+	done
+	printf '%s' "${line# }" | head -c 900
 }
 
 # has TEXT ERE: a line of TEXT matches. A here-string, not printf | grep -q:

@@ -78,18 +78,9 @@ int main(int argc, char **argv)
 		perror("/");
 		return 1;
 	}
-	signal(SIGTERM, stop);
-	lastfd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
-	if (lastfd < 0) {
-		perror("/proc/sys/kernel/ns_last_pid");
+	lastfd = watch_begin(argv[3]);
+	if (lastfd < 0)
 		return 1;
-	}
-	fd = open(argv[3], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		perror(argv[3]);
-		return 1;
-	}
-	close(fd);
 	while (!done) {
 		last = last_pid(lastfd);
 		for (p = last; p <= last + 3 && !done; p++) {

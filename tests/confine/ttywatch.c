@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	unsigned long seized = 0, early = 0, held = 0, unfiltered = 0;
 	long last, p, self = (long)getpid(), uid, sid, tty, counted = 0, bare = 0, filtered;
 	char pid[32];
-	int lastfd, fd, st;
+	int lastfd, st;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: ttywatch UID READY\n");
@@ -91,18 +91,9 @@ int main(int argc, char **argv)
 	}
 	uid = strtol(argv[1], NULL, 10);
 	filtered = status_field("self", "\nSeccomp:") == 2;
-	signal(SIGTERM, stop);
-	lastfd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
-	if (lastfd < 0) {
-		perror("/proc/sys/kernel/ns_last_pid");
+	lastfd = watch_begin(argv[2]);
+	if (lastfd < 0)
 		return 1;
-	}
-	fd = open(argv[2], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		perror(argv[2]);
-		return 1;
-	}
-	close(fd);
 	while (!done) {
 		last = last_pid(lastfd);
 		for (p = last; p <= last + 3 && !done; p++) {

@@ -539,7 +539,13 @@ describe(char *b, size_t n, int step, int err, int arg)
 		snprintf(b, n, "the attach did not finish within %d ms: is the jail frozen (runc pause, lxc-freeze)?", P.h.deadline_ms);
 		break;
 	case JM_BADPID: snprintf(b, n, "the attach stage reported pid %d, not a child of jailsh", arg); break;
-	case JM_NOSESSION: snprintf(b, n, "the attach stage ended without starting the session"); break;
+	case JM_NOSESSION:
+		if (WIFSIGNALED(arg))
+			snprintf(b, n, "the attach stage was killed by signal %d (%s) before it started the session",
+			    WTERMSIG(arg), strsignal(WTERMSIG(arg)));
+		else
+			snprintf(b, n, "the attach stage ended without starting the session");
+		break;
 	case JM_HOLD: snprintf(b, n, "ptrace(PTRACE_TRACEME) (jailsh traces the session until it executes): %s", e); break;
 	default: snprintf(b, n, "attach step %d: %s", step, e);
 	}
@@ -678,6 +684,48 @@ release(int q, int *first)
 	return 0;
 }
 
+/* S's end, once stage_stops reaped it. */
+static int s_ended, s_status;
+
+/* stage_stops handles the stops of S, P's tracee since hold_session: a
+ * signal to S (the user's kill, SIGSEGV under a tiny RLIMIT_STACK) stops it
+ * for P, and left stopped it held the login until the deadline, then
+ * blamed a frozen jail. Job-control stops are dropped (S must not be held
+ * by the user either), every other signal is delivered as it would be
+ * untraced. Once S ended, s_ended and s_status say how. */
+static void
+stage_stops(int s)
+{
+	int st, sig;
+
+	while (!s_ended && waitpid(s, &st, WNOHANG) == s) {
+		if (!WIFSTOPPED(st)) {
+			s_ended = 1;
+			s_status = st;
+			return;
+		}
+		sig = WSTOPSIG(st);
+		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+			sig = 0;
+		ptrace(PTRACE_CONT, s, 0, sig);
+	}
+}
+
+/* reap_killed waits for pid, SIGKILLed, at most a second: a process in a
+ * cgroup v1 freezer does not die until thawed, and P must still refuse in
+ * bounded time (its own exit leaves it to init; Q dies with P, EXITKILL). */
+static void
+reap_killed(int pid, int flags)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, NULL, flags | WNOHANG) != 0)
+			return;
+		usleep(10000);
+	}
+}
+
 /* start forks S and reads its reports (and Q's, until Q executes) until the
  * pipe closes and Q executed, or the deadline passes; it returns Q's pid or
  * refuses. chld is a signalfd for SIGCHLD: Q's stops while P holds it. */
@@ -702,6 +750,7 @@ start(int rep[2], int chld)
 	}
 	close(rep[1]);
 	for (;;) {
+		stage_stops(s);
 		if (q > 0 && !released)
 			released = release(q, &first);
 		if (!open && (q == 0 || released))
@@ -719,8 +768,8 @@ start(int rep[2], int chld)
 		if (k == 0) {
 			if (q > 0 && !q_ended)
 				kill(q, SIGKILL);
-			kill(s, SIGKILL);
-			waitpid(s, &st, WNOHANG);
+			if (!s_ended)
+				kill(s, SIGKILL);
 			refuse(JM_DEADLINE, 0, 0);
 		}
 		if (pf[1].revents & POLLIN)
@@ -753,18 +802,22 @@ start(int rep[2], int chld)
 			/* Q reaped by release: its pid may be another's now. */
 			if (q > 0 && !q_ended)
 				kill(q, SIGKILL);
-			kill(s, SIGKILL);
-			waitpid(s, NULL, 0);
+			if (!s_ended) {
+				kill(s, SIGKILL);
+				reap_killed(s, 0);
+			}
 			if (q > 0 && !q_ended)
-				waitpid(q, NULL, __WALL);
+				reap_killed(q, __WALL);
 			refuse(bad, r.err, st);
 		}
 	}
 	close(rep[0]);
-	while (waitpid(s, &st, 0) < 0 && errno == EINTR)
+	/* The pipe closed: S exited (no ptrace stop comes after its files
+	 * are closed). */
+	while (!s_ended && waitpid(s, &s_status, 0) < 0 && errno == EINTR)
 		;
 	if (q == 0)
-		refuse(JM_NOSESSION, 0, 0);
+		refuse(JM_NOSESSION, 0, s_status);
 	return q;
 }
 
