@@ -218,7 +218,7 @@ func check(w io.Writer, cfg *config.Config, cfgErr error, name string) int {
 		return exitDenied
 	}
 	f.Config, f.ConfigErr = cfg, cfgErr
-	mod := gate.Decide(f, gate.Request{Asker: gate.Module})
+	mod := gate.Decide(f, gate.Request{Asker: gate.Module, Jailsh: ownPath()})
 	mod.Close()
 	first := gate.Decide(f, gate.Request{Asker: gate.Jailsh})
 	ds := []*gate.Decision{first}
@@ -272,6 +272,16 @@ func sshdLine(mod *gate.Decision) string {
 	return "lets the user " + strings.Join(ws, "; ")
 }
 
+// ownPath is where this jailsh was run from: a login shell naming it is
+// jailsh (gate.IsJailsh knows the packaging's paths too).
+func ownPath() string {
+	p, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
 // jailshLine says whether the verdict below decides a login: it is
 // jailsh's, and only a user whose login shell is jailsh logs in through it.
 func jailshLine(mod *gate.Decision) string {
@@ -279,7 +289,7 @@ func jailshLine(mod *gate.Decision) string {
 		return "the verdict below is jailsh's"
 	}
 	u := mod.Host.User
-	if gate.IsJailsh(u.Shell, "") {
+	if gate.IsJailsh(u.Shell, ownPath()) {
 		return fmt.Sprintf("the login shell of %s: every login runs it, and the verdict below is its decision", u.Name)
 	}
 	return fmt.Sprintf("not the login shell of %s (%s): a login never runs it; the verdict below is what running jailsh by hand would get", u.Name, orDash(u.Shell))
@@ -332,7 +342,7 @@ func (r checkReport) write(w io.Writer) {
 	fmt.Fprintf(w, "user:         %s", r.User)
 	if r.Known {
 		fmt.Fprintf(w, " (uid %d, login shell %s", r.UID, orDash(r.LoginShell))
-		if !gate.IsJailsh(r.LoginShell, "") {
+		if !gate.IsJailsh(r.LoginShell, ownPath()) {
 			fmt.Fprint(w, ": not jailsh, a login would stay on the host")
 		}
 		fmt.Fprint(w, ")")

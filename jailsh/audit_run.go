@@ -308,7 +308,7 @@ func candidates(cfg *config.Config, all []userdb.User, groupByName func(string) 
 		}
 	}
 	for _, u := range all {
-		if gate.IsJailsh(u.Shell, "") {
+		if gate.IsJailsh(u.Shell, ownPath()) {
 			seen[u.Name] = true
 		}
 	}
@@ -338,7 +338,7 @@ func evaluate(cfg *config.Config, name string, optional bool, bad map[string]boo
 		return []finding{{Kind: kindHostUser, User: name, Code: string(gate.CodeHostUser), Reason: f.HostErr.Error()}}, nil
 	}
 	f.Config = cfg
-	mod := gate.Decide(f, gate.Request{Asker: gate.Module})
+	mod := gate.Decide(f, gate.Request{Asker: gate.Module, Jailsh: ownPath()})
 	mod.Close()
 	if mod.Outcome == gate.Ignore {
 		return userFindings(mod, nil, bad), nil

@@ -19,7 +19,7 @@ func outageLine(f gate.Facts, now *gate.Decision) string {
 	o := f
 	o.HostErr = fmt.Errorf("groups of %s: %w", f.Host.User.Name, hostdb.ErrTimeout)
 	o.LocalGroups, o.LocalErr = hostdb.FilesGroups(f.Host.User)
-	d := gate.Decide(o, gate.Request{Asker: gate.Module})
+	d := gate.Decide(o, gate.Request{Asker: gate.Module, Jailsh: ownPath()})
 	d.Close()
 	switch {
 	case d.Outcome == gate.Deny:

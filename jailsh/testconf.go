@@ -76,7 +76,7 @@ func rootWarnings(cfg *config.Config) []string {
 	if err != nil {
 		return nil
 	}
-	d := gate.Decide(gate.Facts{Host: h, Config: cfg}, gate.Request{Asker: gate.Module})
+	d := gate.Decide(gate.Facts{Host: h, Config: cfg}, gate.Request{Asker: gate.Module, Jailsh: ownPath()})
 	d.Close()
 	return d.Warnings
 }

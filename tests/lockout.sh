@@ -286,6 +286,20 @@ lands "include fan-out: ssh root" host sshc root "$probe"
 refused "include fan-out: ssh alice" config 'more than 128 files included in all' sshc alice "$probe"
 conf deny
 
+# A loginShell the user chose (FreeIPA's self-service lets users set their
+# own): ivy, whom the group rule jails (and whom the jail knows), names her
+# own program jailsh. Any absolute path named jailsh passed the module's
+# shell check, and sshd ran her program: a host session.
+add_user ivy 2011 2011 devs /home/ivy/bin/jailsh
+jail_add_group "$BUILDJ" ivy 2011
+jail_add_user "$BUILDJ" ivy 2011 2011
+install -d -o ivy -g ivy -m 0755 /home/ivy/bin
+printf '#!/bin/sh\nexec /bin/sh "$@"\n' >/home/ivy/bin/jailsh
+chown ivy:ivy /home/ivy/bin/jailsh
+chmod 0755 /home/ivy/bin/jailsh
+authorize ivy
+refused "her own program named jailsh as login shell: ssh ivy" shell "not jailsh at a path of root's" sshc ivy "$probe"
+
 # The shipped sshd stack (etc/pam.d/sshd: requisite, before pam_motd): a
 # refused user sees the refusal and not the host's message of the day.
 MOTD="motd-of-$HOSTNAME_HOST-kernel-$(uname -r)"

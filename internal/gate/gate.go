@@ -237,10 +237,18 @@ func host(u *userdb.User) (identity.Host, error) {
 	return identity.Host{User: *u, Groups: gs}, nil
 }
 
-// IsJailsh reports whether a login shell is jailsh: the configured path, or
-// any absolute path named jailsh (login shells are set by root).
+// installedAt are the paths jailsh's own packaging installs it at: make
+// install (PREFIX /usr/local, as the FreeBSD port), the .deb (/usr/sbin),
+// and /sbin, the same file on a merged /usr.
+var installedAt = []string{"/usr/local/sbin/jailsh", "/usr/sbin/jailsh", "/sbin/jailsh"}
+
+// IsJailsh reports whether a login shell is jailsh: the configured path or
+// one jailsh's packaging installs it at, all in root's directories. Not any
+// path named jailsh: where users set their own loginShell (FreeIPA's
+// self-service lets them), a rule-jailed user's /home/alice/bin/jailsh
+// passed the module's shell check and sshd ran it: a host session.
 func IsJailsh(shell, configured string) bool {
-	return shell != "" && (shell == configured || path.IsAbs(shell) && path.Base(shell) == "jailsh")
+	return shell != "" && (shell == configured || slices.Contains(installedAt, shell))
 }
 
 // Decide computes the outcome. It never enters a jail; an allowed decision
@@ -679,7 +687,11 @@ func notJailed(u userdb.User, r *config.Rule) string {
 func shellProblem(shell, jailsh, jailName string) string {
 	what := "jailsh"
 	if path.Base(shell) == "jailsh" {
-		what = "an absolute path to jailsh"
+		paths := installedAt
+		if jailsh != "" && !slices.Contains(paths, jailsh) {
+			paths = append([]string{jailsh}, paths...)
+		}
+		what = "jailsh at a path of root's (" + strings.Join(paths, ", ") + ")"
 	}
 	return fmt.Sprintf("login shell is %s, not %s: the session would not enter jail %s", orQuoted(shell), what, jailName)
 }

@@ -21,7 +21,13 @@ func TestIsJailsh(t *testing.T) {
 	}{
 		{"/usr/local/sbin/jailsh", jailsh, true},
 		{"/usr/sbin/jailsh", jailsh, true},
-		{"/opt/jailme/bin/jailsh", "", true},
+		{"/sbin/jailsh", jailsh, true},
+		{"/opt/jailme/bin/jailsh", "/opt/jailme/bin/jailsh", true},
+		// A path named jailsh is not jailsh: a user who sets their own
+		// loginShell (FreeIPA self-service) chose what sshd runs.
+		{"/opt/jailme/bin/jailsh", "", false},
+		{"/home/alice/bin/jailsh", jailsh, false},
+		{"/tmp/jailsh", "/usr/sbin/jailsh", false},
 		{"/bin/bash", "/bin/bash", true},
 		{"/bin/bash", jailsh, false},
 		{"jailsh", jailsh, false},
@@ -70,6 +76,7 @@ func TestDecide(t *testing.T) {
 	aliceJ := mkHost("alice", 2001, jailsh)
 	aliceB := mkHost("alice", 2001, "/bin/bash")
 	gina := mkHost("gina", 2008, "/bin/zsh", "devs")
+	ginaOwn := mkHost("gina", 2008, "/home/gina/bin/jailsh", "devs")
 	mod := Request{Asker: Module, Jailsh: jailsh}
 	warn := Request{Asker: Module, Jailsh: jailsh, ShellCheck: ShellWarn}
 	sh := Request{Asker: Jailsh}
@@ -100,6 +107,9 @@ func TestDecide(t *testing.T) {
 		{"module: rule-jailed bash user, shell_check=deny", Facts{Host: aliceB, Config: cfg}, mod, Deny, "jail,shell", "web", ""},
 		{"module: rule-jailed bash user, shell_check=warn", Facts{Host: aliceB, Config: cfg}, warn, Deny, "jail", "web", "shell_check=warn"},
 		{"module: group rule jails a zsh user", Facts{Host: gina, Config: cfg}, mod, Deny, "jail,shell", "build", ""},
+		// Her own program named jailsh (a loginShell users may set) is
+		// what sshd would run: a host session. Allowed before.
+		{"module: group rule jails a user whose shell is her own jailsh", Facts{Host: ginaOwn, Config: cfg}, mod, Deny, "jail,shell", "build", ""},
 		{"module checks the selection it can see", Facts{Host: aliceJ, Config: cfg}, Request{Asker: Module, Jailsh: jailsh, Jail: "build", SelectedBy: "JAILME_JAIL"}, Deny, "jail", "build", ""},
 		// jailsh decides for whoever runs it.
 		{"jailsh refuses root under default deny", Facts{Host: root, Config: cfg}, sh, Deny, "assigned-deny", "", ""},
@@ -159,7 +169,8 @@ func TestModuleNamesEveryJail(t *testing.T) {
 func TestShellProblem(t *testing.T) {
 	for _, tc := range []struct{ shell, want string }{
 		{"/bin/bash", "login shell is /bin/bash, not jailsh: the session would not enter jail web"},
-		{"jailsh", "login shell is jailsh, not an absolute path to jailsh: the session would not enter jail web"},
+		{"jailsh", "login shell is jailsh, not jailsh at a path of root's (/usr/local/sbin/jailsh, /usr/sbin/jailsh, /sbin/jailsh): the session would not enter jail web"},
+		{"/home/alice/bin/jailsh", "login shell is /home/alice/bin/jailsh, not jailsh at a path of root's (/usr/local/sbin/jailsh, /usr/sbin/jailsh, /sbin/jailsh): the session would not enter jail web"},
 		{"/usr/sbin/jailsh.old", "login shell is /usr/sbin/jailsh.old, not jailsh: the session would not enter jail web"},
 		{"", `login shell is "", not jailsh: the session would not enter jail web`},
 	} {
