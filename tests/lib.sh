@@ -398,6 +398,20 @@ await_line() {
 # assert_log PATTERN: an ERE matching a line logged since log_mark, within 3s.
 assert_log() { await_line "$1" log_since_mark; }
 
+# log_count ERE N: how many lines logged since log_mark match ERE, once
+# there are N, or after 15 s. A line reaches $LOG after the command that
+# sent it has ended (the sink reads /dev/log on its own time): a count
+# taken at once can miss the last ones on a loaded machine.
+log_count() {
+	local i n
+	for i in $(seq 150); do
+		n=$(log_since_mark | grep -cE -- "$1")
+		[ "$n" -ge "$2" ] && break
+		sleep 0.1
+	done
+	echo "$n"
+}
+
 # refute_log PATTERN: no such line arrives within 1s.
 refute_log() {
 	sleep 1
