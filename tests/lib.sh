@@ -18,6 +18,14 @@
 set -u
 set -o pipefail
 
+# bash asks NSS for its own passwd entry at startup when SHELL or HOME is
+# unset (variables.c: set_shell_var, set_home_var). CI may start the suites
+# without them: then every `bash -c` of capture waited on the name service
+# before its command began, and with the directory first in nsswitch and
+# hung (fleet.sh, "ldap first") for as long as nslcd took to give up: the
+# pamtester runs CI killed at 8 s. Set here, the harness's shells never ask.
+export SHELL=${SHELL:-/bin/bash} HOME=${HOME:-/root}
+
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${JAILME_BUILD:-$REPO/build}
 SUITE=$(basename "$0" .sh)
