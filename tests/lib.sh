@@ -316,7 +316,7 @@ capture_in() {
 
 # limited _ CMD...: capture's engine. A command that runs into the limit
 # (RC 124 or 137) gets, in ERR, where each of its processes was waiting
-# half a second before it was killed (stuck_report): a flake in CI then
+# shortly before it was killed (stuck_report): a flake in CI then
 # says which process and which wait, not only "status 124". With
 # CAPTURE_SLOW=S, a command still running after S seconds has that report
 # printed as a comment whatever its outcome: what makes it slow, without
@@ -325,7 +325,10 @@ limited() {
 	local o e w limit=${CAPTURE_TIMEOUT:-30} pid at
 	shift
 	o=$(mktemp) e=$(mktemp)
-	at=$((limit * 1000 - 500))
+	# A tenth of the limit before it: the report forks a few tools per
+	# process, and on a loaded machine half a second was not enough for it
+	# to finish before timeout(1) ended the command (an empty report).
+	at=$((limit * 900))
 	[ -n "${CAPTURE_SLOW:-}" ] && at=$((CAPTURE_SLOW * 1000))
 	# An explicit stdin: a job in the background would get /dev/null.
 	timeout -k 5 "$limit" bash -c '"$@"' capture "$@" <&0 >"$o" 2>"$e" &
