@@ -138,8 +138,7 @@ tmux_ssh i2 alice
 tmux_wait i2 '^\[jail-web\]\$' 15
 tmux send-keys -t i2 'echo READY; sleep 4242' Enter
 tmux_wait i2 '^READY$' 10
-sleep 0.5
-if jail_procs web | grep -q ' sleep$'; then
+if await_jail_proc web sleep >/dev/null; then
 	kill -KILL "$(tmux list-panes -t i2 -F '#{pane_pid}')"
 	check "ssh -tt alice: a dropped connection kills the jailed shell and its job" \
 		'@left: $(jail_procs_line web)' jail_quiet web 10
@@ -279,8 +278,7 @@ took=$(($(date +%s) - start))
 good=$(grep -c '^ok ' "$T/load.out")
 check "load: $N logins, 20 at a time, all land in their jail (${took}s)" \
 	"$((N - good)) failed, e.g.: $(grep -v '^ok ' "$T/load.out" | head -2 | tr '\n' ' ')" [ "$good" = "$N" ]
-sleep 0.5
-allows=$(log_since_mark | grep -cE 'jailsh\[[0-9]+\]: allow user=(alice|gina) .*command="-c echo load-')
+allows=$(log_count 'jailsh\[[0-9]+\]: allow user=(alice|gina) .*command="-c echo load-' "$N")
 check "load: one allow line per login in syslog" "$allows allow lines for $N logins" [ "$allows" = "$N" ]
 check "load: no process left in web" '@left: $(jail_procs_line web)' jail_quiet web 15
 jail_kill_strays web
@@ -344,7 +342,7 @@ if have_pam; then
 	good=$(grep -c '^ok ' "$T/pam-par.out")
 	check "pam_jailme: 20 parallel logins all land ($((SECONDS - start))s)" \
 		"$((20 - good)) failed: $(grep -v '^ok ' "$T/pam-par.out" | head -2 | tr '\n' ' ')" [ "$good" = 20 ]
-	allows=$(log_since_mark | grep -cE 'pam_jailme\[[0-9]+\]: allow service=sshd')
+	allows=$(log_count 'pam_jailme\[[0-9]+\]: allow service=sshd' 70)
 	check "pam_jailme: one allow line per login (70)" "$allows pam_jailme allow lines" [ "$allows" = 70 ]
 	capture ssh_as alice 'echo still-here'
 	check "pam_jailme: sshd still answers" "status $RC, err: $ERR" has "$OUT" '^still-here$'

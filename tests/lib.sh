@@ -18,6 +18,14 @@
 set -u
 set -o pipefail
 
+# bash asks NSS for its own passwd entry at startup when SHELL or HOME is
+# unset (variables.c: set_shell_var, set_home_var). CI may start the suites
+# without them: then every `bash -c` of capture waited on the name service
+# before its command began, and with the directory first in nsswitch and
+# hung (fleet.sh, "ldap first") for as long as nslcd took to give up: the
+# pamtester runs CI killed at 8 s. Set here, the harness's shells never ask.
+export SHELL=${SHELL:-/bin/bash} HOME=${HOME:-/root}
+
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${JAILME_BUILD:-$REPO/build}
 SUITE=$(basename "$0" .sh)
@@ -308,7 +316,7 @@ capture_in() {
 
 # limited _ CMD...: capture's engine. A command that runs into the limit
 # (RC 124 or 137) gets, in ERR, where each of its processes was waiting
-# half a second before it was killed (stuck_report): a flake in CI then
+# shortly before it was killed (stuck_report): a flake in CI then
 # says which process and which wait, not only "status 124". With
 # CAPTURE_SLOW=S, a command still running after S seconds has that report
 # printed as a comment whatever its outcome: what makes it slow, without
@@ -317,7 +325,10 @@ limited() {
 	local o e w limit=${CAPTURE_TIMEOUT:-30} pid at
 	shift
 	o=$(mktemp) e=$(mktemp)
-	at=$((limit * 1000 - 500))
+	# A tenth of the limit before it: the report forks a few tools per
+	# process, and on a loaded machine half a second was not enough for it
+	# to finish before timeout(1) ended the command (an empty report).
+	at=$((limit * 900))
 	[ -n "${CAPTURE_SLOW:-}" ] && at=$((CAPTURE_SLOW * 1000))
 	# An explicit stdin: a job in the background would get /dev/null.
 	timeout -k 5 "$limit" bash -c '"$@"' capture "$@" <&0 >"$o" 2>"$e" &
@@ -397,6 +408,20 @@ await_line() {
 
 # assert_log PATTERN: an ERE matching a line logged since log_mark, within 3s.
 assert_log() { await_line "$1" log_since_mark; }
+
+# log_count ERE N: how many lines logged since log_mark match ERE, once
+# there are N, or after 15 s. A line reaches $LOG after the command that
+# sent it has ended (the sink reads /dev/log on its own time): a count
+# taken at once can miss the last ones on a loaded machine.
+log_count() {
+	local i n
+	for i in $(seq 150); do
+		n=$(log_since_mark | grep -cE -- "$1")
+		[ "$n" -ge "$2" ] && break
+		sleep 0.1
+	done
+	echo "$n"
+}
 
 # refute_log PATTERN: no such line arrives within 1s.
 refute_log() {

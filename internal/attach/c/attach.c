@@ -1041,6 +1041,11 @@ relay(int q, int sigfd)
 	int i, n, target = P.h.master >= 0 ? q : -q;
 
 	raw();
+	/* start() read SIGCHLD from its own signalfd (chld), which takes it
+	 * from the process's pending set: a session that ended (or stopped)
+	 * after its exec, while S had not yet exited, left none for sigfd, and
+	 * jailsh waited for ever beside its zombie ('exit 7' under load). */
+	on_child(q, target);
 	for (;;) {
 		n = 0;
 		pf[n].fd = sigfd;
