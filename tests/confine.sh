@@ -530,14 +530,22 @@ check "6: the same seccomp jail without allow_setuid is entered: NoNewPrivs: 1, 
 # spins on /proc/NEXT/exe through 30 logins, reopening every foreign
 # executable it catches for writing: the only process of ours it can see is
 # the session, run from a sealed memfd, never the host's jailsh.
-# logins N: N logins running true; LOGINS_OK counts those that succeeded.
+# logins N: N logins running true; LOGINS_OK counts those that succeeded,
+# LOGINS_BAD says how the first other one ended (a hang: what it waited in).
 logins() {
 	local i
-	LOGINS_OK=0
+	LOGINS_OK=0 LOGINS_BAD=
 	for i in $(seq "$1"); do
 		jail_run 'true'
-		[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
+		login_tally
 	done
+}
+login_tally() {
+	if [ "$RC" = 0 ]; then
+		LOGINS_OK=$((LOGINS_OK + 1))
+	elif [ -z "$LOGINS_BAD" ]; then
+		LOGINS_BAD="status $RC, out: $OUT, err: $ERR"
+	fi
 }
 exewatch_start pt nsenter -t "$PT" -m -u -i -n -p -C -r -w
 conf pt
@@ -545,7 +553,7 @@ logins 30
 exewatch_stop
 case8_ok() {
 	[ -n "$WATCH" ] || { WHY="exewatch did not start in jail pt: $(cat "$T/exewatch.out")"; return 1; }
-	[ "$LOGINS_OK" = 30 ] || { WHY="$LOGINS_OK of 30 logins into pt succeeded; last err: $ERR"; return 1; }
+	[ "$LOGINS_OK" = 30 ] || { WHY="$LOGINS_OK of 30 logins into pt succeeded; first failed: $LOGINS_BAD"; return 1; }
 	grep -q '^opened=[0-9]* caught=0$' "$T/exewatch.out" && grep -q '^foreign=[1-9][0-9]* wrote=0$' "$T/exewatch.out" ||
 		{ WHY="exewatch ($WATCH_CAPS): $(tr '\n' ' ' <"$T/exewatch.out")"; return 1; }
 }
@@ -558,10 +566,10 @@ jail_kill_strays pt
 # never gets an fd of the host's jailsh (dumpable 0, no CAP_SYS_PTRACE).
 exewatch_start nnp nsenter -t "$NNP" -m -u -i -n -p -C -r -w /usr/bin/setpriv --bounding-set "$BND_CAPS" --inh-caps=-all
 conf nnp
-LOGINS_OK=0
+LOGINS_OK=0 LOGINS_BAD=
 for i in $(seq 20); do
 	jail_run 'true'
-	[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
+	login_tally
 	# A process of the jail's root with the watcher's capabilities, which it
 	# may open: that it did shows it watches the pids the jail hands out
 	# (alice's sessions it may not open, dumpable or not: another uid).
@@ -570,7 +578,7 @@ done
 exewatch_stop
 case8b_ok() {
 	[ -n "$WATCH" ] || { WHY="exewatch did not start in jail nnp: $(cat "$T/exewatch.out")"; return 1; }
-	[ "$LOGINS_OK" = 20 ] || { WHY="$LOGINS_OK of 20 logins into nnp succeeded; last err: $ERR"; return 1; }
+	[ "$LOGINS_OK" = 20 ] || { WHY="$LOGINS_OK of 20 logins into nnp succeeded; first failed: $LOGINS_BAD"; return 1; }
 	# opened=0: it opened not even the root processes beside the logins, so
 	# it proves nothing.
 	grep -q '^opened=[1-9][0-9]* caught=0$' "$T/exewatch.out" ||
@@ -1019,6 +1027,43 @@ stagekill_alrm_ok() {
 	[ -z "$SK_OTHER" ] || { WHY="other outcome: $SK_OTHER"; return 1; }
 }
 check "16: SIGALRM to the attach stage is delivered: the login is refused at once, naming the signal ($SK_REFUSED refused, $SK_RAN ran)" '@$WHY' stagekill_alrm_ok
+jail_kill_strays box
+
+# 17. A short session that ends before the attach stage S does: P (jailsh
+# after its exec of the helper) reads S's reports until S closes the pipe,
+# and read the SIGCHLD of the session's end with them; then it waited for
+# another that never came, the session a zombie, for ever (a CI run of case
+# 8: one login of 20 hung until capture's limit). stagekill idle makes S
+# SCHED_IDLE and the session SCHED_OTHER, with every CPU busy, so S ends
+# after the session: the order that scheduler made.
+conf box
+SPIN17=()
+for i in $(seq $(($(nproc) + 1))); do
+	nsenter -t "$BOX" -m -p -r -w /bin/sh -c 'while :; do :; done' &
+	SPIN17+=($!)
+done
+rm -f "$T/stagekill.ready"
+nice -n -10 "$T/bin/stagekill" idle "$T/stagekill.ready" >"$T/stagekill.out" 2>&1 &
+SK17=$!
+for i in $(seq 200); do
+	[ -e "$T/stagekill.ready" ] && break
+	sleep 0.05
+done
+LOGINS_OK=0 LOGINS_BAD=
+for i in $(seq 20); do
+	jail_run true
+	login_tally
+done
+kill -TERM "$SK17"
+wait "$SK17" 2>/dev/null
+kill -KILL "${SPIN17[@]}" 2>/dev/null
+wait "${SPIN17[@]}" 2>/dev/null
+SK_SENT=$(sed -n 's/^sent=//p' "$T/stagekill.out")
+case17_ok() {
+	[ "${SK_SENT:-0}" -ge 1 ] || { WHY="no login had S end after its session: $(cat "$T/stagekill.out")"; return 1; }
+	[ "$LOGINS_OK" = 20 ] || { WHY="$LOGINS_OK of 20 logins ended; first other: $LOGINS_BAD"; return 1; }
+}
+check "17: a session that ends before the attach stage ($SK_SENT of 20 logins so arranged) is seen to end: every login returns" '@$WHY' case17_ok
 jail_kill_strays box
 
 all_quiet() {

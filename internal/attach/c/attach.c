@@ -1041,6 +1041,11 @@ relay(int q, int sigfd)
 	int i, n, target = P.h.master >= 0 ? q : -q;
 
 	raw();
+	/* Q may have ended already: once it executed, start goes on until S
+	 * closes the pipe, reading SIGCHLDs from its own signalfd, so Q's may
+	 * be gone before this loop waits for one (a short session with a slow
+	 * S hung here with Q a zombie). */
+	on_child(q, target);
 	for (;;) {
 		n = 0;
 		pf[n].fd = sigfd;
