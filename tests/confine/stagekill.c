@@ -15,13 +15,17 @@
  * P must pass the signal on (or drop a stop), never leave S stopped until
  * the attach deadline and blame a frozen jail.
  *
- * With SIG "idle" it signals nothing: it makes S SCHED_IDLE and, once S
+ *	stagekill idle READY [SIG]
+ *
+ * With "idle" and no SIG it signals nothing: it makes S SCHED_IDLE and, once S
  * forked the session Q (P's child and tracee too), Q SCHED_OTHER again. With
  * every CPU busy (the suite runs spinners) S then ends long after Q: a
  * short session ends while P still reads S's reports, as a CI machine's
  * scheduler once arranged (case 17). Once Q executed, P is made SCHED_IDLE
- * too: it wakes for S's end only after S is gone. sent counts the logins
- * so arranged. */
+ * too: it wakes for S's end only after S is gone. With SIG, S (idle) gets
+ * SIG as soon as Q exists: killed between its fork of Q and its report
+ * (case 18). sent counts the logins so arranged; in idle mode each one
+ * is said at once (held=N), so the suite logs in until enough were. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
@@ -90,8 +94,9 @@ static int slow_waiter(long q, long p)
 
 /* slow_stage makes S (child of P) SCHED_IDLE, then waits for Q, another
  * tracee of P's, to make it SCHED_OTHER again: 1 if it did. It gives up
- * when S is gone (or a zombie) before Q came. */
-static int slow_stage(long s, long p, int lastfd)
+ * when S is gone (or a zombie) before Q came. With sig, S gets sig as soon
+ * as Q exists instead: killed between its fork of Q and its report. */
+static int slow_stage(long s, long p, int lastfd, int sig)
 {
 	struct sched_param none = { 0 };
 	char buf[4096];
@@ -106,8 +111,11 @@ static int slow_stage(long s, long p, int lastfd)
 		for (q = last - 3; q <= last + 3; q++) {
 			if (q == s || q <= 1 || !read_status(q, buf, sizeof buf))
 				continue;
-			if (field(buf, "\nPPid:") == p && field(buf, "\nTracerPid:") == p)
-				return sched_setscheduler((pid_t)q, SCHED_OTHER, &none) == 0 && slow_waiter(q, p);
+			if (field(buf, "\nPPid:") != p || field(buf, "\nTracerPid:") != p)
+				continue;
+			if (sig > 0)
+				return kill((pid_t)s, sig) == 0;
+			return sched_setscheduler((pid_t)q, SCHED_OTHER, &none) == 0 && slow_waiter(q, p);
 		}
 	}
 	return 0;
@@ -120,12 +128,12 @@ int main(int argc, char **argv)
 	unsigned long sent = 0;
 	int lastfd, sig, i, n = 0, seen, idle;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: stagekill SIG|idle READY\n");
+	if (argc != 3 && !(argc == 4 && strcmp(argv[1], "idle") == 0)) {
+		fprintf(stderr, "usage: stagekill SIG READY | stagekill idle READY [SIG]\n");
 		return 2;
 	}
 	idle = strcmp(argv[1], "idle") == 0;
-	sig = idle ? 0 : atoi(argv[1]);
+	sig = atoi(idle ? (argc == 4 ? argv[3] : "0") : argv[1]);
 	lastfd = watch_begin(argv[2]);
 	if (lastfd < 0)
 		return 1;
@@ -146,8 +154,13 @@ int main(int argc, char **argv)
 				continue;
 			if (n < PARENTS)
 				parents[n++] = ppid;
-			if (idle ? slow_stage(p, ppid, lastfd) : kill((pid_t)p, sig) == 0)
+			if (idle ? slow_stage(p, ppid, lastfd, sig) : kill((pid_t)p, sig) == 0) {
 				sent++;
+				if (idle) {
+					printf("held=%lu\n", sent);
+					fflush(stdout);
+				}
+			}
 		}
 	}
 	printf("sent=%lu\n", sent);
