@@ -992,6 +992,17 @@ fi
 # its own parent after each jailsh starts. SIGSTOP must be dropped (the
 # login goes on), SIGALRM delivered (the login is refused, saying so, not
 # after the deadline blaming a frozen jail).
+# stage_outcome SIG: counts the login just run (echo in-jail, jail box) in
+# SK_RAN, SK_REFUSED (refused: the stage was killed by SIG) or SK_OTHER.
+stage_outcome() {
+	if [ "$RC" = 0 ] && [ "$OUT" = in-jail ]; then
+		SK_RAN=$((SK_RAN + 1))
+	elif [ "$RC" = 1 ] && has "$ERR" "^jailsh: denied: jail box: the attach stage was killed by signal $1 "; then
+		SK_REFUSED=$((SK_REFUSED + 1))
+	else
+		SK_OTHER="status $RC: $OUT $ERR"
+	fi
+}
 stagekill_logins() {
 	local sig=$1 i bg
 	rm -f "$T/stagekill.ready"
@@ -1004,13 +1015,7 @@ stagekill_logins() {
 	SK_RAN=0 SK_REFUSED=0 SK_OTHER=
 	for i in $(seq 15); do
 		capture as alice "$JAILSH" -c 'echo in-jail'
-		if [ "$RC" = 0 ] && [ "$OUT" = in-jail ]; then
-			SK_RAN=$((SK_RAN + 1))
-		elif [ "$RC" = 1 ] && has "$ERR" "^jailsh: denied: jail box: the attach stage was killed by signal $sig "; then
-			SK_REFUSED=$((SK_REFUSED + 1))
-		else
-			SK_OTHER="status $RC: $OUT $ERR"
-		fi
+		stage_outcome "$sig"
 	done
 	kill -TERM "$bg"
 	wait "$bg" 2>/dev/null
@@ -1091,13 +1096,7 @@ SK_RAN=0 SK_REFUSED=0 SK_OTHER= N18=0
 while [ "$N18" -lt 40 ] && ! stage_idle_enough 3; do
 	N18=$((N18 + 1))
 	jail_run 'echo in-jail'
-	if [ "$RC" = 0 ] && [ "$OUT" = in-jail ]; then
-		SK_RAN=$((SK_RAN + 1))
-	elif [ "$RC" = 1 ] && has "$ERR" "^jailsh: denied: jail box: the attach stage was killed by signal 14 "; then
-		SK_REFUSED=$((SK_REFUSED + 1))
-	else
-		SK_OTHER="status $RC: $OUT $ERR"
-	fi
+	stage_outcome 14
 done
 stage_idle_stop
 case18_ok() {
