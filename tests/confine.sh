@@ -313,7 +313,9 @@ conf box
 as alice "$JAILSH" -c 'exec sleep 31.7' </dev/null >"$T/case4.out" 2>&1 &
 JSH_BG=$!
 SESS=
-for i in $(seq 100); do
+# 20 s, here and in the waits for a session below: a hang guard, not a
+# measure (a login takes a second on a loaded machine).
+for i in $(seq 400); do
 	for p in $(pgrep -x sleep); do
 		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "sleep 31.7 " ] &&
 			[ "$(readlink "/proc/$p/ns/pid")" = "$(readlink "/proc/$BOX/ns/pid")" ] && SESS=$p
@@ -370,7 +372,7 @@ BG4C=() SESS4C=()
 for k in $(seq $N4C); do
 	as alice "$JAILSH" -c "exec sleep 42.$k" </dev/null >"$T/case4c.$k.out" 2>&1 &
 	BG4C+=($!)
-	for i in $(seq 100); do
+	for i in $(seq 400); do
 		p=$(pgrep -f -x "sleep 42.$k") && break
 		kill -0 "${BG4C[-1]}" 2>/dev/null || break
 		sleep 0.05
@@ -444,7 +446,7 @@ check "5: jailsh did not crash under the full cgroup (no Go runtime abort)" "std
 as alice "$JAILSH" -c 'trap "echo got-hup; exit 9" HUP; sleep 61.3 & echo ready; wait' </dev/null >"$T/case5a.out" 2>&1 &
 BG=$!
 S=
-for i in $(seq 100); do
+for i in $(seq 400); do
 	for p in $(pgrep -x sleep); do
 		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "sleep 61.3 " ] && S=$p
 	done
@@ -510,7 +512,7 @@ check "6: seccomp init (Seccomp: 2) + allow_setuid: refused, code=confine on std
 check "6: seccomp init + allow_setuid: no 'allow' line is logged for the refused session" \
 	"got: $(log_since_mark | grep -E 'jailsh\[[0-9]+\]: allow ' | head -1)" \
 	bash -c '! printf "%s\n" "$1" | grep -qE "jailsh\[[0-9]+\]: allow "' _ "$(log_since_mark)"
-check "6: nothing left in jail sc after the refusal" '@left: $(jail_procs_line sc)' jail_quiet sc 3
+check "6: nothing left in jail sc after the refusal" '@left: $(jail_procs_line sc)' jail_quiet sc
 jail_kill_strays sc
 
 conf sc
@@ -530,14 +532,22 @@ check "6: the same seccomp jail without allow_setuid is entered: NoNewPrivs: 1, 
 # spins on /proc/NEXT/exe through 30 logins, reopening every foreign
 # executable it catches for writing: the only process of ours it can see is
 # the session, run from a sealed memfd, never the host's jailsh.
-# logins N: N logins running true; LOGINS_OK counts those that succeeded.
+# logins N: N logins running true; LOGINS_OK counts those that succeeded,
+# LOGINS_BAD says how the first other one ended (a hang: what it waited in).
 logins() {
 	local i
-	LOGINS_OK=0
+	LOGINS_OK=0 LOGINS_BAD=
 	for i in $(seq "$1"); do
 		jail_run 'true'
-		[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
+		login_tally
 	done
+}
+login_tally() {
+	if [ "$RC" = 0 ]; then
+		LOGINS_OK=$((LOGINS_OK + 1))
+	elif [ -z "$LOGINS_BAD" ]; then
+		LOGINS_BAD="status $RC, out: $OUT, err: $ERR"
+	fi
 }
 exewatch_start pt nsenter -t "$PT" -m -u -i -n -p -C -r -w
 conf pt
@@ -545,12 +555,12 @@ logins 30
 exewatch_stop
 case8_ok() {
 	[ -n "$WATCH" ] || { WHY="exewatch did not start in jail pt: $(cat "$T/exewatch.out")"; return 1; }
-	[ "$LOGINS_OK" = 30 ] || { WHY="$LOGINS_OK of 30 logins into pt succeeded; last err: $ERR"; return 1; }
+	[ "$LOGINS_OK" = 30 ] || { WHY="$LOGINS_OK of 30 logins into pt succeeded; first failed: $LOGINS_BAD"; return 1; }
 	grep -q '^opened=[0-9]* caught=0$' "$T/exewatch.out" && grep -q '^foreign=[1-9][0-9]* wrote=0$' "$T/exewatch.out" ||
 		{ WHY="exewatch ($WATCH_CAPS): $(tr '\n' ' ' <"$T/exewatch.out")"; return 1; }
 }
 check "8: a jail whose init keeps CAP_SYS_PTRACE is entered; its root ($WATCH_CAPS) spinning on /proc/NEXT/exe through 30 logins never gets the host's jailsh nor writes a foreign executable ($(tr '\n' ' ' <"$T/exewatch.out" 2>/dev/null))" '@$WHY' case8_ok
-check "8: nothing left in jail pt" '@left: $(jail_procs_line pt)' jail_quiet pt 3
+check "8: nothing left in jail pt" '@left: $(jail_procs_line pt)' jail_quiet pt
 jail_kill_strays pt
 
 # ... and one without it (nnp: the init's bounding set lacks sys_ptrace) is
@@ -558,10 +568,10 @@ jail_kill_strays pt
 # never gets an fd of the host's jailsh (dumpable 0, no CAP_SYS_PTRACE).
 exewatch_start nnp nsenter -t "$NNP" -m -u -i -n -p -C -r -w /usr/bin/setpriv --bounding-set "$BND_CAPS" --inh-caps=-all
 conf nnp
-LOGINS_OK=0
+LOGINS_OK=0 LOGINS_BAD=
 for i in $(seq 20); do
 	jail_run 'true'
-	[ "$RC" = 0 ] && LOGINS_OK=$((LOGINS_OK + 1))
+	login_tally
 	# A process of the jail's root with the watcher's capabilities, which it
 	# may open: that it did shows it watches the pids the jail hands out
 	# (alice's sessions it may not open, dumpable or not: another uid).
@@ -570,7 +580,7 @@ done
 exewatch_stop
 case8b_ok() {
 	[ -n "$WATCH" ] || { WHY="exewatch did not start in jail nnp: $(cat "$T/exewatch.out")"; return 1; }
-	[ "$LOGINS_OK" = 20 ] || { WHY="$LOGINS_OK of 20 logins into nnp succeeded; last err: $ERR"; return 1; }
+	[ "$LOGINS_OK" = 20 ] || { WHY="$LOGINS_OK of 20 logins into nnp succeeded; first failed: $LOGINS_BAD"; return 1; }
 	# opened=0: it opened not even the root processes beside the logins, so
 	# it proves nothing.
 	grep -q '^opened=[1-9][0-9]* caught=0$' "$T/exewatch.out" ||
@@ -623,7 +633,7 @@ echo 1 >/proc/sys/fs/suid_dumpable
 as alice "$JAILSH" -c 'exec sleep 41.3' </dev/null >"$T/case10.out" 2>&1 &
 BG=$!
 S= JSH=
-for i in $(seq 100); do
+for i in $(seq 400); do
 	for p in $(pgrep -x sleep); do
 		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "sleep 41.3 " ] && S=$p
 	done
@@ -865,7 +875,7 @@ conf_sc scd
 if command -v strace >/dev/null; then
 	strace -qq -p "$SCD" -o /dev/null &
 	STRACE=$!
-	for i in $(seq 100); do
+	for i in $(seq 400); do
 		[ "$(status_field "$SCD" TracerPid)" != 0 ] && break
 		sleep 0.05
 	done
@@ -881,7 +891,7 @@ if command -v strace >/dev/null; then
 		assert_log "jailsh\[[0-9]+\]: deny user=alice uid=2001 jail=scd .*code=confine" || { WHY="no deny line"; return 1; }
 	}
 	check "14: an init traced already (strace) is refused, code=confine, naming the tracer" '@$WHY' case14t_ok
-	for i in $(seq 100); do
+	for i in $(seq 400); do
 		[ "$(status_field "$SCD" TracerPid)" = 0 ] && break
 		sleep 0.05
 	done
@@ -982,25 +992,30 @@ fi
 # its own parent after each jailsh starts. SIGSTOP must be dropped (the
 # login goes on), SIGALRM delivered (the login is refused, saying so, not
 # after the deadline blaming a frozen jail).
+# stage_outcome SIG: counts the login just run (echo in-jail, jail box) in
+# SK_RAN, SK_REFUSED (refused: the stage was killed by SIG) or SK_OTHER.
+stage_outcome() {
+	if [ "$RC" = 0 ] && [ "$OUT" = in-jail ]; then
+		SK_RAN=$((SK_RAN + 1))
+	elif [ "$RC" = 1 ] && has "$ERR" "^jailsh: denied: jail box: the attach stage was killed by signal $1 "; then
+		SK_REFUSED=$((SK_REFUSED + 1))
+	else
+		SK_OTHER="status $RC: $OUT $ERR"
+	fi
+}
 stagekill_logins() {
 	local sig=$1 i bg
 	rm -f "$T/stagekill.ready"
 	"$T/bin/stagekill" "$sig" "$T/stagekill.ready" >"$T/stagekill.out" 2>&1 &
 	bg=$!
-	for i in $(seq 100); do
+	for i in $(seq 400); do
 		[ -e "$T/stagekill.ready" ] && break
 		sleep 0.05
 	done
 	SK_RAN=0 SK_REFUSED=0 SK_OTHER=
 	for i in $(seq 15); do
 		capture as alice "$JAILSH" -c 'echo in-jail'
-		if [ "$RC" = 0 ] && [ "$OUT" = in-jail ]; then
-			SK_RAN=$((SK_RAN + 1))
-		elif [ "$RC" = 1 ] && has "$ERR" "^jailsh: denied: jail box: the attach stage was killed by signal $sig "; then
-			SK_REFUSED=$((SK_REFUSED + 1))
-		else
-			SK_OTHER="status $RC: $OUT $ERR"
-		fi
+		stage_outcome "$sig"
 	done
 	kill -TERM "$bg"
 	wait "$bg" 2>/dev/null
@@ -1020,6 +1035,75 @@ stagekill_alrm_ok() {
 }
 check "16: SIGALRM to the attach stage is delivered: the login is refused at once, naming the signal ($SK_REFUSED refused, $SK_RAN ran)" '@$WHY' stagekill_alrm_ok
 jail_kill_strays box
+
+# 17. A short session that ends before the attach stage S does: P (jailsh
+# after its exec of the helper) reads S's reports until S closes the pipe,
+# and read the SIGCHLD of the session's end with them; then it waited for
+# another that never came, the session a zombie, for ever (a CI run of case
+# 8: one login of 20 hung until capture's limit). stagekill idle makes S
+# SCHED_IDLE and the session SCHED_OTHER, with every CPU busy, so S ends
+# after the session: the order that scheduler made. Logins until 8 were so
+# arranged (40 at most); the unfixed helper hung about one in ten of them.
+# stage_idle_start [SIG]: nproc+1 spinners in box, and stagekill idle
+# [SIG] watching; stage_idle_stop ends both and sets SK_SENT.
+stage_idle_start() {
+	local i
+	SPIN=()
+	for i in $(seq $(($(nproc) + 1))); do
+		nsenter -t "$BOX" -m -p -r -w /bin/sh -c 'while :; do :; done' &
+		SPIN+=($!)
+	done
+	rm -f "$T/stagekill.ready"
+	nice -n -10 "$T/bin/stagekill" idle "$T/stagekill.ready" "$@" >"$T/stagekill.out" 2>&1 &
+	SK_BG=$!
+	for i in $(seq 200); do
+		[ -e "$T/stagekill.ready" ] && break
+		sleep 0.05
+	done
+}
+# stage_idle_enough N: stagekill arranged N logins already.
+stage_idle_enough() { [ "$(grep -c '^held=' "$T/stagekill.out")" -ge "$1" ]; }
+stage_idle_stop() {
+	kill -TERM "$SK_BG"
+	wait "$SK_BG" 2>/dev/null
+	kill -KILL "${SPIN[@]}" 2>/dev/null
+	wait "${SPIN[@]}" 2>/dev/null
+	jail_kill_strays box # the spinners nsenter forked
+	SK_SENT=$(sed -n 's/^sent=//p' "$T/stagekill.out")
+}
+conf box
+stage_idle_start
+LOGINS_OK=0 LOGINS_BAD= N17=0
+while [ "$N17" -lt 40 ] && ! stage_idle_enough 8; do
+	jail_run true
+	login_tally
+	N17=$((N17 + 1))
+done
+stage_idle_stop
+case17_ok() {
+	[ "${SK_SENT:-0}" -ge 1 ] || { WHY="no login had S end after its session: $(cat "$T/stagekill.out")"; return 1; }
+	[ "$LOGINS_OK" = "$N17" ] || { WHY="$LOGINS_OK of $N17 logins ended; first other: $LOGINS_BAD"; return 1; }
+}
+check "17: a session that ends before the attach stage ($SK_SENT of $N17 logins so arranged) is seen to end: every login returns" '@$WHY' case17_ok
+
+# 18. S killed between its fork of Q and its report: Q, held stopped for P
+# and holding the report pipe, kept the login waiting for the deadline,
+# which blamed a frozen jail (case 16 saw it once in 15 logins). stagekill
+# idle 14 makes S SCHED_IDLE and sends SIGALRM once Q exists: refused at
+# once, naming the signal (or run, when S had reported), never the deadline.
+stage_idle_start 14
+SK_RAN=0 SK_REFUSED=0 SK_OTHER= N18=0
+while [ "$N18" -lt 40 ] && ! stage_idle_enough 3; do
+	N18=$((N18 + 1))
+	jail_run 'echo in-jail'
+	stage_outcome 14
+done
+stage_idle_stop
+case18_ok() {
+	[ "${SK_SENT:-0}" -ge 1 ] || { WHY="stagekill killed no S after its fork: $(cat "$T/stagekill.out")"; return 1; }
+	[ -z "$SK_OTHER" ] || { WHY="other outcome: $SK_OTHER"; return 1; }
+}
+check "18: SIGALRM to the attach stage right after it forked the session ($SK_SENT of $N18 logins): refused at once naming the signal, or run; never the deadline ($SK_REFUSED refused, $SK_RAN ran)" '@$WHY' case18_ok
 
 all_quiet() {
 	local j

@@ -314,7 +314,7 @@ check "no /dev/log: the session runs, the allow line and the reason on stderr" "
 # A syslog daemon that stopped reading: bounded by the send timeout.
 "$T/bin/logsink" -stall /dev/log >"$T/stall.out" &
 STALL_PID=$!
-for i in $(seq 50); do grep -q stalled "$T/stall.out" 2>/dev/null && break; sleep 0.1; done
+for i in $(seq 200); do grep -q stalled "$T/stall.out" 2>/dev/null && break; sleep 0.1; done
 CAPTURE_TIMEOUT=20 jail_run alice 'echo stalled-ok'
 stalled_ok() { [ "$RC" = 0 ] && has "$OUT" '^stalled-ok$' && has "$ERR" 'not logged: .*syslog daemon not reading'; }
 check "stalled /dev/log: no hang, the session runs, the reason on stderr" "status $RC (124: hung), out: $OUT, err: $ERR" stalled_ok
@@ -516,11 +516,20 @@ LINE=$(tmux capture-pane -p -t tty | grep -E '^lead=[01] tty=' | tail -1)
 pty_ok() { has "$LINE" '^lead=1 tty=[1-9][0-9]* size=40 160$'; }
 check "interactive: the jail's shell leads its own session, on a terminal of its own, with the caller's size (40 160)" "got: $LINE; screen: $(pane tty)" pty_ok
 tmux resize-window -t tty -x 100 -y 30
-sleep 0.3
-tmux send-keys -t tty 'echo "size2=$(stty size)"' Enter
-tmux_wait tty '^size2='
-check "interactive: a resize of the caller's terminal reaches the session (SIGWINCH relayed: 30 100)" "screen: $(pane tty)" \
-	tmux_wait tty '^size2=30 100$'
+# The relay is asynchronous (SIGWINCH to jailsh, then TIOCSWINSZ on the
+# session's pty): the session is asked until it has the new size, ten
+# times at most, rather than once after a fixed sleep.
+resized() {
+	local i
+	for i in $(seq 10); do
+		tmux send-keys -t tty "echo \"size$i=\$(stty size)\"" Enter
+		tmux_wait tty "^size$i=" || return 1
+		tmux capture-pane -p -t tty | grep -q "^size$i=30 100\$" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+check "interactive: a resize of the caller's terminal reaches the session (SIGWINCH relayed: 30 100)" '@screen: $(pane tty)' resized
 tmux send-keys -t tty 'sleep 33.3' Enter
 for i in $(seq 100); do jail_procs web | grep -q ' sleep$' && break; sleep 0.05; done
 tmux send-keys -t tty C-c
@@ -546,7 +555,7 @@ as alice "$JAILSH" -c 'trap "echo got-usr1" USR1; echo ready; while :; do sleep 
 	</dev/null >"$T/sig.out" 2>&1 &
 SIGBG=$!
 rm -f "$WEB/tmp/go"
-for i in $(seq 100); do grep -q ready "$T/sig.out" && break; sleep 0.05; done
+for i in $(seq 400); do grep -q ready "$T/sig.out" && break; sleep 0.05; done # a login: 20 s hang guard
 # The session's shell is the one in the jail whose parent is jailsh.
 JSHP=
 for p in $(jail_procs web | awk '$2 == "sh" { print $1 }'); do

@@ -655,22 +655,32 @@ jail_procs() {
 }
 
 # jail_kill_strays NAME: kills everything in the jail but its init, so that
-# one failed case does not make the next "nothing left" check fail too.
+# one failed case does not make the next "nothing left" check fail too, and
+# waits (10 s at most) until the init reaped them: a next case that counts
+# the jail's tasks (pids.current) must not count them.
 jail_kill_strays() {
-	local pid=${JAIL_PID[$1]} p
-	for p in $(jail_procs "$1" | awk '{ print $1 }'); do
-		[ "$p" = "$pid" ] || kill -KILL "$p" 2>/dev/null
+	local pid=${JAIL_PID[$1]} p i left
+	left=$(jail_procs "$1" | awk -v i="$pid" '$1 != i { print $1 }')
+	[ -n "$left" ] || return 0
+	kill -KILL $left 2>/dev/null
+	for i in $(seq 100); do
+		for p in $left; do
+			[ -e "/proc/$p" ] && break
+			p=
+		done
+		[ -z "$p" ] && return 0
+		sleep 0.1
 	done
-	sleep 0.2
 }
 
 jail_procs_line() { jail_procs "$1" | tr '\n' ' '; }
 
 # await_jail_proc NAME COMM: the pid (as the host sees it) of the first
-# process called COMM in the jail, waiting up to 5 s; nothing if none came.
+# process called COMM in the jail, waiting up to 20 s (a login takes a
+# second on a loaded machine); nothing if none came.
 await_jail_proc() {
 	local i p
-	for i in $(seq 50); do
+	for i in $(seq 200); do
 		p=$(jail_procs "$1" | awk -v c="$2" '$2 == c { print $1; exit }')
 		[ -n "$p" ] && { echo "$p"; return 0; }
 		sleep 0.1
@@ -688,11 +698,11 @@ watcher_install() {
 	rm -f "${JAIL_ROOT[$1]}/tmp/$2.ready"
 }
 
-# watcher_ready NAME PROG: waits (5 s) for PROG to be ready in jail NAME and
-# prints its host pid, nothing if it did not start.
+# watcher_ready NAME PROG: waits (20 s) for PROG to be ready in jail NAME
+# and prints its host pid, nothing if it did not start.
 watcher_ready() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 400); do
 		[ -e "${JAIL_ROOT[$1]}/tmp/$2.ready" ] && break
 		sleep 0.05
 	done

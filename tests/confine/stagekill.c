@@ -13,9 +13,22 @@
  *	sent=N
  * the number of processes it signalled. S stopped by a signal is P's tracee:
  * P must pass the signal on (or drop a stop), never leave S stopped until
- * the attach deadline and blame a frozen jail. */
+ * the attach deadline and blame a frozen jail.
+ *
+ *	stagekill idle READY [SIG]
+ *
+ * With "idle" and no SIG it signals nothing: it makes S SCHED_IDLE and, once S
+ * forked the session Q (P's child and tracee too), Q SCHED_OTHER again. With
+ * every CPU busy (the suite runs spinners) S then ends long after Q: a
+ * short session ends while P still reads S's reports, as a CI machine's
+ * scheduler once arranged (case 17). Once Q executed, P is made SCHED_IDLE
+ * too: it wakes for S's end only after S is gone. With SIG, S (idle) gets
+ * SIG as soon as Q exists: killed between its fork of Q and its report
+ * (case 18). sent counts the logins so arranged; in idle mode each one
+ * is said at once (held=N), so the suite logs in until enough were. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,19 +61,79 @@ static int one_pid_ns(const char *status)
 
 #define PARENTS 256
 
+/* read_status reads /proc/PID/status into buf (size n), 0 if gone. */
+static int read_status(long pid, char *buf, size_t n)
+{
+	char path[64];
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, n - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	return 1;
+}
+
+/* slow_waiter makes P SCHED_IDLE once Q executed (P let go of it), so
+ * that P reads S's end late, with S's SIGCHLD already sent: 1 if it did. */
+static int slow_waiter(long q, long p)
+{
+	struct sched_param none = { 0 };
+	char buf[4096];
+
+	while (!done && read_status(q, buf, sizeof buf) && field(buf, "\nTracerPid:") == p)
+		;
+	return sched_setscheduler((pid_t)p, SCHED_IDLE, &none) == 0;
+}
+
+/* slow_stage makes S (child of P) SCHED_IDLE, then waits for Q, another
+ * tracee of P's, to make it SCHED_OTHER again: 1 if it did. It gives up
+ * when S is gone (or a zombie) before Q came. With sig, S gets sig as soon
+ * as Q exists instead: killed between its fork of Q and its report. */
+static int slow_stage(long s, long p, int lastfd, int sig)
+{
+	struct sched_param none = { 0 };
+	char buf[4096];
+	long last, q;
+
+	if (sched_setscheduler((pid_t)s, SCHED_IDLE, &none) < 0)
+		return 0;
+	while (!done) {
+		if (!read_status(s, buf, sizeof buf) || strstr(buf, "\nState:\tZ"))
+			return 0;
+		last = last_pid(lastfd);
+		for (q = last - 3; q <= last + 3; q++) {
+			if (q == s || q <= 1 || !read_status(q, buf, sizeof buf))
+				continue;
+			if (field(buf, "\nPPid:") != p || field(buf, "\nTracerPid:") != p)
+				continue;
+			if (sig > 0)
+				return kill((pid_t)s, sig) == 0;
+			return sched_setscheduler((pid_t)q, SCHED_OTHER, &none) == 0 && slow_waiter(q, p);
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	char path[64], buf[4096];
+	char buf[4096];
 	long parents[PARENTS], last, p, self = (long)getpid(), ppid, tracer;
 	unsigned long sent = 0;
-	int lastfd, fd, sig, i, n = 0, seen;
-	ssize_t len;
+	int lastfd, sig, i, n = 0, seen, idle;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: stagekill SIG READY\n");
+	if (argc != 3 && !(argc == 4 && strcmp(argv[1], "idle") == 0)) {
+		fprintf(stderr, "usage: stagekill SIG READY | stagekill idle READY [SIG]\n");
 		return 2;
 	}
-	sig = atoi(argv[1]);
+	idle = strcmp(argv[1], "idle") == 0;
+	sig = atoi(idle ? (argc == 4 ? argv[3] : "0") : argv[1]);
 	lastfd = watch_begin(argv[2]);
 	if (lastfd < 0)
 		return 1;
@@ -69,15 +142,8 @@ int main(int argc, char **argv)
 		for (p = last - 3; p <= last + 3 && !done; p++) {
 			if (p == self || p <= 1)
 				continue;
-			snprintf(path, sizeof path, "/proc/%ld/status", p);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
+			if (!read_status(p, buf, sizeof buf))
 				continue;
-			len = read(fd, buf, sizeof buf - 1);
-			close(fd);
-			if (len <= 0)
-				continue;
-			buf[len] = '\0';
 			ppid = field(buf, "\nPPid:");
 			tracer = field(buf, "\nTracerPid:");
 			if (ppid <= 1 || tracer != ppid || !one_pid_ns(buf))
@@ -88,8 +154,13 @@ int main(int argc, char **argv)
 				continue;
 			if (n < PARENTS)
 				parents[n++] = ppid;
-			if (kill((pid_t)p, sig) == 0)
+			if (idle ? slow_stage(p, ppid, lastfd, sig) : kill((pid_t)p, sig) == 0) {
 				sent++;
+				if (idle) {
+					printf("held=%lu\n", sent);
+					fflush(stdout);
+				}
+			}
 		}
 	}
 	printf("sent=%lu\n", sent);

@@ -726,6 +726,32 @@ reap_killed(int pid, int flags)
 	}
 }
 
+/* orphan_gone kills and reaps P's children: once S ended without naming
+ * Q, any child left is a Q that S forked just before it was killed, held
+ * stopped for P (its tracee) and holding the report pipe open; it never
+ * executes. */
+static void
+orphan_gone(void)
+{
+	char path[64], buf[256], *p, *end;
+	int fd, pid;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (p = buf; (pid = (int)strtol(p, &end, 10)) > 0; p = end) {
+		kill(pid, SIGKILL);
+		reap_killed(pid, __WALL);
+	}
+}
+
 /* start forks S and reads its reports (and Q's, until Q executes) until the
  * pipe closes and Q executed, or the deadline passes; it returns Q's pid or
  * refuses. chld is a signalfd for SIGCHLD: Q's stops while P holds it. */
@@ -736,7 +762,7 @@ start(int rep[2], int chld)
 	struct signalfd_siginfo si;
 	struct pollfd pf[2];
 	long deadline = now_ms() + P.h.deadline_ms, left;
-	int s, q = 0, bad = 0, st, k, open = 1, released = 0, first = 1;
+	int s, q = 0, bad = 0, st, k, open = 1, released = 0, first = 1, unread;
 	ssize_t n;
 
 	/* A plain fork: S shares no memory with P, which is root. */
@@ -751,6 +777,13 @@ start(int rep[2], int chld)
 	close(rep[1]);
 	for (;;) {
 		stage_stops(s);
+		/* S killed between forking Q and its report: the pipe stays open
+		 * (Q holds it, stopped for P, which does not know its pid), and
+		 * the login waited for the deadline, blaming a frozen jail. */
+		if (s_ended && q == 0 && open && ioctl(rep[0], FIONREAD, &unread) == 0 && unread == 0) {
+			orphan_gone();
+			refuse(JM_NOSESSION, 0, s_status);
+		}
 		if (q > 0 && !released)
 			released = release(q, &first);
 		if (!open && (q == 0 || released))
@@ -1041,10 +1074,10 @@ relay(int q, int sigfd)
 	int i, n, target = P.h.master >= 0 ? q : -q;
 
 	raw();
-	/* start() read SIGCHLD from its own signalfd (chld), which takes it
-	 * from the process's pending set: a session that ended (or stopped)
-	 * after its exec, while S had not yet exited, left none for sigfd, and
-	 * jailsh waited for ever beside its zombie ('exit 7' under load). */
+	/* Q may have ended already: once it executed, start goes on until S
+	 * closes the pipe, reading SIGCHLDs from its own signalfd, so Q's may
+	 * be gone before this loop waits for one (a short session with a slow
+	 * S hung here with Q a zombie). */
 	on_child(q, target);
 	for (;;) {
 		n = 0;
