@@ -645,13 +645,24 @@ is_child(int pid)
 	return ppid == getpid();
 }
 
+/* passed_on is what a tracee of P's (S, or Q until it executes) gets of
+ * the signal it stopped with: job-control stops are dropped (the user must
+ * not hold the attach, and a tracee re-sent one would report a group stop),
+ * every other signal is delivered as it would be untraced. */
+static int
+passed_on(int sig)
+{
+	if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+		return 0;
+	return sig;
+}
+
 /* Q's status when it ended before it executed without a report (killed). */
 static int q_ended, q_status;
 
 /* release handles the stops of Q, P's tracee (hold_session), until its
  * execve: the first (the SIGSTOP CLONE_PTRACE queues) sets the options,
- * stops for job control are dropped (a tracee re-sent one would report a
- * group stop), other signals are delivered; at the exec event, the user's
+ * other signals go on (passed_on); at the exec event, the user's
  * program under the jail's label and filters, P lets go. It returns 1 once
  * Q executed or ended. */
 static int
@@ -677,9 +688,7 @@ release(int q, int *first)
 			if (ptrace(PTRACE_SETOPTIONS, q, 0, PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL) < 0)
 				die("ptrace(PTRACE_SETOPTIONS) of the session");
 		}
-		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
-			sig = 0;
-		ptrace(PTRACE_CONT, q, 0, sig);
+		ptrace(PTRACE_CONT, q, 0, passed_on(sig));
 	}
 	return 0;
 }
@@ -688,15 +697,14 @@ release(int q, int *first)
 static int s_ended, s_status;
 
 /* stage_stops handles the stops of S, P's tracee since hold_session: a
- * signal to S (the user's kill, SIGSEGV under a tiny RLIMIT_STACK) stops it
- * for P, and left stopped it held the login until the deadline, then
- * blamed a frozen jail. Job-control stops are dropped (S must not be held
- * by the user either), every other signal is delivered as it would be
- * untraced. Once S ended, s_ended and s_status say how. */
+ * signal to S (the user's kill: S's real uid is theirs) stops it for P, and
+ * left stopped it held the login until the deadline, then blamed a frozen
+ * jail. Signals go on as for Q (passed_on). Once S ended, s_ended and
+ * s_status say how. */
 static void
 stage_stops(int s)
 {
-	int st, sig;
+	int st;
 
 	while (!s_ended && waitpid(s, &st, WNOHANG) == s) {
 		if (!WIFSTOPPED(st)) {
@@ -704,10 +712,7 @@ stage_stops(int s)
 			s_status = st;
 			return;
 		}
-		sig = WSTOPSIG(st);
-		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
-			sig = 0;
-		ptrace(PTRACE_CONT, s, 0, sig);
+		ptrace(PTRACE_CONT, s, 0, passed_on(WSTOPSIG(st)));
 	}
 }
 
