@@ -1003,23 +1003,34 @@ stage_outcome() {
 		SK_OTHER="status $RC: $OUT $ERR"
 	fi
 }
-stagekill_logins() {
-	local sig=$1 i bg
+# stagekill_start NICE ARG...: tests/confine/stagekill.c ARG... (its READY
+# file put in) running at niceness NICE, ready (20 s at most); SK_BG its pid.
+# stagekill_stop ends it and sets SK_SENT.
+stagekill_start() {
+	local nice=$1 i
+	shift
 	rm -f "$T/stagekill.ready"
-	"$T/bin/stagekill" "$sig" "$T/stagekill.ready" >"$T/stagekill.out" 2>&1 &
-	bg=$!
+	nice -n "$nice" "$T/bin/stagekill" "$1" "$T/stagekill.ready" "${@:2}" >"$T/stagekill.out" 2>&1 &
+	SK_BG=$!
 	for i in $(seq 400); do
 		[ -e "$T/stagekill.ready" ] && break
 		sleep 0.05
 	done
+}
+stagekill_stop() {
+	kill -TERM "$SK_BG"
+	wait "$SK_BG" 2>/dev/null
+	SK_SENT=$(sed -n 's/^sent=//p' "$T/stagekill.out")
+}
+stagekill_logins() {
+	local sig=$1 i
+	stagekill_start 0 "$sig"
 	SK_RAN=0 SK_REFUSED=0 SK_OTHER=
 	for i in $(seq 15); do
 		capture as alice "$JAILSH" -c 'echo in-jail'
 		stage_outcome "$sig"
 	done
-	kill -TERM "$bg"
-	wait "$bg" 2>/dev/null
-	SK_SENT=$(sed -n 's/^sent=//p' "$T/stagekill.out")
+	stagekill_stop
 }
 conf box
 stagekill_logins 19 # SIGSTOP
@@ -1053,23 +1064,15 @@ stage_idle_start() {
 		nsenter -t "$BOX" -m -p -r -w /bin/sh -c 'while :; do :; done' &
 		SPIN+=($!)
 	done
-	rm -f "$T/stagekill.ready"
-	nice -n -10 "$T/bin/stagekill" idle "$T/stagekill.ready" "$@" >"$T/stagekill.out" 2>&1 &
-	SK_BG=$!
-	for i in $(seq 200); do
-		[ -e "$T/stagekill.ready" ] && break
-		sleep 0.05
-	done
+	stagekill_start -10 idle "$@"
 }
 # stage_idle_enough N: stagekill arranged N logins already.
 stage_idle_enough() { [ "$(grep -c '^held=' "$T/stagekill.out")" -ge "$1" ]; }
 stage_idle_stop() {
-	kill -TERM "$SK_BG"
-	wait "$SK_BG" 2>/dev/null
+	stagekill_stop
 	kill -KILL "${SPIN[@]}" 2>/dev/null
 	wait "${SPIN[@]}" 2>/dev/null
 	jail_kill_strays box # the spinners nsenter forked
-	SK_SENT=$(sed -n 's/^sent=//p' "$T/stagekill.out")
 }
 conf box
 stage_idle_start

@@ -305,16 +305,16 @@ check() {
 }
 
 # capture CMD... runs CMD with a time limit; sets OUT, ERR, RC.
-capture() { limited "" "$@" </dev/null; }
+capture() { limited "$@" </dev/null; }
 
 # capture_in INPUT CMD... is capture with INPUT on stdin.
 capture_in() {
 	local input=$1
 	shift
-	limited "" "$@" < <(printf '%s' "$input")
+	limited "$@" < <(printf '%s' "$input")
 }
 
-# limited _ CMD...: capture's engine. A command that runs into the limit
+# limited CMD...: capture's engine. A command that runs into the limit
 # (RC 124 or 137) gets, in ERR, where each of its processes was waiting
 # shortly before it was killed (stuck_report): a flake in CI then
 # says which process and which wait, not only "status 124". With
@@ -323,12 +323,12 @@ capture_in() {
 # a timed assertion.
 limited() {
 	local o e w limit=${CAPTURE_TIMEOUT:-30} pid at
-	shift
 	o=$(mktemp) e=$(mktemp)
-	# A tenth of the limit before it: the report forks a few tools per
-	# process, and on a loaded machine half a second was not enough for it
-	# to finish before timeout(1) ended the command (an empty report).
-	at=$((limit * 900))
+	# A tenth of the limit before it, a second at least: the report forks
+	# a few tools per process, and on a loaded machine half a second was
+	# not enough for it to finish before timeout(1) ended the command (an
+	# empty report; so was a tenth of a 2 s limit).
+	at=$((limit * 1000 - (limit > 10 ? limit * 100 : 1000)))
 	[ -n "${CAPTURE_SLOW:-}" ] && at=$((CAPTURE_SLOW * 1000))
 	# An explicit stdin: a job in the background would get /dev/null.
 	timeout -k 5 "$limit" bash -c '"$@"' capture "$@" <&0 >"$o" 2>"$e" &

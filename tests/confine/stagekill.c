@@ -37,14 +37,6 @@
 
 #include "watch.h"
 
-/* field reads "Name:\tvalue" from /proc/PID/status, -1 if absent. */
-static long field(const char *status, const char *name)
-{
-	const char *p = strstr(status, name);
-
-	return p ? strtol(p + strlen(name), NULL, 10) : -1;
-}
-
 /* one_pid_ns says the process has one NSpid: it is in this pid namespace
  * and no namespace below it. */
 static int one_pid_ns(const char *status)
@@ -64,20 +56,10 @@ static int one_pid_ns(const char *status)
 /* read_status reads /proc/PID/status into buf (size n), 0 if gone. */
 static int read_status(long pid, char *buf, size_t n)
 {
-	char path[64];
-	ssize_t len;
-	int fd;
+	char s[24];
 
-	snprintf(path, sizeof path, "/proc/%ld/status", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	len = read(fd, buf, n - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	return 1;
+	snprintf(s, sizeof s, "%ld", pid);
+	return read_proc(s, "status", buf, n) == 0;
 }
 
 /* slow_waiter makes P SCHED_IDLE once Q executed (P let go of it), so

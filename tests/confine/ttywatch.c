@@ -33,36 +33,15 @@
 #include "watch.h"
 
 
-/* read_proc reads /proc/PID/FILE into buf (NUL-terminated); -1 if it
- * cannot. */
-static int read_proc(const char *pid, const char *file, char *buf, size_t size)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof path, "/proc/%s/%s", pid, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
 /* status_field returns the number after KEY (e.g. "\nUid:") in
  * /proc/PID/status, -1 if unreadable. */
 static long status_field(const char *pid, const char *key)
 {
-	char buf[4096], *u;
+	char buf[4096];
 
 	if (read_proc(pid, "status", buf, sizeof buf) < 0)
 		return -1;
-	u = strstr(buf, key);
-	return u ? strtol(u + strlen(key), NULL, 10) : -1;
+	return field(buf, key);
 }
 
 /* session_tty reads the session id and tty_nr of /proc/PID/stat. */

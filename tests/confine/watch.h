@@ -1,7 +1,7 @@
 /*
  * watch.h: what the confine suite's pid watchers (exewatch.c, ttywatch.c,
  * stagekill.c) share: a stop flag set by SIGTERM/SIGINT, the ready file the
- * suite waits for, and the last pid the kernel handed out
+ * suite waits for, reading /proc, and the last pid the kernel handed out
  * (/proc/sys/kernel/ns_last_pid, read through an open fd), so each new pid
  * of the watched pid namespace is caught as it appears.
  */
@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t done;
@@ -31,6 +32,35 @@ static long last_pid(int fd)
 		return -1;
 	buf[n] = '\0';
 	return strtol(buf, NULL, 10);
+}
+
+/* read_proc reads /proc/PID/FILE into buf (NUL-terminated); -1 if it
+ * cannot. */
+static inline int read_proc(const char *pid, const char *file, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%s/%s", pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* field is the number after KEY (e.g. "\nUid:") in a /proc status text,
+ * -1 if absent. */
+static inline long field(const char *status, const char *key)
+{
+	const char *p = strstr(status, key);
+
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
 /* watch_begin stops on SIGTERM from now on, opens ns_last_pid and creates
