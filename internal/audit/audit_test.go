@@ -275,23 +275,27 @@ func TestNote(t *testing.T) {
 	}
 }
 
+// rawSent sends line with Raw at LOG_AUTHPRIV|LOG_ERR and returns the
+// datagram that reached the syslog socket fd.
+func rawSent(t *testing.T, fd int, line string) string {
+	t.Helper()
+	if err := Raw(10<<3|3, line); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 8192)
+	n, _ := unix.Read(fd, buf)
+	return string(buf[:max(n, 0)])
+}
+
 // Raw: a line that is no event, one line whatever it holds, and bounded on
 // a stalled daemon like the events (pam_jailme's warnings, issue: they went
 // through pam_syslog(3) and hung the login).
 func TestRaw(t *testing.T) {
 	fd, _ := listen(t, unix.SOCK_DGRAM)
-	if err := Raw(10<<3|3, "sshd[7]: pam_jailme(sshd:session): user a\nb\x1b[2J: warning"); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 8192)
-	n, _ := unix.Read(fd, buf)
-	if s := string(buf[:n]); !strings.HasPrefix(s, "<83>") || !strings.HasSuffix(s, ` sshd[7]: pam_jailme(sshd:session): user a\x0ab\x1b[2J: warning`) {
+	if s := rawSent(t, fd, "sshd[7]: pam_jailme(sshd:session): user a\nb\x1b[2J: warning"); !strings.HasPrefix(s, "<83>") || !strings.HasSuffix(s, ` sshd[7]: pam_jailme(sshd:session): user a\x0ab\x1b[2J: warning`) {
 		t.Fatalf("raw line %q", s)
 	}
-	if err := Raw(10<<3|3, strings.Repeat("x", 3*maxRaw)); err != nil {
-		t.Fatal(err)
-	}
-	if n, _ = unix.Read(fd, buf); n > maxRaw+64 {
+	if n := len(rawSent(t, fd, strings.Repeat("x", 3*maxRaw))); n > maxRaw+64 {
 		t.Fatalf("long line not cut: %d bytes", n)
 	}
 	stalled(t, unix.SOCK_DGRAM)
@@ -335,13 +339,8 @@ func TestQuoteBoundsEscapes(t *testing.T) {
 // with U+009B reached the host's log raw through a pam_jailme warning.
 func TestRawEscapesC1(t *testing.T) {
 	fd, _ := listen(t, unix.SOCK_DGRAM)
-	if err := Raw(10<<3|3, "user j\u00f6rg: account \u009b2Jevil, byte \x9b, nel \u0085 rlo \u202e"); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 8192)
-	n, _ := unix.Read(fd, buf)
 	want := ` user j` + "\u00f6" + `rg: account \xc2\x9b2Jevil, byte \x9b, nel \xc2\x85 rlo \xe2\x80\xae`
-	if s := string(buf[:n]); !strings.HasSuffix(s, want) {
+	if s := rawSent(t, fd, "user j\u00f6rg: account \u009b2Jevil, byte \x9b, nel \u0085 rlo \u202e"); !strings.HasSuffix(s, want) {
 		t.Fatalf("raw line %q, want suffix %q", s, want)
 	}
 }
