@@ -296,9 +296,6 @@ func readAll(fd int) ([]byte, error) {
 	}
 }
 
-// checkRegular refuses what is not a regular file (a FIFO, a device, a
-// directory: a jail admin's trap) and, for the account files, a file with
-// another name somewhere (a hard link to a file outside the jail).
 // openRegular opens the jail's /etc/NAME with flags once a look with
 // O_PATH, which runs no driver's open, shows a regular file: a device node
 // the jail's root put there would act when host root opens it (a watchdog
@@ -323,6 +320,9 @@ func openRegular(etc int, name string, flags int) (int, error) {
 	return -1, errors.New("not a regular file")
 }
 
+// checkRegular refuses what is not a regular file (a FIFO, a device, a
+// directory: a jail admin's trap) and, for the account files, a file with
+// another name somewhere (a hard link to a file outside the jail).
 func checkRegular(fd int, single bool) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
